@@ -1,0 +1,207 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import ipaddr from 'ipaddr.js';
+import type { FeatureSchema } from '../features/feature-schema.js';
+import { parseManifest } from '../model/manifest.js';
+import { createOnnxScorer, type OnnxScorerOptions } from '../model/onnx-scorer.js';
+import { createListSet, type ListItem, type ListKind, LIST_FIELD, type RiskList } from '../policies/lists.js';
+import { compileRules, type RuleSource } from '../policies/rules.js';
+import type { Bundle } from './bundle.js';
+import { canonical, type Tokenizer } from './tokenizer.js';
+import type { Action } from './types.js';
+
+/** A bundle that failed validation; `problems` lists every one, and the old bundle keeps serving. */
+export class BundleError extends Error {
+  override readonly name = 'BundleError';
+  constructor(readonly problems: readonly string[]) {
+    super(`bundle rejected: ${problems.join('; ')}`);
+  }
+}
+
+/** What loading a bundle needs from the running service. */
+export interface BundleLoadOptions {
+  readonly schema: FeatureSchema;
+  readonly tokenizer: Tokenizer;
+  readonly now: () => number;
+  readonly model?: OnnxScorerOptions;
+}
+
+const ACTIONS = new Set<string>(['ALLOW', 'CHALLENGE', 'REVIEW', 'BLOCK']);
+const KINDS = new Set<string>(Object.keys(LIST_FIELD));
+
+/**
+ * Loads a bundle directory: bundle.json (name), rules.json, device.json, lists.json and
+ * model/manifest.json with its ONNX file. Every rule is compiled, every list a rule names must
+ * exist, and the model must load and answer a probe before the bundle is returned.
+ */
+export async function loadBundleDir(dir: string, opts: BundleLoadOptions): Promise<Bundle> {
+  const problems: string[] = [];
+  const hash = createHash('sha256');
+  const read = async (file: string, required: boolean): Promise<Buffer | undefined> => {
+    try {
+      const b = await readFile(join(dir, file));
+      hash.update(file).update('\0').update(b);
+      return b;
+    } catch (err) {
+      if (required || (err as NodeJS.ErrnoException).code !== 'ENOENT') problems.push(`${file}: ${(err as Error).message}`);
+      return undefined;
+    }
+  };
+  const json = async (file: string, required: boolean): Promise<Record<string, unknown> | undefined> => {
+    const b = await read(file, required);
+    if (b === undefined) return undefined;
+    try {
+      const v: unknown = JSON.parse(b.toString('utf8'));
+      if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
+      problems.push(`${file}: must hold a JSON object`);
+    } catch (err) {
+      problems.push(`${file}: ${(err as Error).message}`);
+    }
+    return undefined;
+  };
+
+  const meta = await json('bundle.json', true);
+  const name = typeof meta?.name === 'string' && meta.name !== '' ? meta.name : 'unnamed';
+  const listDoc = await json('lists.json', false);
+  const lists = createListSet(parseLists(listDoc?.lists ?? [], opts.tokenizer, problems));
+
+  const compileOpts = { schema: opts.schema, lists, now: opts.now };
+  const compileFile = async (file: string, key: string) => {
+    const doc = await json(file, false);
+    const src = doc?.[key] ?? [];
+    if (!Array.isArray(src)) {
+      problems.push(`${file}: ${key} must be an array`);
+      return [];
+    }
+    const shapeErrors = checkRuleShapes(src, file);
+    if (shapeErrors.length > 0) {
+      problems.push(...shapeErrors);
+      return [];
+    }
+    const r = compileRules(src as RuleSource[], compileOpts);
+    if ('errors' in r) {
+      for (const e of r.errors) problems.push(`${file}: rule ${e.ruleId} at ${e.line}:${e.column}: ${e.message}`);
+      return [];
+    }
+    return r.value;
+  };
+  const rules = await compileFile('rules.json', 'rules');
+  const deviceChecks = await compileFile('device.json', 'checks');
+
+  let model: Bundle['model'];
+  const manifestDoc = await json('model/manifest.json', false);
+  if (manifestDoc !== undefined) {
+    const m = parseManifest(manifestDoc, opts.schema);
+    if ('errors' in m) {
+      problems.push(...m.errors.map((e) => `model/manifest.json: ${e}`));
+    } else {
+      const file = m.value.file;
+      const bytes = isAbsolute(file) ? undefined : await read(join('model', file), true);
+      if (isAbsolute(file)) problems.push('model/manifest.json: file must be relative to the manifest');
+      if (bytes !== undefined && problems.length === 0) {
+        try {
+          model = await createOnnxScorer(bytes, m.value, opts.schema, opts.model);
+        } catch (err) {
+          problems.push(`model/${file}: ${(err as Error).message}`);
+        }
+      }
+    }
+  }
+  if (problems.length > 0) {
+    await model?.close();
+    throw new BundleError(problems);
+  }
+  const version = `${name}@${hash.digest('hex').slice(0, 12)}`;
+  return Object.freeze({ name, version, rules, deviceChecks, lists, ...(model ? { model } : {}) });
+}
+
+/** Resolves the embedded default bundle shipped in the repository. */
+export function defaultBundleDir(): string {
+  return resolve(new URL('.', import.meta.url).pathname, '../../bundles/default');
+}
+
+function checkRuleShapes(src: unknown[], file: string): string[] {
+  const errs: string[] = [];
+  src.forEach((r, i) => {
+    const rr = r as Record<string, unknown>;
+    const where = `${file}: rules[${i}]`;
+    if (typeof rr !== 'object' || rr === null) return errs.push(`${where} must be an object`);
+    if (typeof rr.id !== 'string' || rr.id === '') errs.push(`${where}.id must be a non-empty string`);
+    if (typeof rr.action !== 'string' || !ACTIONS.has(rr.action)) errs.push(`${where}.action must be ALLOW, CHALLENGE, REVIEW or BLOCK`);
+    if (typeof rr.when !== 'string') errs.push(`${where}.when must be a string`);
+    const reason = rr.reason as Record<string, unknown> | undefined;
+    if (typeof reason?.code !== 'string' || typeof reason.message !== 'string') {
+      errs.push(`${where}.reason must have string code and message`);
+    }
+    if (rr.mode !== undefined && rr.mode !== 'live' && rr.mode !== 'shadow') errs.push(`${where}.mode must be live or shadow`);
+    return undefined;
+  });
+  return errs;
+}
+
+function parseLists(raw: unknown, tokenizer: Tokenizer, problems: string[]): RiskList[] {
+  if (!Array.isArray(raw)) {
+    problems.push('lists.json: lists must be an array');
+    return [];
+  }
+  const out: RiskList[] = [];
+  const ids = new Set<string>();
+  raw.forEach((l: Record<string, unknown>, i) => {
+    const where = `lists.json: lists[${i}]`;
+    if (typeof l?.id !== 'string' || l.id === '' || ids.has(l.id)) return problems.push(`${where}.id must be a unique string`);
+    ids.add(l.id);
+    if (typeof l.kind !== 'string' || !KINDS.has(l.kind)) return problems.push(`${where}.kind must be one of ${[...KINDS].join(', ')}`);
+    if (l.action !== undefined && (typeof l.action !== 'string' || !ACTIONS.has(l.action))) {
+      return problems.push(`${where}.action must be ALLOW, CHALLENGE, REVIEW or BLOCK`);
+    }
+    const kind = l.kind as ListKind;
+    const items = new Map<string, ListItem>();
+    if (!Array.isArray(l.items)) return problems.push(`${where}.items must be an array`);
+    l.items.forEach((it: Record<string, unknown>, j) => {
+      const w = `${where}.items[${j}]`;
+      let value: string | undefined;
+      if (typeof it?.token === 'string') value = it.token;
+      else if (typeof it?.value === 'string') value = normalise(kind, it.value, tokenizer);
+      if (value === undefined || value === '') return problems.push(`${w} needs a string value or token`);
+      if (kind === 'ip' && !ipaddr.isValid(value)) return problems.push(`${w}: ${value} is not an IP address`);
+      let expiresAtMs: number | undefined;
+      if (it.expiresAt !== undefined) {
+        expiresAtMs = typeof it.expiresAt === 'string' ? Date.parse(it.expiresAt) : Number.NaN;
+        if (Number.isNaN(expiresAtMs)) return problems.push(`${w}.expiresAt must be an RFC 3339 time`);
+      }
+      const item: ListItem = {
+        value,
+        ...(typeof it.reason === 'string' ? { reason: it.reason } : {}),
+        ...(expiresAtMs !== undefined ? { expiresAtMs } : {}),
+      };
+      items.set(value, item);
+      return undefined;
+    });
+    const reason = (l.reason ?? {}) as Record<string, unknown>;
+    out.push({
+      id: l.id,
+      kind,
+      ...(l.action !== undefined ? { action: l.action as Action } : {}),
+      reasonCode: typeof reason.code === 'string' ? reason.code : `list_${l.id}`,
+      message: typeof reason.message === 'string' ? reason.message : `matched list ${l.id}`,
+      items,
+    });
+    return undefined;
+  });
+  return out;
+}
+
+/** List values for tokenised kinds are written raw in files and tokenised here, as at the edge. */
+function normalise(kind: ListKind, value: string, tokenizer: Tokenizer): string {
+  switch (kind) {
+    case 'card':
+      return tokenizer.token('card', canonical.card(value));
+    case 'email':
+      return tokenizer.token('email', canonical.email(value));
+    case 'email_domain':
+      return value.trim().toLowerCase();
+    default:
+      return value;
+  }
+}

@@ -1,0 +1,19 @@
+import type { ModelScorer } from '../model/onnx-scorer.js';
+import type { ListSet } from '../policies/lists.js';
+import type { CompiledRule } from '../policies/rules.js';
+
+/**
+ * Everything one decision reads, immutable and versioned: a decision reads exactly one bundle and
+ * records its version. Swapping bundles is a single reference assignment.
+ */
+export interface Bundle {
+  readonly name: string;
+  /** `<name>@<sha256 prefix of every file>`: equal content gives an equal version. */
+  readonly version: string;
+  /** Device checks: rules whose reasons carry source DEVICE. */
+  readonly deviceChecks: readonly CompiledRule[];
+  readonly rules: readonly CompiledRule[];
+  readonly lists: ListSet;
+  /** Champion model; undefined when the bundle has none (decisions then say degraded: model). */
+  readonly model?: ModelScorer;
+}

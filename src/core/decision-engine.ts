@@ -1,0 +1,194 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { CounterStore } from '../features/counter-store.js';
+import type { FeatureHydrator } from '../features/feature-hydrator.js';
+import type { EvalContext } from '../policies/expression.js';
+import type { CompiledRule } from '../policies/rules.js';
+import type { Bundle } from './bundle.js';
+import type { Clock } from './clock.js';
+import { combine } from './combine.js';
+import { RiskError } from './errors.js';
+import { createIdempotencyStore } from './idempotency-store.js';
+import type { DecisionResult, Reason, ReasonSource, RiskEvent, StageTiming } from './types.js';
+
+/** A decided event with what the commit step and observers need beyond the response. */
+export interface DecisionObserver {
+  (event: RiskEvent, result: DecisionResult, features: Float64Array, shadowHits: readonly string[]): void;
+}
+
+/** Options for createDecisionEngine. */
+export interface DecisionEngineOptions {
+  readonly bundle: Bundle;
+  readonly store: CounterStore;
+  readonly hydrator: FeatureHydrator;
+  readonly clock: Clock;
+  /** Event time is used for windows when within this skew of the clock; otherwise arrival time. */
+  readonly maxSkewMs?: number;
+  /** Replay store size (0 disables idempotent replay) and how long an id is remembered. */
+  readonly idempotency?: { readonly max: number; readonly ttlMs: number };
+  /** Called after each fresh decision is committed (decision log, metrics). Must not throw. */
+  readonly onDecision?: DecisionObserver;
+}
+
+/** The transport-neutral core: one event in, one decision out. */
+export interface DecisionEngine {
+  /**
+   * Decides one event. `deadlineMs` (epoch ms, optional) bounds the wait: when too little time is
+   * left for the model the decision degrades to rules only; when it has already passed, it throws
+   * RISK_ERR_DEADLINE_EXCEEDED and nothing is counted.
+   */
+  decide(event: RiskEvent, deadlineMs?: number): Promise<DecisionResult>;
+  /** The bundle new decisions read. */
+  readonly bundle: Bundle;
+  /** Atomically replaces the bundle; decisions in flight finish on the one they started with. */
+  swapBundle(next: Bundle): Bundle;
+}
+
+const MODEL_MARGIN_MS = 1;
+
+/**
+ * Creates the decision engine, staged as DESIGN §2: hydrate features, lists, device checks,
+ * model, rules, combine, commit. Counters are read before and updated after the decision, so an
+ * event never counts itself and is counted with its outcome.
+ */
+export function createDecisionEngine(options: DecisionEngineOptions): DecisionEngine {
+  const { store, hydrator, clock, onDecision } = options;
+  const maxSkewMs = options.maxSkewMs ?? 5 * 60_000;
+  const replay = createIdempotencyStore(options.idempotency?.max ?? 100_000, options.idempotency?.ttlMs ?? 24 * 3_600_000);
+  const modelIndex = hydrator.schema.indexOf('model.score');
+  let bundle = options.bundle;
+
+  const run = async (event: RiskEvent, deadlineMs: number | undefined, b: Bundle): Promise<DecisionResult> => {
+    const timings: StageTiming[] = [];
+    let mark = performance.now();
+    const lap = (stage: string) => {
+      const t = performance.now();
+      timings.push({ stage, micros: Math.round((t - mark) * 1000) });
+      mark = t;
+    };
+    const now = clock();
+    const occurred = event.occurredAtMs;
+    const t = occurred !== undefined && Math.abs(occurred - now) <= maxSkewMs ? occurred : now;
+
+    const features = hydrator.hydrate(event, t);
+    lap('features');
+
+    const reasons: Reason[] = [];
+    for (const hit of b.lists.match(event, t)) {
+      reasons.push({
+        code: hit.list.reasonCode,
+        message: hit.item.reason ? `${hit.list.message}: ${hit.item.reason}` : hit.list.message,
+        source: 'LIST',
+        ruleId: hit.list.id,
+        action: hit.list.action ?? 'ALLOW',
+      });
+    }
+    lap('lists');
+
+    const ctx: EvalContext = { event, features };
+    const shadowHits: string[] = [];
+    let modifier = evaluate(b.deviceChecks, ctx, 'DEVICE', reasons, shadowHits);
+    lap('device');
+
+    const degraded: string[] = [];
+    let modelScore: number | undefined;
+    if (b.model === undefined) {
+      degraded.push('model');
+    } else if (deadlineMs !== undefined && deadlineMs - clock() < MODEL_MARGIN_MS) {
+      degraded.push('model');
+    } else {
+      try {
+        modelScore = await b.model.score(features);
+        if (modelIndex !== undefined) features[modelIndex] = modelScore;
+        const th = b.model.manifest.thresholds;
+        const pct = Math.round(modelScore * 100);
+        if (modelScore >= th.block) {
+          reasons.push({ code: 'model_high_risk', message: `model risk score ${pct}% is at or above the block threshold`, source: 'MODEL', action: 'BLOCK' });
+        } else if (modelScore >= th.review) {
+          reasons.push({ code: 'model_elevated_risk', message: `model risk score ${pct}% is at or above the review threshold`, source: 'MODEL', action: 'REVIEW' });
+        }
+      } catch {
+        degraded.push('model');
+      }
+    }
+    lap('model');
+
+    modifier += evaluate(b.rules, ctx, 'RULE', reasons, shadowHits);
+    lap('rules');
+
+    const combined = combine(reasons);
+    const score = Math.min(1, Math.max(0, (modelScore ?? 0) + modifier));
+    lap('combine');
+
+    const amountUsd = features[0] as number;
+    store.commit(event, t, { amountUsd: Number.isNaN(amountUsd) ? 0 : amountUsd * 100, decision: combined.decision });
+    lap('commit');
+
+    const result: DecisionResult = {
+      decisionId: randomUUID(),
+      eventId: event.eventId,
+      decision: combined.decision,
+      score,
+      ...(modelScore !== undefined ? { modelScore } : {}),
+      reasons: combined.reasons,
+      bundleVersion: b.version,
+      modelVersion: b.model?.version ?? '',
+      degraded,
+      timings,
+      replayed: false,
+    };
+    onDecision?.(event, result, features, shadowHits);
+    return result;
+  };
+
+  return {
+    get bundle() {
+      return bundle;
+    },
+    swapBundle(next) {
+      const prev = bundle;
+      bundle = next;
+      return prev;
+    },
+    async decide(event, deadlineMs) {
+      if (deadlineMs !== undefined && clock() >= deadlineMs) throw new RiskError('RISK_ERR_DEADLINE_EXCEEDED');
+      const fingerprint = fingerprintOf(event);
+      const prior = replay.get(event.eventId);
+      if (prior !== undefined) {
+        if (prior.fingerprint !== fingerprint) throw new RiskError('RISK_ERR_IDEMPOTENCY_CONFLICT');
+        const r = await prior.result;
+        return { ...r, replayed: true };
+      }
+      const result = run(event, deadlineMs, bundle);
+      replay.set(event.eventId, { fingerprint, result });
+      // A failed decision must not be replayed: the retry deserves a fresh attempt.
+      result.catch(() => replay.delete(event.eventId));
+      return result;
+    },
+  };
+}
+
+/** Runs rules in order; live hits become reasons, shadow hits are only recorded. Returns the score modifier. */
+function evaluate(
+  rules: readonly CompiledRule[],
+  ctx: EvalContext,
+  source: ReasonSource,
+  reasons: Reason[],
+  shadowHits: string[],
+): number {
+  let modifier = 0;
+  for (const r of rules) {
+    if (!r.test(ctx)) continue;
+    if (r.mode === 'shadow') {
+      shadowHits.push(r.id);
+      continue;
+    }
+    modifier += r.score;
+    reasons.push({ code: r.code, message: r.message(ctx), source, ruleId: r.id, action: r.action });
+  }
+  return modifier;
+}
+
+/** Content fingerprint for idempotency: the same event id with other content is a conflict. */
+function fingerprintOf(event: RiskEvent): string {
+  return createHash('sha1').update(JSON.stringify(event)).digest('base64url');
+}

@@ -1,0 +1,109 @@
+/** Kinds of event the service decides; mirrors risk.v1.EventType without the zero value. */
+export type EventType =
+  | 'PAYMENT'
+  | 'LOGIN'
+  | 'SIGNUP'
+  | 'PASSWORD_CHANGE'
+  | 'PAYOUT'
+  | 'REFUND'
+  | 'EMAIL_CHANGE'
+  | 'PHONE_CHANGE'
+  | 'TWO_FACTOR'
+  | 'PAYOUT_METHOD_ADD'
+  | 'CARD_ADD'
+  | 'LOGOUT';
+
+/** Outcomes in increasing strength; combination picks the strongest live one (allowlist aside). */
+export type Action = 'ALLOW' | 'CHALLENGE' | 'REVIEW' | 'BLOCK';
+
+/** Stage that produced a reason. */
+export type ReasonSource = 'LIST' | 'DEVICE' | 'RULE' | 'MODEL' | 'SEQUENCE' | 'SYSTEM';
+
+/**
+ * One event after validation and tokenisation at the edge: raw PAN, email and phone are gone,
+ * replaced by keyed HMAC tokens. Optional fields are undefined when the caller did not send them.
+ */
+export interface RiskEvent {
+  readonly eventId: string;
+  readonly type: EventType;
+  /** Caller's occurred_at in epoch milliseconds; absent means "now" (arrival time). */
+  readonly occurredAtMs?: number;
+  readonly account: {
+    readonly id?: string;
+    readonly emailToken?: string;
+    readonly emailDomain?: string;
+    readonly phoneToken?: string;
+    readonly createdAtMs?: number;
+  };
+  readonly payment?: {
+    readonly amountMinor: number;
+    readonly currency?: string;
+    /** HMAC token of the PAN, or the caller's card token. */
+    readonly cardToken?: string;
+    readonly bin?: string;
+    readonly last4?: string;
+    readonly cardCountry?: string;
+    readonly cardBrand?: string;
+    readonly merchantId?: string;
+    readonly mcc?: string;
+    readonly payoutDestination?: string;
+    readonly channel?: string;
+  };
+  readonly login?: {
+    readonly success: boolean;
+    readonly method?: string;
+    readonly failureReason?: string;
+  };
+  readonly network: {
+    readonly ip?: string;
+    /** The /24 (IPv4) or /48 (IPv6) prefix of ip, for subnet velocity. */
+    readonly ipPrefix?: string;
+    readonly userAgent?: string;
+    readonly ipCountry?: string;
+    readonly asn?: string;
+    readonly isProxy: boolean;
+  };
+  readonly device: {
+    readonly id?: string;
+    readonly confidence?: number;
+    readonly emulator: boolean;
+    readonly rooted: boolean;
+    readonly bot: boolean;
+    readonly incognito: boolean;
+    readonly timezone?: string;
+    readonly language?: string;
+    readonly os?: string;
+  };
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+/** One contribution to a decision. */
+export interface Reason {
+  readonly code: string;
+  readonly message: string;
+  readonly source: ReasonSource;
+  readonly ruleId?: string;
+  readonly action: Action;
+}
+
+/** Time spent in one stage, in microseconds. */
+export interface StageTiming {
+  readonly stage: string;
+  readonly micros: number;
+}
+
+/** The decision for one event: data with reasons, versions and what was skipped. */
+export interface DecisionResult {
+  readonly decisionId: string;
+  readonly eventId: string;
+  readonly decision: Action;
+  /** Risk in [0, 1]: model score plus rule modifiers, clipped. */
+  readonly score: number;
+  readonly modelScore?: number;
+  readonly reasons: readonly Reason[];
+  readonly bundleVersion: string;
+  readonly modelVersion: string;
+  readonly degraded: readonly string[];
+  readonly timings: readonly StageTiming[];
+  readonly replayed: boolean;
+}

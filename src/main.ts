@@ -1,0 +1,52 @@
+import { bindGrpc } from './server/grpc.js';
+import { buildService } from './server/app.js';
+import { loadConfig } from './server/config.js';
+
+/** Starts the service: the only place that listens and handles signals. */
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(2);
+  }
+  const service = await buildService(config);
+  const log = service.http.log;
+  if (config.tokenKeyIsDefault) {
+    log.warn('RISK_TOKEN_KEY is not set: using the built-in development key; tokens are not secret');
+  }
+  await service.http.listen({ host: config.host, port: config.httpPort });
+  const grpcPort = await bindGrpc(service.grpc.server, config.host, config.grpcPort);
+  service.setReady(true);
+  log.info(
+    { httpPort: config.httpPort, grpcPort, bundle: service.engine.bundle.version, model: service.engine.bundle.model?.version },
+    'risk decision service ready',
+  );
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'draining');
+    const force = setTimeout(() => {
+      log.error('drain timed out; exiting');
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    service.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'error while draining');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error('failed to start:', err);
+  process.exit(1);
+});

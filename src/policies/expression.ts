@@ -1,0 +1,410 @@
+import type { RiskEvent } from '../core/types.js';
+import type { FeatureSchema } from '../features/feature-schema.js';
+import { stringField } from './event-fields.js';
+
+/** What a compiled expression reads. */
+export interface EvalContext {
+  readonly event: RiskEvent;
+  /** Feature vector laid out by the schema the expression was compiled against; NaN is missing. */
+  readonly features: Float64Array;
+}
+
+/** Looks up list membership for `value`; lists are resolved at compile time. */
+export interface ListLookup {
+  /** Whether a list with this id exists. */
+  has(listId: string): boolean;
+  /** Whether `value` is an unexpired item of list `listId` at time `t`. */
+  contains(listId: string, value: string, t: number): boolean;
+}
+
+/** A parse or type error at a 1-based line and column of the source. */
+export interface ExpressionError {
+  readonly line: number;
+  readonly column: number;
+  readonly message: string;
+}
+
+/** A compiled boolean expression. */
+export type Predicate = (ctx: EvalContext) => boolean;
+
+type Num = (ctx: EvalContext) => number;
+type Str = (ctx: EvalContext) => string | undefined;
+type Typed = { kind: 'num'; f: Num } | { kind: 'str'; f: Str } | { kind: 'bool'; f: Predicate } | { kind: 'set'; items: Set<string> | Set<number>; num: boolean };
+
+interface Token {
+  readonly t: 'num' | 'str' | 'id' | 'list' | 'op' | 'eof';
+  readonly v: string;
+  readonly pos: number;
+}
+
+class CompileError extends Error {
+  constructor(
+    readonly pos: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'true', 'false']);
+
+function tokenize(src: string): Token[] {
+  const out: Token[] = [];
+  let i = 0;
+  while (i < src.length) {
+    const c = src[i] as string;
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
+      i++;
+      continue;
+    }
+    const start = i;
+    if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(src[i + 1] ?? ''))) {
+      while (i < src.length && /[0-9._]/.test(src[i] as string)) i++;
+      if (/[eE]/.test(src[i] ?? '') && /[-+0-9]/.test(src[i + 1] ?? '')) {
+        i += 2;
+        while (i < src.length && /[0-9]/.test(src[i] as string)) i++;
+      }
+      out.push({ t: 'num', v: src.slice(start, i).replaceAll('_', ''), pos: start });
+    } else if (c === '"' || c === "'") {
+      i++;
+      let s = '';
+      while (i < src.length && src[i] !== c) {
+        if (src[i] === '\\' && i + 1 < src.length) i++;
+        s += src[i];
+        i++;
+      }
+      if (i >= src.length) throw new CompileError(start, 'unterminated string');
+      i++;
+      out.push({ t: 'str', v: s, pos: start });
+    } else if (/[A-Za-z_]/.test(c)) {
+      while (i < src.length && /[A-Za-z0-9_.]/.test(src[i] as string)) i++;
+      out.push({ t: 'id', v: src.slice(start, i), pos: start });
+    } else if (c === '@') {
+      i++;
+      while (i < src.length && /[A-Za-z0-9_.-]/.test(src[i] as string)) i++;
+      if (i === start + 1) throw new CompileError(start, 'expected a list name after @');
+      out.push({ t: 'list', v: src.slice(start + 1, i), pos: start });
+    } else {
+      const two = src.slice(i, i + 2);
+      if (['==', '!=', '<=', '>=', '&&', '||'].includes(two)) {
+        out.push({ t: 'op', v: two === '&&' ? 'and' : two === '||' ? 'or' : two, pos: start });
+        i += 2;
+      } else if ('<>()[],+-*/!'.includes(c)) {
+        out.push({ t: 'op', v: c === '!' ? 'not' : c, pos: start });
+        i++;
+      } else if (c === '=') {
+        out.push({ t: 'op', v: '==', pos: start });
+        i++;
+      } else {
+        throw new CompileError(start, `unexpected character '${c}'`);
+      }
+    }
+  }
+  out.push({ t: 'eof', v: '', pos: src.length });
+  return out;
+}
+
+/** Options for compileExpression. */
+export interface CompileOptions {
+  readonly schema: FeatureSchema;
+  readonly lists: ListLookup;
+  /** Time source for list expiry checks. */
+  readonly now: () => number;
+}
+
+/**
+ * Compiles a rule condition to a closure, once, at bundle load: no eval, no per-request parsing.
+ * Grammar: or / and / not over comparisons (== != < <= > >=), `x in @list`, `x in [a, b]`,
+ * arithmetic (+ - * /) on numbers, identifiers naming features (numbers) or event fields (strings).
+ * A missing value makes any comparison false, as in Stripe Radar.
+ */
+export function compileExpression(
+  src: string,
+  opts: CompileOptions,
+): { value: Predicate } | { error: ExpressionError } {
+  try {
+    const tokens = tokenize(src);
+    let p = 0;
+    const peek = (): Token => tokens[p] as Token;
+    const next = (): Token => tokens[p++] as Token;
+    const isOp = (v: string): boolean => {
+      const t = peek();
+      return (t.t === 'op' && t.v === v) || (t.t === 'id' && KEYWORDS.has(t.v) && t.v === v);
+    };
+    const expect = (v: string): void => {
+      const t = next();
+      if (!((t.t === 'op' || t.t === 'id') && t.v === v)) throw new CompileError(t.pos, `expected '${v}' but found ${describe(t)}`);
+    };
+
+    const asBool = (x: Typed, pos: number): Predicate => {
+      if (x.kind === 'bool') return x.f;
+      if (x.kind === 'num') {
+        // A bare numeric feature is truthy when present and non-zero (flags are 0/1).
+        const f = x.f;
+        return (c) => {
+          const v = f(c);
+          return v === v && v !== 0;
+        };
+      }
+      throw new CompileError(pos, `expected a condition, found a ${x.kind === 'str' ? 'string' : 'set'}`);
+    };
+
+    const parseOr = (): Typed => {
+      const pos = peek().pos;
+      let left = parseAnd();
+      while (isOp('or')) {
+        next();
+        const rpos = peek().pos;
+        const a = asBool(left, pos);
+        const b = asBool(parseAnd(), rpos);
+        left = { kind: 'bool', f: (c) => a(c) || b(c) };
+      }
+      return left;
+    };
+    const parseAnd = (): Typed => {
+      const pos = peek().pos;
+      let left = parseNot();
+      while (isOp('and')) {
+        next();
+        const rpos = peek().pos;
+        const a = asBool(left, pos);
+        const b = asBool(parseNot(), rpos);
+        left = { kind: 'bool', f: (c) => a(c) && b(c) };
+      }
+      return left;
+    };
+    const parseNot = (): Typed => {
+      if (isOp('not')) {
+        next();
+        const pos = peek().pos;
+        const a = asBool(parseNot(), pos);
+        return { kind: 'bool', f: (c) => !a(c) };
+      }
+      return parseCmp();
+    };
+    const parseCmp = (): Typed => {
+      const lpos = peek().pos;
+      const left = parseSum();
+      const t = peek();
+      if (t.t === 'op' && ['==', '!=', '<', '<=', '>', '>='].includes(t.v)) {
+        next();
+        const rpos = peek().pos;
+        const right = parseSum();
+        return compare(t.v, left, right, lpos, rpos);
+      }
+      if (isOp('in') || (isOp('not') && tokens[p + 1]?.v === 'in')) {
+        const negate = isOp('not');
+        if (negate) next();
+        next();
+        const rpos = peek().pos;
+        const member = membership(left, lpos, rpos);
+        return { kind: 'bool', f: negate ? (c) => !member(c) : member };
+      }
+      return left;
+    };
+    const membership = (left: Typed, lpos: number, rpos: number): Predicate => {
+      const t = peek();
+      if (t.t === 'list') {
+        next();
+        if (!opts.lists.has(t.v)) throw new CompileError(t.pos, `unknown list @${t.v}`);
+        if (left.kind !== 'str') throw new CompileError(lpos, 'only a string field can be looked up in a list');
+        const f = left.f;
+        const id = t.v;
+        const { lists, now } = opts;
+        return (c) => {
+          const v = f(c);
+          return v !== undefined && lists.contains(id, v, now());
+        };
+      }
+      const set = parsePrimary();
+      if (set.kind !== 'set') throw new CompileError(rpos, "expected @list or [ ... ] after 'in'");
+      if (left.kind === 'str') {
+        if (set.num) throw new CompileError(rpos, 'cannot look up a string in a list of numbers');
+        const f = left.f;
+        const items = set.items as Set<string>;
+        return (c) => {
+          const v = f(c);
+          return v !== undefined && items.has(v);
+        };
+      }
+      if (left.kind === 'num') {
+        if (!set.num) throw new CompileError(rpos, 'cannot look up a number in a list of strings');
+        const f = left.f;
+        const items = set.items as Set<number>;
+        return (c) => items.has(f(c));
+      }
+      throw new CompileError(lpos, "left side of 'in' must be a field");
+    };
+    const parseSum = (): Typed => {
+      const pos = peek().pos;
+      let left = parseProduct();
+      while (isOp('+') || isOp('-')) {
+        const op = next().v;
+        const rpos = peek().pos;
+        const a = asNum(left, pos);
+        const b = asNum(parseProduct(), rpos);
+        left = { kind: 'num', f: op === '+' ? (c) => a(c) + b(c) : (c) => a(c) - b(c) };
+      }
+      return left;
+    };
+    const parseProduct = (): Typed => {
+      const pos = peek().pos;
+      let left = parseUnary();
+      while (isOp('*') || isOp('/')) {
+        const op = next().v;
+        const rpos = peek().pos;
+        const a = asNum(left, pos);
+        const b = asNum(parseUnary(), rpos);
+        left = { kind: 'num', f: op === '*' ? (c) => a(c) * b(c) : (c) => a(c) / b(c) };
+      }
+      return left;
+    };
+    const parseUnary = (): Typed => {
+      if (isOp('-')) {
+        next();
+        const pos = peek().pos;
+        const a = asNum(parseUnary(), pos);
+        return { kind: 'num', f: (c) => -a(c) };
+      }
+      return parsePrimary();
+    };
+    const parsePrimary = (): Typed => {
+      const t = next();
+      switch (t.t) {
+        case 'num': {
+          const v = Number(t.v);
+          if (!Number.isFinite(v)) throw new CompileError(t.pos, `bad number ${t.v}`);
+          return { kind: 'num', f: () => v };
+        }
+        case 'str': {
+          const v = t.v;
+          return { kind: 'str', f: () => v };
+        }
+        case 'id': {
+          if (t.v === 'true' || t.v === 'false') {
+            const v = t.v === 'true' ? 1 : 0;
+            return { kind: 'num', f: () => v };
+          }
+          if (KEYWORDS.has(t.v)) throw new CompileError(t.pos, `unexpected '${t.v}'`);
+          const idx = opts.schema.indexOf(t.v);
+          if (idx !== undefined) return { kind: 'num', f: (c) => c.features[idx] as number };
+          const sf = stringField(t.v);
+          if (sf !== undefined) return { kind: 'str', f: (c) => sf(c.event) };
+          throw new CompileError(t.pos, `unknown field '${t.v}'`);
+        }
+        case 'op':
+          if (t.v === '(') {
+            const inner = parseOr();
+            expect(')');
+            return inner;
+          }
+          if (t.v === '[') return parseSet();
+          throw new CompileError(t.pos, `unexpected '${t.v}'`);
+        case 'list':
+          throw new CompileError(t.pos, "a list can only follow 'in'");
+        default:
+          throw new CompileError(t.pos, 'unexpected end of expression');
+      }
+    };
+    const parseSet = (): Typed => {
+      const nums = new Set<number>();
+      const strs = new Set<string>();
+      while (!isOp(']')) {
+        const t = next();
+        if (t.t === 'num') nums.add(Number(t.v));
+        else if (t.t === 'str') strs.add(t.v);
+        else throw new CompileError(t.pos, 'set items must be literal numbers or strings');
+        if (!isOp(']')) expect(',');
+      }
+      next();
+      if (nums.size > 0 && strs.size > 0) throw new CompileError(tokens[p - 1]?.pos ?? 0, 'set mixes numbers and strings');
+      return nums.size > 0 ? { kind: 'set', items: nums, num: true } : { kind: 'set', items: strs, num: false };
+    };
+
+    const root = parseOr();
+    const end = peek();
+    if (end.t !== 'eof') throw new CompileError(end.pos, `unexpected ${describe(end)}`);
+    return { value: asBool(root, 0) };
+  } catch (err) {
+    if (err instanceof CompileError) {
+      const { line, column } = lineColumn(src, err.pos);
+      return { error: { line, column, message: err.message } };
+    }
+    throw err;
+  }
+}
+
+function asNum(x: Typed, pos: number): Num {
+  if (x.kind === 'num') return x.f;
+  throw new CompileError(pos, 'expected a number');
+}
+
+function compare(op: string, l: Typed, r: Typed, lpos: number, rpos: number): Typed {
+  if (l.kind === 'num' && r.kind === 'num') {
+    const a = l.f;
+    const b = r.f;
+    // NaN (missing) compares false under every operator, including != (Radar semantics).
+    switch (op) {
+      case '==':
+        return { kind: 'bool', f: (c) => a(c) === b(c) };
+      case '!=':
+        return {
+          kind: 'bool',
+          f: (c) => {
+            const x = a(c);
+            const y = b(c);
+            return x === x && y === y && x !== y;
+          },
+        };
+      case '<':
+        return { kind: 'bool', f: (c) => a(c) < b(c) };
+      case '<=':
+        return { kind: 'bool', f: (c) => a(c) <= b(c) };
+      case '>':
+        return { kind: 'bool', f: (c) => a(c) > b(c) };
+      default:
+        return { kind: 'bool', f: (c) => a(c) >= b(c) };
+    }
+  }
+  if (l.kind === 'str' && r.kind === 'str') {
+    const a = l.f;
+    const b = r.f;
+    if (op === '==') {
+      return {
+        kind: 'bool',
+        f: (c) => {
+          const x = a(c);
+          return x !== undefined && x === b(c);
+        },
+      };
+    }
+    if (op === '!=') {
+      return {
+        kind: 'bool',
+        f: (c) => {
+          const x = a(c);
+          const y = b(c);
+          return x !== undefined && y !== undefined && x !== y;
+        },
+      };
+    }
+    throw new CompileError(lpos, `operator ${op} compares numbers, not strings`);
+  }
+  throw new CompileError(l.kind === 'num' || l.kind === 'str' ? rpos : lpos, `cannot compare a ${l.kind} with a ${r.kind}`);
+}
+
+function describe(t: Token): string {
+  return t.t === 'eof' ? 'end of expression' : `'${t.t === 'list' ? `@${t.v}` : t.v}'`;
+}
+
+function lineColumn(src: string, pos: number): { line: number; column: number } {
+  let line = 1;
+  let col = 1;
+  for (let i = 0; i < pos && i < src.length; i++) {
+    if (src[i] === '\n') {
+      line++;
+      col = 1;
+    } else col++;
+  }
+  return { line, column: col };
+}

@@ -1,0 +1,71 @@
+import type { Action, RiskEvent } from '../core/types.js';
+import type { ListLookup } from './expression.js';
+
+/** What a list holds; it decides which event field is matched. */
+export type ListKind = 'ip' | 'device' | 'user' | 'card' | 'email' | 'email_domain' | 'bin' | 'merchant' | 'string';
+
+/** One list item. `expiresAtMs` undefined means it never expires. */
+export interface ListItem {
+  readonly value: string;
+  readonly reason?: string;
+  readonly expiresAtMs?: number;
+}
+
+/** A typed list. A list with an action acts on its own; one without is only named by rules. */
+export interface RiskList {
+  readonly id: string;
+  readonly kind: ListKind;
+  readonly action?: Action;
+  readonly reasonCode: string;
+  readonly message: string;
+  readonly items: ReadonlyMap<string, ListItem>;
+}
+
+/** A list that matched the event being decided. */
+export interface ListHit {
+  readonly list: RiskList;
+  readonly item: ListItem;
+}
+
+/** The field of the event a list kind is matched against (tokens for card and email). */
+export const LIST_FIELD: Readonly<Record<ListKind, ((e: RiskEvent) => string | undefined) | undefined>> = {
+  ip: (e) => e.network.ip,
+  device: (e) => e.device.id,
+  user: (e) => e.account.id,
+  card: (e) => e.payment?.cardToken,
+  email: (e) => e.account.emailToken,
+  email_domain: (e) => e.account.emailDomain,
+  bin: (e) => e.payment?.bin,
+  merchant: (e) => e.payment?.merchantId,
+  string: undefined,
+};
+
+/** The lists of one bundle: acting lists are checked per event, all lists are visible to rules. */
+export interface ListSet extends ListLookup {
+  readonly lists: readonly RiskList[];
+  /** Acting lists that contain a value of `event`, at time `t`. */
+  match(event: RiskEvent, t: number): ListHit[];
+}
+
+/** Builds the list set of a bundle. */
+export function createListSet(lists: readonly RiskList[]): ListSet {
+  const byId = new Map(lists.map((l) => [l.id, l]));
+  const acting = lists.filter((l) => l.action !== undefined && LIST_FIELD[l.kind] !== undefined);
+  const live = (item: ListItem | undefined, t: number): item is ListItem =>
+    item !== undefined && (item.expiresAtMs === undefined || item.expiresAtMs > t);
+  return {
+    lists,
+    has: (id) => byId.has(id),
+    contains: (id, value, t) => live(byId.get(id)?.items.get(value), t),
+    match(event, t) {
+      const hits: ListHit[] = [];
+      for (const list of acting) {
+        const v = (LIST_FIELD[list.kind] as (e: RiskEvent) => string | undefined)(event);
+        if (v === undefined) continue;
+        const item = list.items.get(v);
+        if (live(item, t)) hits.push({ list, item });
+      }
+      return hits;
+    },
+  };
+}

@@ -1,0 +1,115 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Bundle } from '../core/bundle.js';
+import { loadBundleDir } from '../core/bundle-loader.js';
+import { type Clock, systemClock } from '../core/clock.js';
+import { createDecisionEngine, type DecisionEngine } from '../core/decision-engine.js';
+import { createTokenizer, type Tokenizer } from '../core/tokenizer.js';
+import { createCounterStore, createFeatureHydrator, DEFAULT_ENTITIES, DEFAULT_WINDOWS } from '../features/index.js';
+import type { Config } from './config.js';
+import { createDecisionGate } from './decision-gate.js';
+import { buildGrpc, type GrpcService } from './grpc.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { registerRest } from './rest.js';
+
+/** The assembled service: both transports built, nothing listening yet. */
+export interface Service {
+  readonly config: Config;
+  readonly engine: DecisionEngine;
+  readonly tokenizer: Tokenizer;
+  readonly metrics: Metrics;
+  readonly http: FastifyInstance;
+  readonly grpc: GrpcService;
+  /** Marks the service ready (or not) on /readyz and grpc.health.v1. */
+  setReady(ready: boolean): void;
+  /** Stops accepting work, lets requests in flight finish, then releases the model. */
+  close(): Promise<void>;
+}
+
+/** Explicit dependencies a test may replace. */
+export interface ServiceOptions {
+  readonly clock?: Clock;
+  /** Use this bundle instead of loading config.bundleDir. */
+  readonly bundle?: Bundle;
+  readonly logger?: boolean | Record<string, unknown>;
+}
+
+/** Loads the bundle and builds the core and both transports from explicit dependencies. */
+export async function buildService(config: Config, options: ServiceOptions = {}): Promise<Service> {
+  const clock = options.clock ?? systemClock;
+  const tokenizer = createTokenizer(config.tokenKey);
+  const store = createCounterStore({ entities: DEFAULT_ENTITIES, windows: DEFAULT_WINDOWS, maxEntities: config.maxEntities });
+  const hydrator = createFeatureHydrator(store);
+  const bundle =
+    options.bundle ??
+    (await loadBundleDir(config.bundleDir, {
+      schema: hydrator.schema,
+      tokenizer,
+      now: clock,
+      model: { maxBatch: config.modelMaxBatch, timeoutMs: config.modelTimeoutMs },
+    }));
+  const engine = createDecisionEngine({
+    bundle,
+    store,
+    hydrator,
+    clock,
+    idempotency: { max: config.idempotencyMax, ttlMs: config.idempotencyTtlMs },
+  });
+
+  let inFlight = () => 0;
+  const metrics = createMetrics({
+    entities: () => store.stats().entities,
+    evictions: () => store.stats().evictions,
+    inFlight: () => inFlight(),
+  });
+  const gate = createDecisionGate(engine, tokenizer, metrics, config.maxInFlight);
+  inFlight = gate.inFlight;
+
+  const http = Fastify({
+    logger: options.logger ?? { level: config.logLevel },
+    bodyLimit: config.maxBodyBytes,
+    return503OnClosing: true,
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false, allowUnionTypes: true },
+    },
+  });
+  let ready = false;
+  registerRest(http, {
+    gate,
+    metrics,
+    ready: () => ready,
+    defaultTimeoutMs: config.defaultTimeoutMs,
+    bundleVersion: () => engine.bundle.version,
+  });
+  const grpc = buildGrpc({
+    gate,
+    metrics,
+    maxBodyBytes: config.maxBodyBytes,
+    maxConcurrentStreams: config.grpcMaxConcurrentStreams,
+    log: http.log,
+  });
+
+  const setReady = (r: boolean) => {
+    ready = r;
+    const s = r ? 'SERVING' : 'NOT_SERVING';
+    grpc.health.setStatus('', s);
+    grpc.health.setStatus('risk.v1.DecisionService', s);
+  };
+
+  return {
+    config,
+    engine,
+    tokenizer,
+    metrics,
+    http,
+    grpc,
+    setReady,
+    async close() {
+      setReady(false);
+      await Promise.all([
+        http.close(),
+        new Promise<void>((resolve) => grpc.server.tryShutdown(() => resolve())),
+      ]);
+      await engine.bundle.model?.close();
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import { defaultBundleDir } from '../core/bundle-loader.js';
+
+/** Service configuration: one schema, defaults beside it, validated once, then frozen. */
+export interface Config {
+  readonly host: string;
+  readonly httpPort: number;
+  readonly grpcPort: number;
+  readonly bundleDir: string;
+  /** HMAC key for PAN/email/phone tokens. */
+  readonly tokenKey: string;
+  /** True when tokenKey is the built-in development key (a warning is logged). */
+  readonly tokenKeyIsDefault: boolean;
+  readonly maxBodyBytes: number;
+  readonly maxInFlight: number;
+  readonly maxEntities: number;
+  readonly idempotencyMax: number;
+  readonly idempotencyTtlMs: number;
+  readonly modelTimeoutMs: number;
+  readonly modelMaxBatch: number;
+  readonly grpcMaxConcurrentStreams: number;
+  readonly logLevel: string;
+  /** Deadline applied to REST requests without an x-risk-timeout-ms header. */
+  readonly defaultTimeoutMs: number;
+}
+
+/** Development-only key; anything real must set RISK_TOKEN_KEY. */
+const DEV_TOKEN_KEY = 'risk-dev-token-key-change-me-in-production';
+
+interface Field {
+  readonly env: string;
+  readonly kind: 'int' | 'string';
+  readonly default: number | string;
+  readonly min?: number;
+  readonly max?: number;
+  readonly doc: string;
+}
+
+/** Every setting, with its environment variable and default (README "Configuration" mirrors this). */
+export const CONFIG_FIELDS = {
+  host: { env: 'HOST', kind: 'string', default: '0.0.0.0', doc: 'interface both servers bind' },
+  httpPort: { env: 'HTTP_PORT', kind: 'int', default: 8080, min: 0, max: 65535, doc: 'REST port' },
+  grpcPort: { env: 'GRPC_PORT', kind: 'int', default: 50051, min: 0, max: 65535, doc: 'gRPC port' },
+  bundleDir: { env: 'RISK_BUNDLE_DIR', kind: 'string', default: '', doc: 'bundle directory (default: the embedded bundles/default)' },
+  tokenKey: { env: 'RISK_TOKEN_KEY', kind: 'string', default: '', doc: 'HMAC key (>= 16 bytes) for PAN/email/phone tokens' },
+  maxBodyBytes: { env: 'RISK_MAX_BODY_BYTES', kind: 'int', default: 65_536, min: 1024, max: 16 << 20, doc: 'largest request body on either transport' },
+  maxInFlight: { env: 'RISK_MAX_IN_FLIGHT', kind: 'int', default: 2048, min: 1, max: 1 << 20, doc: 'decisions in progress before shedding load' },
+  maxEntities: { env: 'RISK_MAX_ENTITIES', kind: 'int', default: 500_000, min: 1000, max: 50_000_000, doc: 'ceiling on tracked counter entities (LRU)' },
+  idempotencyMax: { env: 'RISK_IDEMPOTENCY_MAX', kind: 'int', default: 200_000, min: 0, max: 50_000_000, doc: 'event ids remembered for replay (0 disables)' },
+  idempotencyTtlMs: { env: 'RISK_IDEMPOTENCY_TTL_MS', kind: 'int', default: 86_400_000, min: 1000, max: 30 * 86_400_000, doc: 'how long an event id is remembered' },
+  modelTimeoutMs: { env: 'RISK_MODEL_TIMEOUT_MS', kind: 'int', default: 25, min: 1, max: 10_000, doc: 'model budget before degrading to rules only' },
+  modelMaxBatch: { env: 'RISK_MODEL_MAX_BATCH', kind: 'int', default: 64, min: 1, max: 4096, doc: 'largest micro-batch for one ONNX run' },
+  grpcMaxConcurrentStreams: { env: 'RISK_GRPC_MAX_STREAMS', kind: 'int', default: 256, min: 1, max: 65_535, doc: 'concurrent streams per HTTP/2 connection' },
+  logLevel: { env: 'LOG_LEVEL', kind: 'string', default: 'info', doc: 'fatal, error, warn, info, debug, trace or silent' },
+  defaultTimeoutMs: { env: 'RISK_DEFAULT_TIMEOUT_MS', kind: 'int', default: 1000, min: 1, max: 60_000, doc: 'REST deadline when the caller sends none' },
+} as const satisfies Record<string, Field>;
+
+const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/** Reads configuration from an environment; throws one error listing every problem. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env, overrides: Partial<Config> = {}): Config {
+  const problems: string[] = [];
+  const out: Record<string, unknown> = {};
+  for (const [key, f] of Object.entries(CONFIG_FIELDS) as [string, Field][]) {
+    const raw = env[f.env];
+    if (raw === undefined || raw === '') {
+      out[key] = f.default;
+      continue;
+    }
+    if (f.kind === 'int') {
+      const v = Number(raw);
+      if (!Number.isInteger(v) || (f.min !== undefined && v < f.min) || (f.max !== undefined && v > f.max)) {
+        problems.push(`${f.env}=${raw}: must be an integer in [${f.min}, ${f.max}]`);
+      }
+      out[key] = v;
+    } else out[key] = raw;
+  }
+  if (!LEVELS.has(String(out.logLevel))) problems.push(`LOG_LEVEL=${out.logLevel}: must be one of ${[...LEVELS].join(', ')}`);
+  const tokenKeyIsDefault = out.tokenKey === '';
+  if (tokenKeyIsDefault) out.tokenKey = DEV_TOKEN_KEY;
+  else if (String(out.tokenKey).length < 16) problems.push('RISK_TOKEN_KEY: must be at least 16 bytes');
+  if (out.bundleDir === '') out.bundleDir = defaultBundleDir();
+  if (problems.length > 0) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  return Object.freeze({ ...(out as unknown as Config), tokenKeyIsDefault, ...overrides });
+}

@@ -1,0 +1,35 @@
+import { RiskError } from '../core/errors.js';
+import type { DecisionEngine } from '../core/decision-engine.js';
+import type { Tokenizer } from '../core/tokenizer.js';
+import type { DecisionResult } from '../core/types.js';
+import type { DecideRequest } from '../gen/risk/v1/risk_pb.js';
+import { eventFromProto } from './event-from-proto.js';
+import type { Metrics } from './metrics.js';
+
+/** What both transports call with a decoded request: validation, load shedding, the core, metrics. */
+export interface DecisionGate {
+  decide(req: DecideRequest, deadlineMs: number | undefined): Promise<DecisionResult>;
+  inFlight(): number;
+}
+
+/** Creates the gate; past `maxInFlight` concurrent decisions new ones are shed with RISK_ERR_OVERLOADED. */
+export function createDecisionGate(engine: DecisionEngine, tokenizer: Tokenizer, metrics: Metrics, maxInFlight: number): DecisionGate {
+  let inFlight = 0;
+  return {
+    inFlight: () => inFlight,
+    async decide(req, deadlineMs) {
+      const ev = eventFromProto(req, tokenizer);
+      if ('errors' in ev) throw RiskError.invalid(ev.errors);
+      if (inFlight >= maxInFlight) throw new RiskError('RISK_ERR_OVERLOADED');
+      inFlight++;
+      const t0 = performance.now();
+      try {
+        const r = await engine.decide(ev.value, deadlineMs);
+        metrics.decision(r, (performance.now() - t0) / 1000);
+        return r;
+      } finally {
+        inFlight--;
+      }
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import { create } from '@bufbuild/protobuf';
+import type { DecisionResult } from '../core/types.js';
+import {
+  type DecideResponse,
+  DecideResponseSchema,
+  Decision,
+  ReasonSource,
+} from '../gen/risk/v1/risk_pb.js';
+
+/** The proto3 JSON form of a DecideResponse, written directly (no reflection on the hot path). */
+export function decisionToJson(r: DecisionResult): Record<string, unknown> {
+  return {
+    decisionId: r.decisionId,
+    eventId: r.eventId,
+    decision: r.decision,
+    score: r.score,
+    ...(r.modelScore !== undefined ? { modelScore: r.modelScore } : {}),
+    reasons: r.reasons,
+    bundleVersion: r.bundleVersion,
+    modelVersion: r.modelVersion,
+    degraded: r.degraded,
+    timings: r.timings,
+    replayed: r.replayed,
+  };
+}
+
+/** The DecideResponse message for gRPC. */
+export function decisionToProto(r: DecisionResult): DecideResponse {
+  return create(DecideResponseSchema, {
+    decisionId: r.decisionId,
+    eventId: r.eventId,
+    decision: Decision[r.decision],
+    score: r.score,
+    ...(r.modelScore !== undefined ? { modelScore: r.modelScore } : {}),
+    reasons: r.reasons.map((x) => ({
+      code: x.code,
+      message: x.message,
+      source: ReasonSource[x.source],
+      ruleId: x.ruleId ?? '',
+      action: Decision[x.action],
+    })),
+    bundleVersion: r.bundleVersion,
+    modelVersion: r.modelVersion,
+    degraded: [...r.degraded],
+    timings: r.timings.map((t) => ({ stage: t.stage, micros: t.micros })),
+    replayed: r.replayed,
+  });
+}
+
+/** fast-json-stringify schema for decisionToJson's output: serialises several times faster. */
+export const DECISION_RESPONSE_SCHEMA = {
+  type: 'object',
+  properties: {
+    decisionId: { type: 'string' },
+    eventId: { type: 'string' },
+    decision: { type: 'string' },
+    score: { type: 'number' },
+    modelScore: { type: 'number' },
+    reasons: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          code: { type: 'string' },
+          message: { type: 'string' },
+          source: { type: 'string' },
+          ruleId: { type: 'string' },
+          action: { type: 'string' },
+        },
+      },
+    },
+    bundleVersion: { type: 'string' },
+    modelVersion: { type: 'string' },
+    degraded: { type: 'array', items: { type: 'string' } },
+    timings: {
+      type: 'array',
+      items: { type: 'object', properties: { stage: { type: 'string' }, micros: { type: 'number' } } },
+    },
+    replayed: { type: 'boolean' },
+  },
+} as const;

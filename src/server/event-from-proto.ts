@@ -1,0 +1,227 @@
+import ipaddr from 'ipaddr.js';
+import type { FieldViolation } from '../core/errors.js';
+import { canonical, type Tokenizer } from '../core/tokenizer.js';
+import type { EventType as DomainEventType, RiskEvent } from '../core/types.js';
+import { type DecideRequest, EventType, LoginMethod, PaymentChannel } from '../gen/risk/v1/risk_pb.js';
+
+const MAX_ID = 128;
+const MAX_TEXT = 512;
+const MAX_ATTRIBUTES = 64;
+const COUNTRY = /^[A-Z]{2}$/;
+const CURRENCY = /^[A-Z]{3}$/;
+const DIGITS = /^\d+$/;
+const MIN_TIME = Date.UTC(2000, 0, 1);
+const MAX_TIME = Date.UTC(2100, 0, 1);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+const opt = (s: string): string | undefined => (s === '' ? undefined : s);
+
+/**
+ * Validates a decoded request and turns it into the domain event, tokenising PAN, email and phone
+ * on the way (the raw values go no further). Both transports call this after decoding, so one
+ * set of rules applies to REST and gRPC alike. Paths use proto field names (snake_case).
+ */
+export function eventFromProto(req: DecideRequest, tokenizer: Tokenizer): { value: RiskEvent } | { errors: FieldViolation[] } {
+  const errors: FieldViolation[] = [];
+  const bad = (field: string, description: string) => errors.push({ field, description });
+  const ev = req.event;
+  if (ev === undefined) return { errors: [{ field: 'event', description: 'is required' }] };
+
+  const text = (field: string, v: string, max = MAX_TEXT): string | undefined => {
+    if (v.length > max) bad(field, `must be at most ${max} characters`);
+    return opt(v);
+  };
+  const country = (field: string, v: string): string | undefined => {
+    if (v !== '' && !COUNTRY.test(v)) bad(field, 'must be an ISO 3166-1 alpha-2 code in upper case, e.g. DE');
+    return opt(v);
+  };
+
+  if (ev.eventId === '') bad('event.event_id', 'is required');
+  else if (ev.eventId.length > MAX_ID) bad('event.event_id', `must be at most ${MAX_ID} characters`);
+  if (ev.type === EventType.EVENT_TYPE_UNSPECIFIED) bad('event.type', 'is required');
+  const type = EventType[ev.type] as DomainEventType | undefined;
+  if (type === undefined) bad('event.type', `unknown value ${ev.type}`);
+
+  let occurredAtMs: number | undefined;
+  if (ev.occurredAt !== undefined) {
+    occurredAtMs = Number(ev.occurredAt.seconds) * 1000 + Math.floor(ev.occurredAt.nanos / 1e6);
+    if (!(occurredAtMs >= MIN_TIME && occurredAtMs < MAX_TIME)) bad('event.occurred_at', 'must be between 2000 and 2100');
+  }
+
+  const a = ev.account;
+  let account: RiskEvent['account'] = {};
+  if (a !== undefined) {
+    let emailToken: string | undefined;
+    let emailDomain: string | undefined;
+    if (a.email !== '') {
+      const email = canonical.email(a.email);
+      const at = email.lastIndexOf('@');
+      if (email.length > 254 || at < 1 || at === email.length - 1) bad('event.account.email', 'is not an email address');
+      else {
+        emailToken = tokenizer.token('email', email);
+        emailDomain = email.slice(at + 1);
+      }
+    }
+    let phoneToken: string | undefined;
+    if (a.phone !== '') {
+      const phone = canonical.phone(a.phone);
+      if (phone.replace('+', '').length < 6 || phone.length > 20) bad('event.account.phone', 'is not a phone number');
+      else phoneToken = tokenizer.token('phone', phone);
+    }
+    let createdAtMs: number | undefined;
+    if (a.createdAt !== undefined) {
+      createdAtMs = Number(a.createdAt.seconds) * 1000 + Math.floor(a.createdAt.nanos / 1e6);
+      if (!(createdAtMs >= Date.UTC(1970, 0, 1) && createdAtMs < MAX_TIME)) bad('event.account.created_at', 'must be between 1970 and 2100');
+    }
+    account = {
+      id: text('event.account.id', a.id, MAX_ID),
+      emailToken,
+      emailDomain,
+      phoneToken,
+      createdAtMs,
+    };
+  }
+
+  let payment: RiskEvent['payment'];
+  const p = ev.payment;
+  if (p === undefined) {
+    if (ev.type === EventType.PAYMENT || ev.type === EventType.PAYOUT || ev.type === EventType.REFUND) {
+      bad('event.payment', `is required for ${type} events`);
+    }
+  } else {
+    if (p.amountMinor < 0n || p.amountMinor > MAX_SAFE) bad('event.payment.amount_minor', 'must be between 0 and 2^53 - 1');
+    if (p.currency !== '' && !CURRENCY.test(p.currency)) bad('event.payment.currency', 'must be an ISO 4217 code in upper case, e.g. EUR');
+    if (p.currency === '' && p.amountMinor > 0n) bad('event.payment.currency', 'is required when amount_minor is set');
+    if (p.mcc !== '' && !/^\d{4}$/.test(p.mcc)) bad('event.payment.mcc', 'must be four digits');
+    let cardToken: string | undefined;
+    let bin: string | undefined;
+    let last4: string | undefined;
+    const c = p.card;
+    if (c !== undefined) {
+      if (c.number !== '') {
+        const pan = canonical.card(c.number);
+        if (!DIGITS.test(pan) || pan.length < 12 || pan.length > 19) bad('event.payment.card.number', 'must be 12 to 19 digits');
+        else if (!luhn(pan)) bad('event.payment.card.number', 'fails the Luhn check');
+        else {
+          cardToken = tokenizer.token('card', pan);
+          bin = pan.slice(0, 6);
+          last4 = pan.slice(-4);
+        }
+      } else {
+        cardToken = text('event.payment.card.token', c.token, MAX_ID);
+      }
+      if (c.bin !== '') {
+        if (!DIGITS.test(c.bin) || c.bin.length < 6 || c.bin.length > 8) bad('event.payment.card.bin', 'must be 6 to 8 digits');
+        else bin = c.bin.slice(0, 6);
+      }
+      if (c.last4 !== '') {
+        if (!/^\d{4}$/.test(c.last4)) bad('event.payment.card.last4', 'must be four digits');
+        else last4 = c.last4;
+      }
+      if (c.expMonth !== 0 && (c.expMonth < 1 || c.expMonth > 12)) bad('event.payment.card.exp_month', 'must be 1 to 12');
+    }
+    payment = {
+      amountMinor: Number(p.amountMinor),
+      currency: opt(p.currency),
+      cardToken,
+      bin,
+      last4,
+      cardCountry: c === undefined ? undefined : country('event.payment.card.country', c.country),
+      cardBrand: c === undefined ? undefined : text('event.payment.card.brand', c.brand, 32),
+      merchantId: text('event.payment.merchant_id', p.merchantId, MAX_ID),
+      mcc: opt(p.mcc),
+      payoutDestination: text('event.payment.payout_destination', p.payoutDestination, MAX_ID),
+      channel: p.channel === PaymentChannel.PAYMENT_CHANNEL_UNSPECIFIED ? undefined : PaymentChannel[p.channel],
+    };
+  }
+
+  let login: RiskEvent['login'];
+  if (ev.login !== undefined) {
+    login = {
+      success: ev.login.success,
+      method: ev.login.method === LoginMethod.LOGIN_METHOD_UNSPECIFIED ? undefined : LoginMethod[ev.login.method],
+      failureReason: text('event.login.failure_reason', ev.login.failureReason, 64),
+    };
+  } else if (ev.type === EventType.LOGIN) {
+    bad('event.login', 'is required for LOGIN events');
+  }
+
+  const n = ev.network;
+  let ip: string | undefined;
+  let ipPrefix: string | undefined;
+  if (n !== undefined && n.ip !== '') {
+    if (!ipaddr.isValid(n.ip)) bad('event.network.ip', 'is not an IPv4 or IPv6 address');
+    else {
+      const addr = ipaddr.parse(n.ip);
+      ip = addr.toString();
+      if (addr.kind() === 'ipv4') {
+        const o = addr.toByteArray();
+        ipPrefix = `${o[0]}.${o[1]}.${o[2]}.0/24`;
+      } else {
+        ipPrefix = `${(addr.toNormalizedString().split(':').slice(0, 3)).join(':')}::/48`;
+      }
+    }
+  }
+  const network: RiskEvent['network'] = {
+    ip,
+    ipPrefix,
+    userAgent: n === undefined ? undefined : text('event.network.user_agent', n.userAgent, 1024),
+    ipCountry: n === undefined ? undefined : country('event.network.ip_country', n.ipCountry),
+    asn: n === undefined ? undefined : text('event.network.asn', n.asn, 32),
+    isProxy: n?.isProxy ?? false,
+  };
+
+  const d = ev.device;
+  if (d !== undefined && (Number.isNaN(d.confidence) || d.confidence < 0 || d.confidence > 1)) {
+    bad('event.device.confidence', 'must be between 0 and 1');
+  }
+  const device: RiskEvent['device'] = {
+    id: d === undefined ? undefined : text('event.device.id', d.id, MAX_ID),
+    confidence: d === undefined || d.id === '' ? undefined : d.confidence,
+    emulator: d?.emulator ?? false,
+    rooted: d?.rooted ?? false,
+    bot: d?.bot ?? false,
+    incognito: d?.incognito ?? false,
+    timezone: d === undefined ? undefined : text('event.device.timezone', d.timezone, 64),
+    language: d === undefined ? undefined : text('event.device.language', d.language, 35),
+    os: d === undefined ? undefined : text('event.device.os', d.os, 64),
+  };
+
+  const keys = Object.keys(ev.attributes);
+  if (keys.length > MAX_ATTRIBUTES) bad('event.attributes', `must have at most ${MAX_ATTRIBUTES} entries`);
+  for (const k of keys) {
+    if (k.length > 64) bad(`event.attributes.${k.slice(0, 16)}…`, 'key must be at most 64 characters');
+    else if ((ev.attributes[k] as string).length > MAX_TEXT) bad(`event.attributes.${k}`, `must be at most ${MAX_TEXT} characters`);
+  }
+
+  if (errors.length > 0) return { errors };
+  return {
+    value: {
+      eventId: ev.eventId,
+      type: type as DomainEventType,
+      ...(occurredAtMs !== undefined ? { occurredAtMs } : {}),
+      account,
+      ...(payment !== undefined ? { payment } : {}),
+      ...(login !== undefined ? { login } : {}),
+      network,
+      device,
+      attributes: ev.attributes,
+    },
+  };
+}
+
+/** Luhn checksum, so a mistyped PAN is rejected at the edge rather than counted as a new card. */
+function luhn(pan: string): boolean {
+  let sum = 0;
+  let dbl = false;
+  for (let i = pan.length - 1; i >= 0; i--) {
+    let d = pan.charCodeAt(i) - 48;
+    if (dbl) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    dbl = !dbl;
+  }
+  return sum % 10 === 0;
+}

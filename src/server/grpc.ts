@@ -1,0 +1,117 @@
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
+import { FileDescriptorProtoSchema, file_google_protobuf_timestamp } from '@bufbuild/protobuf/wkt';
+import * as grpc from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import { RiskError } from '../core/errors.js';
+import {
+  type DecideRequest,
+  DecideRequestSchema,
+  type DecideResponse,
+  DecideResponseSchema,
+  file_risk_v1_risk,
+} from '../gen/risk/v1/risk_pb.js';
+import type { DecisionGate } from './decision-gate.js';
+import { decisionToProto } from './decision-wire.js';
+import type { Metrics } from './metrics.js';
+
+/** What the gRPC server needs. */
+export interface GrpcDeps {
+  readonly gate: DecisionGate;
+  readonly metrics: Metrics;
+  readonly maxBodyBytes: number;
+  readonly maxConcurrentStreams: number;
+  readonly log: { error(obj: unknown, msg: string): void };
+}
+
+/** The gRPC server plus the health service, whose status follows readiness. */
+export interface GrpcService {
+  readonly server: grpc.Server;
+  readonly health: HealthImplementation;
+}
+
+/** A request that could not be decoded; the handler turns it into INVALID_ARGUMENT. */
+type Decoded = { ok: true; msg: DecideRequest } | { ok: false; error: RiskError };
+
+const SERVICE = 'risk.v1.DecisionService';
+
+/**
+ * Builds the gRPC server (not bound): risk.v1.DecisionService/Decide on the shared core, plus
+ * grpc.health.v1 and server reflection so grpcurl and ghz work without the .proto files.
+ * Decoding never throws inside grpc-js: a bad or oversized message becomes INVALID_ARGUMENT.
+ */
+export function buildGrpc(deps: GrpcDeps): GrpcService {
+  const { gate, metrics, maxBodyBytes } = deps;
+  const server = new grpc.Server({
+    // grpc-js itself would answer RESOURCE_EXHAUSTED past its limit; keep it above ours so an
+    // oversized request gets the catalogued INVALID_ARGUMENT, while still bounding memory.
+    'grpc.max_receive_message_length': maxBodyBytes * 4,
+    'grpc.max_send_message_length': 1 << 20,
+    'grpc.max_concurrent_streams': deps.maxConcurrentStreams,
+    'grpc.keepalive_time_ms': 60_000,
+    'grpc.keepalive_timeout_ms': 20_000,
+    'grpc.http2.min_ping_interval_without_data_ms': 10_000,
+  });
+
+  const definition: grpc.ServiceDefinition = {
+    Decide: {
+      path: `/${SERVICE}/Decide`,
+      requestStream: false,
+      responseStream: false,
+      originalName: 'decide',
+      requestSerialize: (m: DecideRequest) => Buffer.from(toBinary(DecideRequestSchema, m)),
+      requestDeserialize: (b: Buffer): Decoded => {
+        if (b.length > maxBodyBytes) {
+          return { ok: false, error: new RiskError('RISK_ERR_INPUT_TOO_LARGE', `request message is larger than the limit of ${maxBodyBytes} bytes`) };
+        }
+        try {
+          return { ok: true, msg: fromBinary(DecideRequestSchema, b) };
+        } catch (err) {
+          return { ok: false, error: new RiskError('RISK_ERR_INPUT_MALFORMED', `request is not a valid risk.v1.DecideRequest: ${(err as Error).message}`) };
+        }
+      },
+      responseSerialize: (m: DecideResponse) => Buffer.from(toBinary(DecideResponseSchema, m)),
+      responseDeserialize: (b: Buffer) => fromBinary(DecideResponseSchema, b),
+    },
+  };
+
+  const decide: grpc.handleUnaryCall<Decoded, DecideResponse> = (call, callback) => {
+    const fail = (e: RiskError) => {
+      if (e.code === 'RISK_ERR_INTERNAL') deps.log.error({ err: e.cause ?? e }, 'unhandled error');
+      metrics.request('grpc', e.code);
+      const md = new grpc.Metadata();
+      md.set('risk-error-code', e.code);
+      for (const v of e.violations.slice(0, 10)) md.add('risk-field-violation', `${v.field}: ${v.description}`);
+      callback({ code: e.grpcStatus, details: `${e.code}: ${e.message}`, metadata: md });
+    };
+    const req = call.request;
+    if (!req.ok) return fail(req.error);
+    const d = call.getDeadline();
+    const deadlineMs = d instanceof Date ? d.getTime() : Number.isFinite(d) ? d : undefined;
+    gate.decide(req.msg, deadlineMs).then(
+      (r) => {
+        metrics.request('grpc', 'OK');
+        callback(null, decisionToProto(r));
+      },
+      (err: unknown) => fail(RiskError.from(err)),
+    );
+  };
+  server.addService(definition, { Decide: decide as grpc.UntypedHandleCall });
+
+  const health = new HealthImplementation({ '': 'NOT_SERVING', [SERVICE]: 'NOT_SERVING' });
+  health.addToServer(server);
+
+  const fileBytes = [file_google_protobuf_timestamp, file_risk_v1_risk].map((f) => Buffer.from(toBinary(FileDescriptorProtoSchema, f.proto)));
+  const healthPkg = loadSync(healthProtoPath);
+  const pkg = { ...healthPkg, [SERVICE]: { fileDescriptorProtos: fileBytes } } as unknown as ConstructorParameters<typeof ReflectionService>[0];
+  new ReflectionService(pkg).addToServer(server);
+  return { server, health };
+}
+
+/** Binds the server; resolves with the bound port (useful with port 0 in tests). */
+export function bindGrpc(server: grpc.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+  });
+}

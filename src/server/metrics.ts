@@ -1,0 +1,83 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DecisionResult } from '../core/types.js';
+
+/** Prometheus metrics of one service instance (a registry per instance keeps tests independent). */
+export interface Metrics {
+  readonly registry: Registry;
+  /** Counts a finished request by transport and outcome code (OK or an error code). */
+  request(transport: 'rest' | 'grpc', code: string): void;
+  decision(r: DecisionResult, seconds: number): void;
+}
+
+/** Creates the metrics; gauges that read live state are collected on scrape, not on the hot path. */
+export function createMetrics(gauges: { entities: () => number; evictions: () => number; inFlight: () => number }): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requests = new Counter({
+    name: 'risk_requests_total',
+    help: 'Requests by transport and outcome code',
+    labelNames: ['transport', 'code'] as const,
+    registers: [registry],
+  });
+  const decisions = new Counter({
+    name: 'risk_decisions_total',
+    help: 'Fresh decisions by outcome',
+    labelNames: ['decision'] as const,
+    registers: [registry],
+  });
+  const degraded = new Counter({
+    name: 'risk_degraded_total',
+    help: 'Decisions that skipped a stage',
+    labelNames: ['stage'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'risk_decide_seconds',
+    help: 'Time inside the core decide()',
+    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'risk_counter_entities',
+    help: 'Entities held by the sliding-window counter store',
+    registers: [registry],
+    collect() {
+      this.set(gauges.entities());
+    },
+  });
+  new Gauge({
+    name: 'risk_counter_evictions',
+    help: 'Entities evicted from the counter store by its memory ceiling (monotonic)',
+    registers: [registry],
+    collect() {
+      this.set(gauges.evictions());
+    },
+  });
+  new Gauge({
+    name: 'risk_in_flight',
+    help: 'Decisions in progress',
+    registers: [registry],
+    collect() {
+      this.set(gauges.inFlight());
+    },
+  });
+  const byCode = new Map<string, ReturnType<typeof requests.labels>>();
+  return {
+    registry,
+    request(transport, code) {
+      const k = `${transport}:${code}`;
+      let c = byCode.get(k);
+      if (c === undefined) {
+        c = requests.labels(transport, code);
+        byCode.set(k, c);
+      }
+      c.inc();
+    },
+    decision(r, seconds) {
+      if (r.replayed) return;
+      decisions.labels(r.decision).inc();
+      for (const s of r.degraded) degraded.labels(s).inc();
+      latency.observe(seconds);
+    },
+  };
+}

@@ -1,0 +1,159 @@
+import { fromJson } from '@bufbuild/protobuf';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { ERRORS, type FieldViolation, RiskError } from '../core/errors.js';
+import { DecideRequestSchema } from '../gen/risk/v1/risk_pb.js';
+import type { DecisionGate } from './decision-gate.js';
+import { DECISION_RESPONSE_SCHEMA, decisionToJson } from './decision-wire.js';
+import { jsonSchemaFor } from './json-schema.js';
+import type { Metrics } from './metrics.js';
+
+/** What the REST routes need. */
+export interface RestDeps {
+  readonly gate: DecisionGate;
+  readonly metrics: Metrics;
+  readonly ready: () => boolean;
+  readonly defaultTimeoutMs: number;
+  readonly bundleVersion: () => string;
+}
+
+const TIMEOUT_HEADER = 'x-risk-timeout-ms';
+
+/**
+ * Registers the REST API. POST /v1/decisions takes the proto3 JSON form of DecideRequest and is
+ * validated by a schema derived from the same .proto as gRPC; every error leaves as a catalogued
+ * code with the field path, never a 500 for a client mistake.
+ */
+export function registerRest(app: FastifyInstance, deps: RestDeps): void {
+  const { gate, metrics } = deps;
+  const bodySchema = jsonSchemaFor(DecideRequestSchema);
+  bodySchema.type = 'object';
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const e = fromFastifyError(err);
+    if (e.code === 'RISK_ERR_INTERNAL') req.log.error({ err }, 'unhandled error');
+    if (req.routeOptions.url === '/v1/decisions') metrics.request('rest', e.code);
+    sendError(reply, e);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    sendError(reply, new RiskError('RISK_ERR_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`));
+  });
+
+  app.post(
+    '/v1/decisions',
+    { schema: { body: bodySchema, response: { 200: DECISION_RESPONSE_SCHEMA } } },
+    async (req, reply) => {
+      let msg: ReturnType<typeof fromJson<typeof DecideRequestSchema>>;
+      try {
+        msg = fromJson(DecideRequestSchema, req.body as never);
+      } catch (err) {
+        throw new RiskError('RISK_ERR_INPUT_INVALID', protoJsonMessage(err), [], { cause: err });
+      }
+      const hdr = req.headers[TIMEOUT_HEADER];
+      let timeoutMs = deps.defaultTimeoutMs;
+      if (hdr !== undefined) {
+        timeoutMs = Number(hdr);
+        if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+          throw RiskError.invalid([{ field: `header ${TIMEOUT_HEADER}`, description: 'must be a positive number of milliseconds' }]);
+        }
+      }
+      const result = await gate.decide(msg, Date.now() + timeoutMs);
+      metrics.request('rest', 'OK');
+      return reply.send(decisionToJson(result));
+    },
+  );
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    if (!deps.ready()) return sendError(reply, new RiskError('RISK_ERR_NOT_READY'));
+    return { status: 'ready', bundleVersion: deps.bundleVersion() };
+  });
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+}
+
+function sendError(reply: FastifyReply, e: RiskError): FastifyReply {
+  return reply
+    .code(e.httpStatus)
+    .header('content-type', 'application/json; charset=utf-8')
+    .send(
+      JSON.stringify({
+        code: e.code,
+        message: e.message,
+        ...(e.violations.length > 0 ? { violations: e.violations } : {}),
+      }),
+    );
+}
+
+/** Maps fastify's own errors (parsing, limits, schema validation) onto the catalogue. */
+function fromFastifyError(err: FastifyError): RiskError {
+  if (err instanceof RiskError) return restPaths(err);
+  if (err.validation !== undefined) {
+    const violations = err.validation.map((v) => ajvViolation(v as AjvError));
+    return RiskError.invalid(violations);
+  }
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new RiskError('RISK_ERR_INPUT_TOO_LARGE', `request body is larger than the limit of ${limitOf(err)} bytes`);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new RiskError('RISK_ERR_INPUT_MEDIA_TYPE');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new RiskError('RISK_ERR_INPUT_MALFORMED', 'request body is empty; send a JSON DecideRequest');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new RiskError('RISK_ERR_INPUT_MALFORMED', `request body is not valid JSON: ${err.message}`);
+  }
+  if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') {
+    return new RiskError('RISK_ERR_INPUT_MALFORMED', `request body is not valid JSON: ${err.message}`);
+  }
+  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+    return new RiskError('RISK_ERR_INPUT_MALFORMED', err.message);
+  }
+  return RiskError.from(err);
+}
+
+function limitOf(err: FastifyError): string {
+  const m = /(\d+)/.exec(err.message);
+  return m?.[1] ?? 'configured';
+}
+
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+function ajvViolation(v: AjvError): FieldViolation {
+  const path = v.instancePath.split('/').filter(Boolean).join('.');
+  switch (v.keyword) {
+    case 'additionalProperties':
+      return { field: join(path, String(v.params.additionalProperty)), description: 'is not a field of this message' };
+    case 'enum': {
+      const allowed = (v.params.allowedValues as unknown[]).filter((x) => typeof x === 'string' && !x.endsWith('_UNSPECIFIED'));
+      return { field: path, description: `must be one of ${allowed.join(', ')}` };
+    }
+    case 'type':
+      return { field: path || 'body', description: `must be ${String(v.params.type).replaceAll(',', ' or ')}` };
+    case 'pattern':
+      return { field: path, description: 'has the wrong format' + (path.endsWith('At') || path.endsWith('_at') ? ' (RFC 3339 time expected)' : '') };
+    default:
+      return { field: path || 'body', description: v.message ?? v.keyword };
+  }
+}
+
+const join = (a: string, b: string) => (a === '' ? b : `${a}.${b}`);
+
+/** Domain validation names proto fields (snake_case); REST callers send JSON names (camelCase). */
+function restPaths(e: RiskError): RiskError {
+  if (e.violations.length === 0 || e.code !== 'RISK_ERR_INPUT_INVALID') return e;
+  const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  const violations = e.violations.map((v) => ({ field: v.field.startsWith('header ') ? v.field : camel(v.field), description: v.description }));
+  return RiskError.invalid(violations);
+}
+
+/** fromJson's messages name the proto type and field; keep them, minus the library prefix. */
+function protoJsonMessage(err: unknown): string {
+  const m = err instanceof Error ? err.message : String(err);
+  return m.replace(/^cannot decode /, 'cannot decode ') || ERRORS.RISK_ERR_INPUT_INVALID.message;
+}

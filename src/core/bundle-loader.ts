@@ -25,6 +25,8 @@ export interface BundleLoadOptions {
   readonly tokenizer: Tokenizer;
   readonly now: () => number;
   readonly model?: OnnxScorerOptions;
+  /** Load rules and lists only (training replays the rules-only path). */
+  readonly skipModel?: boolean;
 }
 
 const ACTIONS = new Set<string>(['ALLOW', 'CHALLENGE', 'REVIEW', 'BLOCK']);
@@ -90,7 +92,7 @@ export async function loadBundleDir(dir: string, opts: BundleLoadOptions): Promi
   const deviceChecks = await compileFile('device.json', 'checks');
 
   let model: Bundle['model'];
-  const manifestDoc = await json('model/manifest.json', false);
+  const manifestDoc = opts.skipModel ? undefined : await json('model/manifest.json', false);
   if (manifestDoc !== undefined) {
     const m = parseManifest(manifestDoc, opts.schema);
     if ('errors' in m) {

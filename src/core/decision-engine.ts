@@ -20,7 +20,10 @@ export interface DecisionEngineOptions {
   readonly bundle: Bundle;
   readonly store: CounterStore;
   readonly hydrator: FeatureHydrator;
+  /** Processing time for windows and list expiry. */
   readonly clock: Clock;
+  /** Wall time for deadlines, which callers express as absolute wall-clock instants. */
+  readonly wallClock?: Clock;
   /** Event time is used for windows when within this skew of the clock; otherwise arrival time. */
   readonly maxSkewMs?: number;
   /** Replay store size (0 disables idempotent replay) and how long an id is remembered. */
@@ -52,6 +55,7 @@ const MODEL_MARGIN_MS = 1;
  */
 export function createDecisionEngine(options: DecisionEngineOptions): DecisionEngine {
   const { store, hydrator, clock, onDecision } = options;
+  const wall = options.wallClock ?? Date.now;
   const maxSkewMs = options.maxSkewMs ?? 5 * 60_000;
   const replay = createIdempotencyStore(options.idempotency?.max ?? 100_000, options.idempotency?.ttlMs ?? 24 * 3_600_000);
   const modelIndex = hydrator.schema.indexOf('model.score');
@@ -93,7 +97,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     let modelScore: number | undefined;
     if (b.model === undefined) {
       degraded.push('model');
-    } else if (deadlineMs !== undefined && deadlineMs - clock() < MODEL_MARGIN_MS) {
+    } else if (deadlineMs !== undefined && deadlineMs - wall() < MODEL_MARGIN_MS) {
       degraded.push('model');
     } else {
       try {
@@ -150,7 +154,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
       return prev;
     },
     async decide(event, deadlineMs) {
-      if (deadlineMs !== undefined && clock() >= deadlineMs) throw new RiskError('RISK_ERR_DEADLINE_EXCEEDED');
+      if (deadlineMs !== undefined && wall() >= deadlineMs) throw new RiskError('RISK_ERR_DEADLINE_EXCEEDED');
       const fingerprint = fingerprintOf(event);
       const prior = replay.get(event.eventId);
       if (prior !== undefined) {

@@ -79,6 +79,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     ready: () => ready,
     defaultTimeoutMs: config.defaultTimeoutMs,
     bundleVersion: () => engine.bundle.version,
+    maxBodyBytes: config.maxBodyBytes,
   });
   const grpc = buildGrpc({
     gate,

@@ -14,6 +14,7 @@ export interface RestDeps {
   readonly ready: () => boolean;
   readonly defaultTimeoutMs: number;
   readonly bundleVersion: () => string;
+  readonly maxBodyBytes: number;
 }
 
 const TIMEOUT_HEADER = 'x-risk-timeout-ms';
@@ -25,11 +26,13 @@ const TIMEOUT_HEADER = 'x-risk-timeout-ms';
  */
 export function registerRest(app: FastifyInstance, deps: RestDeps): void {
   const { gate, metrics } = deps;
+  // JSON only: a text/plain body would otherwise reach validation as a string.
+  app.removeContentTypeParser('text/plain');
   const bodySchema = jsonSchemaFor(DecideRequestSchema);
   bodySchema.type = 'object';
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    const e = fromFastifyError(err);
+    const e = fromFastifyError(err, deps.maxBodyBytes);
     if (e.code === 'RISK_ERR_INTERNAL') req.log.error({ err }, 'unhandled error');
     if (req.routeOptions.url === '/v1/decisions') metrics.request('rest', e.code);
     sendError(reply, e);
@@ -87,7 +90,7 @@ function sendError(reply: FastifyReply, e: RiskError): FastifyReply {
 }
 
 /** Maps fastify's own errors (parsing, limits, schema validation) onto the catalogue. */
-function fromFastifyError(err: FastifyError): RiskError {
+function fromFastifyError(err: FastifyError, maxBodyBytes: number): RiskError {
   if (err instanceof RiskError) return restPaths(err);
   if (err.validation !== undefined) {
     const violations = err.validation.map((v) => ajvViolation(v as AjvError));
@@ -95,7 +98,7 @@ function fromFastifyError(err: FastifyError): RiskError {
   }
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new RiskError('RISK_ERR_INPUT_TOO_LARGE', `request body is larger than the limit of ${limitOf(err)} bytes`);
+      return new RiskError('RISK_ERR_INPUT_TOO_LARGE', `request body is larger than the limit of ${maxBodyBytes} bytes`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new RiskError('RISK_ERR_INPUT_MEDIA_TYPE');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
@@ -110,11 +113,6 @@ function fromFastifyError(err: FastifyError): RiskError {
     return new RiskError('RISK_ERR_INPUT_MALFORMED', err.message);
   }
   return RiskError.from(err);
-}
-
-function limitOf(err: FastifyError): string {
-  const m = /(\d+)/.exec(err.message);
-  return m?.[1] ?? 'configured';
 }
 
 interface AjvError {

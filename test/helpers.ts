@@ -1,0 +1,41 @@
+import { type Clock, createManualClock } from '../src/core/clock.js';
+import { buildService, type Service } from '../src/server/app.js';
+import { type Config, loadConfig } from '../src/server/config.js';
+
+/** The acceptance request of issue 2, exactly as written there. */
+export const ACCEPTANCE_REQUEST = {
+  event: {
+    eventId: 'evt-0001',
+    type: 'PAYMENT',
+    occurredAt: '2026-11-21T10:15:00Z',
+    account: { id: 'user-42', email: 'ana@example.com', createdAt: '2025-01-02T00:00:00Z' },
+    payment: {
+      amountMinor: 12999,
+      currency: 'EUR',
+      card: { number: '4111111111111111', country: 'DE' },
+      merchantId: 'm-17',
+      mcc: '5732',
+    },
+    network: { ip: '203.0.113.7', userAgent: 'Mozilla/5.0', ipCountry: 'DE' },
+    device: { id: 'dev-9f2c', confidence: 0.98, timezone: 'Europe/Berlin' },
+  },
+};
+
+/** 2026-11-21T10:15:00Z, the acceptance event's time; test clocks start here. */
+export const T0 = Date.parse('2026-11-21T10:15:00Z');
+
+/** A copy of the acceptance request with another event id and optional changes to the event. */
+export function paymentRequest(eventId: string, patch: Record<string, unknown> = {}): typeof ACCEPTANCE_REQUEST {
+  return { event: { ...structuredClone(ACCEPTANCE_REQUEST.event), eventId, ...patch } } as typeof ACCEPTANCE_REQUEST;
+}
+
+/** Builds a service on the embedded bundle with a manual clock and quiet logs. */
+export async function testService(
+  overrides: Partial<Config> = {},
+  clock: Clock = createManualClock(T0).now,
+): Promise<Service> {
+  const config = loadConfig({ LOG_LEVEL: 'silent' }, { httpPort: 0, grpcPort: 0, host: '127.0.0.1', ...overrides });
+  const service = await buildService(config, { clock, logger: false });
+  service.setReady(true);
+  return service;
+}

@@ -1,0 +1,11 @@
+export { STRING_FIELDS, type StringField, stringField } from './event-fields.js';
+export {
+  type CompileOptions,
+  compileExpression,
+  type EvalContext,
+  type ExpressionError,
+  type ListLookup,
+  type Predicate,
+} from './expression.js';
+export { createListSet, LIST_FIELD, type ListHit, type ListItem, type ListKind, type ListSet, type RiskList } from './lists.js';
+export { type CompiledRule, compileRules, type RuleError, type RuleSource } from './rules.js';

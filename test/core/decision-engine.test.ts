@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import type { Bundle } from '../../src/core/bundle.js';
+import { createDecisionEngine } from '../../src/core/decision-engine.js';
+import type { RiskEvent } from '../../src/core/types.js';
+import { createCounterStore, createFeatureHydrator, DEFAULT_ENTITIES, DEFAULT_WINDOWS } from '../../src/features/index.js';
+import type { ModelScorer } from '../../src/model/index.js';
+import { compileRules, createListSet } from '../../src/policies/index.js';
+
+const T = Date.parse('2026-11-21T10:00:00Z');
+const event = (id: string): RiskEvent => ({
+  eventId: id,
+  type: 'PAYMENT',
+  account: { id: 'u1' },
+  payment: { amountMinor: 50_000, currency: 'USD', cardToken: 'ca_1' },
+  network: { isProxy: false },
+  device: { emulator: false, rooted: false, bot: false, incognito: false },
+  attributes: {},
+});
+
+function engineWith(model: ModelScorer | undefined) {
+  const store = createCounterStore({ entities: DEFAULT_ENTITIES, windows: DEFAULT_WINDOWS, maxEntities: 100 });
+  const hydrator = createFeatureHydrator(store);
+  const lists = createListSet([]);
+  const rules = compileRules(
+    [
+      { id: 'big', action: 'REVIEW', when: 'amount_usd > 100', reason: { code: 'big', message: '{amount_usd} USD' }, score: 0.25 },
+      { id: 'shadow', action: 'BLOCK', when: 'amount_usd > 100', reason: { code: 's', message: 's' }, mode: 'shadow' },
+      { id: 'after_model', action: 'BLOCK', when: 'model.score > 0.5', reason: { code: 'm', message: 'm' } },
+    ],
+    { schema: hydrator.schema, lists, now: () => T },
+  );
+  if ('errors' in rules) throw new Error('rules');
+  const bundle: Bundle = { name: 't', version: 't@1', rules: rules.value, deviceChecks: [], lists, ...(model ? { model } : {}) };
+  const shadow: string[][] = [];
+  const engine = createDecisionEngine({ bundle, store, hydrator, clock: () => T, onDecision: (_e, _r, _f, s) => shadow.push([...s]) });
+  return { engine, shadow };
+}
+
+const fakeModel = (score: (f: Float64Array) => Promise<number>): ModelScorer => ({
+  version: 'fake-1',
+  manifest: { version: 'fake-1', file: 'x', input: 'i', output: 'o', features: [], thresholds: { review: 0.6, block: 0.9 } },
+  score,
+  scoreBatch: async () => new Float32Array(0),
+  close: async () => {},
+});
+
+describe('decision engine', () => {
+  it('adds rule modifiers to the model score, lets rules read model.score, and keeps shadow rules out of the response', async () => {
+    const { engine, shadow } = engineWith(fakeModel(async () => 0.7));
+    const r = await engine.decide(event('a'));
+    expect(r.score).toBeCloseTo(0.95);
+    expect(r.modelScore).toBeCloseTo(0.7);
+    expect(r.decision).toBe('BLOCK');
+    expect(r.reasons.map((x) => x.code)).toEqual(['m', 'model_elevated_risk', 'big']);
+    expect(r.reasons.find((x) => x.code === 'big')?.message).toBe('500 USD');
+    expect(shadow[0]).toEqual(['shadow']);
+    expect(r.degraded).toEqual([]);
+  });
+
+  it('degrades to rules only when the model fails, and says so', async () => {
+    const { engine } = engineWith(fakeModel(async () => Promise.reject(new Error('boom'))));
+    const r = await engine.decide(event('b'));
+    expect(r.degraded).toEqual(['model']);
+    expect(r.decision).toBe('REVIEW');
+    expect(r.score).toBeCloseTo(0.25);
+    expect(r.modelVersion).toBe('fake-1');
+  });
+
+  it('skips the model when the deadline leaves no time for it', async () => {
+    let called = false;
+    const { engine } = engineWith(
+      fakeModel(async () => {
+        called = true;
+        return 0.1;
+      }),
+    );
+    const r = await engine.decide(event('c'), Date.now() + 0.5);
+    expect(called).toBe(false);
+    expect(r.degraded).toEqual(['model']);
+  });
+
+  it('rejects an already expired deadline without counting the event', async () => {
+    const { engine } = engineWith(undefined);
+    await expect(engine.decide(event('d'), Date.now() - 1)).rejects.toMatchObject({ code: 'RISK_ERR_DEADLINE_EXCEEDED' });
+    const r = await engine.decide(event('e'));
+    expect(r.reasons.find((x) => x.code === 'big')).toBeDefined();
+  });
+
+  it('serves concurrent retries of one event id from a single decision', async () => {
+    const { engine } = engineWith(fakeModel(async () => 0.1));
+    const [a, b] = await Promise.all([engine.decide(event('f')), engine.decide(event('f'))]);
+    expect(a.decisionId).toBe(b.decisionId);
+    expect([a.replayed, b.replayed]).toEqual([false, true]);
+  });
+});

@@ -1,0 +1,93 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { RiskEvent } from '../../src/core/types.js';
+import { createCounterStore, DEFAULT_WINDOWS, type EntitySpec } from '../../src/features/index.js';
+
+const ENTITY: EntitySpec = {
+  name: 'card',
+  key: (e) => e.payment?.cardToken,
+  distinct: [{ name: 'devices', of: (e) => e.device.id, cap: 3, window: '24h' }],
+};
+
+const event = (card: string, device = 'd1', amountMinor = 1000): RiskEvent => ({
+  eventId: 'x',
+  type: 'PAYMENT',
+  account: {},
+  payment: { amountMinor, currency: 'USD', cardToken: card },
+  network: { isProxy: false },
+  device: { id: device, emulator: false, rooted: false, bot: false, incognito: false },
+  attributes: {},
+});
+
+const read = (store: ReturnType<typeof createCounterStore>, e: RiskEvent, t: number) => {
+  const out = new Float64Array(store.featureNames.length);
+  store.hydrate(e, t, out, 0);
+  return Object.fromEntries(store.featureNames.map((n, i) => [n, out[i]]));
+};
+
+const H = 3_600_000;
+const T = Date.parse('2026-11-21T00:00:00Z');
+
+describe('counter store', () => {
+  it('excludes the event being decided: a first charge sees zero, and no age', () => {
+    const store = createCounterStore({ entities: [ENTITY], windows: DEFAULT_WINDOWS, maxEntities: 100 });
+    const f = read(store, event('c1'), T);
+    expect(f['card.count_1h']).toBe(0);
+    expect(Number.isNaN(f['card.age_s'])).toBe(true);
+  });
+
+  it('counts, sums and tags outcomes per window', () => {
+    const store = createCounterStore({ entities: [ENTITY], windows: DEFAULT_WINDOWS, maxEntities: 100 });
+    store.commit(event('c1'), T, { amountUsd: 1000, decision: 'ALLOW' });
+    store.commit(event('c1'), T + 10 * 60_000, { amountUsd: 2500, decision: 'BLOCK' });
+    const f = read(store, event('c1'), T + 20 * 60_000);
+    expect(f['card.count_1h']).toBe(2);
+    expect(f['card.sum_usd_1h']).toBe(3500);
+    expect(f['card.blocked_1h']).toBe(1);
+    expect(f['card.count_24h']).toBe(2);
+    expect(f['card.age_s']).toBe(1200);
+    // Two hours on, the 1 h window is empty while 24 h still holds both.
+    const later = read(store, event('c1'), T + 2 * H);
+    expect(later['card.count_1h']).toBe(0);
+    expect(later['card.count_24h']).toBe(2);
+    expect(read(store, event('c1'), T + 25 * H)['card.count_24h']).toBe(0);
+  });
+
+  it('marks a missing key as missing (NaN), not zero', () => {
+    const store = createCounterStore({ entities: [ENTITY], windows: DEFAULT_WINDOWS, maxEntities: 100 });
+    const e = { ...event('c1'), payment: undefined };
+    expect(Number.isNaN(read(store, e, T)['card.count_1h'])).toBe(true);
+  });
+
+  it('caps distinct sets, evicting the value seen longest ago', () => {
+    const store = createCounterStore({ entities: [ENTITY], windows: DEFAULT_WINDOWS, maxEntities: 100 });
+    for (let i = 0; i < 5; i++) store.commit(event('c1', `d${i}`), T + i * 1000, { amountUsd: 0, decision: 'ALLOW' });
+    expect(read(store, event('c1'), T + 10_000)['card.devices_24h']).toBe(3);
+  });
+
+  it('bounds memory: past the ceiling the least recently used entity is evicted and counted', () => {
+    const store = createCounterStore({ entities: [ENTITY], windows: DEFAULT_WINDOWS, maxEntities: 10 });
+    for (let i = 0; i < 25; i++) store.commit(event(`c${i}`), T, { amountUsd: 0, decision: 'ALLOW' });
+    expect(store.stats()).toEqual({ entities: 10, evictions: 15, maxEntities: 10 });
+    expect(read(store, event('c0'), T)['card.count_1h']).toBe(0);
+    expect(read(store, event('c24'), T)['card.count_1h']).toBe(1);
+  });
+
+  it('agrees with a brute-force count to within one bucket (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 3 * H }), { minLength: 1, maxLength: 60 }), fc.integer({ min: 0, max: 3 * H }), (offsets, q) => {
+        const store = createCounterStore({ entities: [ENTITY], windows: DEFAULT_WINDOWS, maxEntities: 100 });
+        const times = [...offsets].sort((a, b) => a - b).map((o) => T + o);
+        for (const t of times) store.commit(event('c1'), t, { amountUsd: 1, decision: 'ALLOW' });
+        const now = T + Math.max(q, (times.at(-1) as number) - T);
+        const got = read(store, event('c1'), now)['card.count_1h'] as number;
+        const bucket = 5 * 60_000;
+        // Exact count over the last hour, and over the last hour plus the partial oldest bucket.
+        const lower = times.filter((t) => t > now - H + bucket && t <= now).length;
+        const upper = times.filter((t) => t > now - H - bucket && t <= now).length;
+        return got >= lower && got <= upper;
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

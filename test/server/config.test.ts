@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/server/config.js';
+
+describe('config', () => {
+  it('has working defaults with no environment', () => {
+    const c = loadConfig({});
+    expect([c.httpPort, c.grpcPort, c.tokenKeyIsDefault]).toEqual([8080, 50051, true]);
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+  it('lists every problem in one error', () => {
+    expect(() => loadConfig({ HTTP_PORT: 'eighty', GRPC_PORT: '70000', RISK_TOKEN_KEY: 'short', LOG_LEVEL: 'loud' })).toThrow(
+      /HTTP_PORT=eighty[\s\S]*GRPC_PORT=70000[\s\S]*LOG_LEVEL=loud[\s\S]*RISK_TOKEN_KEY/,
+    );
+  });
+});

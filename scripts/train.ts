@@ -22,7 +22,12 @@ import {
   type FeatureSchema,
 } from '../src/features/index.js';
 import { DecideRequestSchema } from '../src/gen/risk/v1/risk_pb.js';
-import { createRowWriter, type ManifestFeature, type ModelManifest, parseManifest } from '../src/model/manifest.js';
+import {
+  createRowWriter,
+  type ManifestFeature,
+  type ModelManifest,
+  parseManifest,
+} from '../src/model/manifest.js';
 import { createOnnxScorer } from '../src/model/onnx-scorer.js';
 import {
   exportGbdtToOnnx,
@@ -49,7 +54,9 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  console.log('usage: npm run train -- [--seed 7] [--users 3000] [--days 4] [--fraud-rate 0.03] [--trees 100] [--depth 4] [--out dir]');
+  console.log(
+    'usage: npm run train -- [--seed 7] [--users 3000] [--days 4] [--fraud-rate 0.03] [--trees 100] [--depth 4] [--out dir]',
+  );
   process.exit(0);
 }
 const num = (name: string, v: string | undefined): number => {
@@ -76,17 +83,30 @@ function chooseFeatures(schema: FeatureSchema): ManifestFeature[] {
     if (/_(1h|24h)$/.test(n) && /\.(sum_usd_1h|blocked_1h)$/.test(n)) return false; // near-copies of 24h/count
     return true;
   });
-  return names.map((name) => ({ name, default: null, transform: logScaled.test(name) ? 'log1p' : 'identity' }));
+  return names.map((name) => ({
+    name,
+    default: null,
+    transform: logScaled.test(name) ? 'log1p' : 'identity',
+  }));
 }
 
 async function main(): Promise<void> {
   const t0 = performance.now();
   const tokenizer = createTokenizer('training-replay-key-not-for-serving');
-  const store = createCounterStore({ entities: DEFAULT_ENTITIES, windows: DEFAULT_WINDOWS, maxEntities: 5_000_000 });
+  const store = createCounterStore({
+    entities: DEFAULT_ENTITIES,
+    windows: DEFAULT_WINDOWS,
+    maxEntities: 5_000_000,
+  });
   const hydrator = createFeatureHydrator(store);
   let now = 0;
   const clock = () => now;
-  const bundle = await loadBundleDir(defaultBundleDir(), { schema: hydrator.schema, tokenizer, now: clock, skipModel: true });
+  const bundle = await loadBundleDir(defaultBundleDir(), {
+    schema: hydrator.schema,
+    tokenizer,
+    now: clock,
+    skipModel: true,
+  });
 
   const rows: Float64Array[] = [];
   const labels: number[] = [];
@@ -116,7 +136,9 @@ async function main(): Promise<void> {
       scenarios.push(rec.scenario);
     }
   }
-  console.error(`replayed ${rows.length} events (${rejected} rejected by validation) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.error(
+    `replayed ${rows.length} events (${rejected} rejected by validation) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
 
   const features = chooseFeatures(hydrator.schema);
   const draft: ModelManifest = {
@@ -130,17 +152,29 @@ async function main(): Promise<void> {
   const write = createRowWriter(draft, hydrator.schema);
   const width = features.length;
   const data = new Float32Array(rows.length * width);
-  rows.forEach((r, i) => write(r, data, i * width));
+  for (let i = 0; i < rows.length; i++) write(rows[i] as Float64Array, data, i * width);
   const split = Math.floor(rows.length * 0.7);
   const y = Uint8Array.from(labels);
   const model = trainGbdt(
     { data: data.subarray(0, split * width), nRows: split, nFeatures: width },
     y.subarray(0, split),
-    { nTrees, maxDepth, learningRate: 0.1, minSamplesLeaf: 20, subsample: 0.8, seed, featureNames: features.map((f) => f.name) },
+    {
+      nTrees,
+      maxDepth,
+      learningRate: 0.1,
+      minSamplesLeaf: 20,
+      subsample: 0.8,
+      seed,
+      featureNames: features.map((f) => f.name),
+    },
   );
   const digest = createHash('sha256').update(JSON.stringify(model)).digest('hex').slice(0, 10);
   const version = `gbdt-sim-s${seed}-${digest}`;
-  const bytes = exportGbdtToOnnx(model, { nFeatures: width, version, docString: 'risk model trained by npm run train on simulator traffic' });
+  const bytes = exportGbdtToOnnx(model, {
+    nFeatures: width,
+    version,
+    docString: 'risk model trained by npm run train on simulator traffic',
+  });
 
   // Evaluate through onnxruntime itself, so the figures describe the artefact that will serve.
   const scorer = await createOnnxScorer(bytes, { ...draft, version }, hydrator.schema);
@@ -151,7 +185,8 @@ async function main(): Promise<void> {
   const auc = rocAuc(scores, testLabels);
   const ap = prAuc(scores, testLabels);
   const sorted = Float64Array.from(scores).sort();
-  const quantile = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+  const quantile = (q: number) =>
+    sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
   // Thresholds from the held-out set: block where precision reaches 95 %, review where it reaches 50 %,
   // each capped so the model alone never reviews more than 5 % or blocks more than 1 % of traffic.
   const thresholdAt = (precision: number, maxRate: number) => {
@@ -198,7 +233,8 @@ async function main(): Promise<void> {
   };
   const byScenario: Record<string, { n: number; flagged: number }> = {};
   scenarios.slice(split).forEach((s, i) => {
-    const b = (byScenario[s] ??= { n: 0, flagged: 0 });
+    const b = byScenario[s] ?? { n: 0, flagged: 0 };
+    byScenario[s] = b;
     b.n++;
     if ((scores[i] as number) >= review) b.flagged++;
   });
@@ -230,15 +266,24 @@ async function main(): Promise<void> {
   console.log(`model ${version}: ${features.length} features, ${nTrees} trees of depth ${maxDepth}`);
   console.log(`held-out (later 30 %, ${test.length} events, ${pct(evaluation.fraudShare)} fraud overall)`);
   console.log(`  ROC-AUC ${auc.toFixed(4)}   PR-AUC ${ap.toFixed(4)}`);
-  console.log(`  recall at 1 % reviewed ${pct(evaluation.recallAt1PctReview)}   at 5 % reviewed ${pct(evaluation.recallAt5PctReview)}`);
+  console.log(
+    `  recall at 1 % reviewed ${pct(evaluation.recallAt1PctReview)}   at 5 % reviewed ${pct(evaluation.recallAt5PctReview)}`,
+  );
   console.log(
     `  review >= ${review}: flags ${pct(evaluation.reviewRate)} of events, precision ${pct(evaluation.precisionAtReview)}, recall ${pct(evaluation.recallAtReview)}`,
   );
-  console.log(`  block  >= ${block}: flags ${pct(evaluation.blockRate)} of events, precision ${pct(evaluation.precisionAtBlock)}`);
+  console.log(
+    `  block  >= ${block}: flags ${pct(evaluation.blockRate)} of events, precision ${pct(evaluation.precisionAtBlock)}`,
+  );
   console.log('  flagged at review threshold, by scenario:');
-  for (const [s, b] of Object.entries(byScenario).sort()) console.log(`    ${s.padEnd(18)} ${String(b.flagged).padStart(6)} / ${String(b.n).padEnd(6)} ${pct(b.flagged / b.n)}`);
+  for (const [s, b] of Object.entries(byScenario).sort())
+    console.log(
+      `    ${s.padEnd(18)} ${String(b.flagged).padStart(6)} / ${String(b.n).padEnd(6)} ${pct(b.flagged / b.n)}`,
+    );
   console.log(`  top features by gain: ${top.map(([n]) => n).join(', ')}`);
-  console.log(`wrote ${join(out, 'model.onnx')} and manifest.json in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `wrote ${join(out, 'model.onnx')} and manifest.json in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
 }
 
 main().catch((err: unknown) => {

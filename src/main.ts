@@ -1,6 +1,6 @@
-import { bindGrpc } from './server/grpc.js';
 import { buildService } from './server/app.js';
 import { loadConfig } from './server/config.js';
+import { bindGrpc } from './server/grpc.js';
 
 /** Starts the service: the only place that listens and handles signals. */
 async function main(): Promise<void> {
@@ -20,7 +20,12 @@ async function main(): Promise<void> {
   const grpcPort = await bindGrpc(service.grpc.server, config.host, config.grpcPort);
   service.setReady(true);
   log.info(
-    { httpPort: config.httpPort, grpcPort, bundle: service.engine.bundle.version, model: service.engine.bundle.model?.version },
+    {
+      httpPort: config.httpPort,
+      grpcPort,
+      bundle: service.engine.bundle.version,
+      model: service.engine.bundle.model?.version,
+    },
     'risk decision service ready',
   );
 

@@ -25,8 +25,13 @@ export const ACCEPTANCE_REQUEST = {
 export const T0 = Date.parse('2026-11-21T10:15:00Z');
 
 /** A copy of the acceptance request with another event id and optional changes to the event. */
-export function paymentRequest(eventId: string, patch: Record<string, unknown> = {}): typeof ACCEPTANCE_REQUEST {
-  return { event: { ...structuredClone(ACCEPTANCE_REQUEST.event), eventId, ...patch } } as typeof ACCEPTANCE_REQUEST;
+export function paymentRequest(
+  eventId: string,
+  patch: Record<string, unknown> = {},
+): typeof ACCEPTANCE_REQUEST {
+  return {
+    event: { ...structuredClone(ACCEPTANCE_REQUEST.event), eventId, ...patch },
+  } as typeof ACCEPTANCE_REQUEST;
 }
 
 /** Builds a service on the embedded bundle with a manual clock and quiet logs. */
@@ -34,7 +39,10 @@ export async function testService(
   overrides: Partial<Config> = {},
   clock: Clock = createManualClock(T0).now,
 ): Promise<Service> {
-  const config = loadConfig({ LOG_LEVEL: 'silent' }, { httpPort: 0, grpcPort: 0, host: '127.0.0.1', ...overrides });
+  const config = loadConfig(
+    { LOG_LEVEL: 'silent' },
+    { httpPort: 0, grpcPort: 0, host: '127.0.0.1', ...overrides },
+  );
   const service = await buildService(config, { clock, logger: false });
   service.setReady(true);
   return service;

@@ -5,7 +5,7 @@ import ipaddr from 'ipaddr.js';
 import type { FeatureSchema } from '../features/feature-schema.js';
 import { parseManifest } from '../model/manifest.js';
 import { createOnnxScorer, type OnnxScorerOptions } from '../model/onnx-scorer.js';
-import { createListSet, type ListItem, type ListKind, LIST_FIELD, type RiskList } from '../policies/lists.js';
+import { createListSet, LIST_FIELD, type ListItem, type ListKind, type RiskList } from '../policies/lists.js';
 import { compileRules, type RuleSource } from '../policies/rules.js';
 import type { Bundle } from './bundle.js';
 import { canonical, type Tokenizer } from './tokenizer.js';
@@ -46,7 +46,8 @@ export async function loadBundleDir(dir: string, opts: BundleLoadOptions): Promi
       hash.update(file).update('\0').update(b);
       return b;
     } catch (err) {
-      if (required || (err as NodeJS.ErrnoException).code !== 'ENOENT') problems.push(`${file}: ${(err as Error).message}`);
+      if (required || (err as NodeJS.ErrnoException).code !== 'ENOENT')
+        problems.push(`${file}: ${(err as Error).message}`);
       return undefined;
     }
   };
@@ -83,7 +84,8 @@ export async function loadBundleDir(dir: string, opts: BundleLoadOptions): Promi
     }
     const r = compileRules(src as RuleSource[], compileOpts);
     if ('errors' in r) {
-      for (const e of r.errors) problems.push(`${file}: rule ${e.ruleId} at ${e.line}:${e.column}: ${e.message}`);
+      for (const e of r.errors)
+        problems.push(`${file}: rule ${e.ruleId} at ${e.line}:${e.column}: ${e.message}`);
       return [];
     }
     return r.value;
@@ -125,20 +127,25 @@ export function defaultBundleDir(): string {
 
 function checkRuleShapes(src: unknown[], file: string): string[] {
   const errs: string[] = [];
-  src.forEach((r, i) => {
+  for (const [i, r] of src.entries()) {
     const rr = r as Record<string, unknown>;
     const where = `${file}: rules[${i}]`;
-    if (typeof rr !== 'object' || rr === null) return errs.push(`${where} must be an object`);
+    if (typeof rr !== 'object' || rr === null) {
+      errs.push(`${where} must be an object`);
+      continue;
+    }
     if (typeof rr.id !== 'string' || rr.id === '') errs.push(`${where}.id must be a non-empty string`);
-    if (typeof rr.action !== 'string' || !ACTIONS.has(rr.action)) errs.push(`${where}.action must be ALLOW, CHALLENGE, REVIEW or BLOCK`);
+    if (typeof rr.action !== 'string' || !ACTIONS.has(rr.action)) {
+      errs.push(`${where}.action must be ALLOW, CHALLENGE, REVIEW or BLOCK`);
+    }
     if (typeof rr.when !== 'string') errs.push(`${where}.when must be a string`);
     const reason = rr.reason as Record<string, unknown> | undefined;
     if (typeof reason?.code !== 'string' || typeof reason.message !== 'string') {
       errs.push(`${where}.reason must have string code and message`);
     }
-    if (rr.mode !== undefined && rr.mode !== 'live' && rr.mode !== 'shadow') errs.push(`${where}.mode must be live or shadow`);
-    return undefined;
-  });
+    if (rr.mode !== undefined && rr.mode !== 'live' && rr.mode !== 'shadow')
+      errs.push(`${where}.mode must be live or shadow`);
+  }
   return errs;
 }
 
@@ -149,37 +156,38 @@ function parseLists(raw: unknown, tokenizer: Tokenizer, problems: string[]): Ris
   }
   const out: RiskList[] = [];
   const ids = new Set<string>();
-  raw.forEach((l: Record<string, unknown>, i) => {
+  for (const [i, entry] of raw.entries()) {
+    const l = (entry ?? {}) as Record<string, unknown>;
     const where = `lists.json: lists[${i}]`;
-    if (typeof l?.id !== 'string' || l.id === '' || ids.has(l.id)) return problems.push(`${where}.id must be a unique string`);
+    if (typeof l.id !== 'string' || l.id === '' || ids.has(l.id)) {
+      problems.push(`${where}.id must be a unique string`);
+      continue;
+    }
     ids.add(l.id);
-    if (typeof l.kind !== 'string' || !KINDS.has(l.kind)) return problems.push(`${where}.kind must be one of ${[...KINDS].join(', ')}`);
+    if (typeof l.kind !== 'string' || !KINDS.has(l.kind)) {
+      problems.push(`${where}.kind must be one of ${[...KINDS].join(', ')}`);
+      continue;
+    }
     if (l.action !== undefined && (typeof l.action !== 'string' || !ACTIONS.has(l.action))) {
-      return problems.push(`${where}.action must be ALLOW, CHALLENGE, REVIEW or BLOCK`);
+      problems.push(`${where}.action must be ALLOW, CHALLENGE, REVIEW or BLOCK`);
+      continue;
+    }
+    if (!Array.isArray(l.items)) {
+      problems.push(`${where}.items must be an array`);
+      continue;
     }
     const kind = l.kind as ListKind;
     const items = new Map<string, ListItem>();
-    if (!Array.isArray(l.items)) return problems.push(`${where}.items must be an array`);
-    l.items.forEach((it: Record<string, unknown>, j) => {
-      const w = `${where}.items[${j}]`;
-      let value: string | undefined;
-      if (typeof it?.token === 'string') value = it.token;
-      else if (typeof it?.value === 'string') value = normalise(kind, it.value, tokenizer);
-      if (value === undefined || value === '') return problems.push(`${w} needs a string value or token`);
-      if (kind === 'ip' && !ipaddr.isValid(value)) return problems.push(`${w}: ${value} is not an IP address`);
-      let expiresAtMs: number | undefined;
-      if (it.expiresAt !== undefined) {
-        expiresAtMs = typeof it.expiresAt === 'string' ? Date.parse(it.expiresAt) : Number.NaN;
-        if (Number.isNaN(expiresAtMs)) return problems.push(`${w}.expiresAt must be an RFC 3339 time`);
-      }
-      const item: ListItem = {
-        value,
-        ...(typeof it.reason === 'string' ? { reason: it.reason } : {}),
-        ...(expiresAtMs !== undefined ? { expiresAtMs } : {}),
-      };
-      items.set(value, item);
-      return undefined;
-    });
+    for (const [j, entryItem] of l.items.entries()) {
+      const item = parseItem(
+        (entryItem ?? {}) as Record<string, unknown>,
+        kind,
+        tokenizer,
+        `${where}.items[${j}]`,
+      );
+      if ('error' in item) problems.push(item.error);
+      else items.set(item.value.value, item.value);
+    }
     const reason = (l.reason ?? {}) as Record<string, unknown>;
     out.push({
       id: l.id,
@@ -189,9 +197,33 @@ function parseLists(raw: unknown, tokenizer: Tokenizer, problems: string[]): Ris
       message: typeof reason.message === 'string' ? reason.message : `matched list ${l.id}`,
       items,
     });
-    return undefined;
-  });
+  }
   return out;
+}
+
+function parseItem(
+  it: Record<string, unknown>,
+  kind: ListKind,
+  tokenizer: Tokenizer,
+  where: string,
+): { value: ListItem } | { error: string } {
+  let value: string | undefined;
+  if (typeof it.token === 'string') value = it.token;
+  else if (typeof it.value === 'string') value = normalise(kind, it.value, tokenizer);
+  if (value === undefined || value === '') return { error: `${where} needs a string value or token` };
+  if (kind === 'ip' && !ipaddr.isValid(value)) return { error: `${where}: ${value} is not an IP address` };
+  let expiresAtMs: number | undefined;
+  if (it.expiresAt !== undefined) {
+    expiresAtMs = typeof it.expiresAt === 'string' ? Date.parse(it.expiresAt) : Number.NaN;
+    if (Number.isNaN(expiresAtMs)) return { error: `${where}.expiresAt must be an RFC 3339 time` };
+  }
+  return {
+    value: {
+      value,
+      ...(typeof it.reason === 'string' ? { reason: it.reason } : {}),
+      ...(expiresAtMs !== undefined ? { expiresAtMs } : {}),
+    },
+  };
 }
 
 /** List values for tokenised kinds are written raw in files and tokenised here, as at the edge. */

@@ -16,7 +16,10 @@ export function combine(reasons: readonly Reason[]): { decision: Action; reasons
   const sorted = [...reasons].sort((a, b) => RANK[b.action] - RANK[a.action]);
   if (allow) {
     // The allow reasons lead so the caller sees why a would-be block was let through.
-    return { decision: 'ALLOW', reasons: [...sorted.filter((r) => r.action === 'ALLOW'), ...sorted.filter((r) => r.action !== 'ALLOW')] };
+    return {
+      decision: 'ALLOW',
+      reasons: [...sorted.filter((r) => r.action === 'ALLOW'), ...sorted.filter((r) => r.action !== 'ALLOW')],
+    };
   }
   return { decision: best, reasons: sorted };
 }

@@ -11,9 +11,12 @@ import { createIdempotencyStore } from './idempotency-store.js';
 import type { DecisionResult, Reason, ReasonSource, RiskEvent, StageTiming } from './types.js';
 
 /** A decided event with what the commit step and observers need beyond the response. */
-export interface DecisionObserver {
-  (event: RiskEvent, result: DecisionResult, features: Float64Array, shadowHits: readonly string[]): void;
-}
+export type DecisionObserver = (
+  event: RiskEvent,
+  result: DecisionResult,
+  features: Float64Array,
+  shadowHits: readonly string[],
+) => void;
 
 /** Options for createDecisionEngine. */
 export interface DecisionEngineOptions {
@@ -57,11 +60,18 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
   const { store, hydrator, clock, onDecision } = options;
   const wall = options.wallClock ?? Date.now;
   const maxSkewMs = options.maxSkewMs ?? 5 * 60_000;
-  const replay = createIdempotencyStore(options.idempotency?.max ?? 100_000, options.idempotency?.ttlMs ?? 24 * 3_600_000);
+  const replay = createIdempotencyStore(
+    options.idempotency?.max ?? 100_000,
+    options.idempotency?.ttlMs ?? 24 * 3_600_000,
+  );
   const modelIndex = hydrator.schema.indexOf('model.score');
   let bundle = options.bundle;
 
-  const run = async (event: RiskEvent, deadlineMs: number | undefined, b: Bundle): Promise<DecisionResult> => {
+  const run = async (
+    event: RiskEvent,
+    deadlineMs: number | undefined,
+    b: Bundle,
+  ): Promise<DecisionResult> => {
     const timings: StageTiming[] = [];
     let mark = performance.now();
     const lap = (stage: string) => {
@@ -106,9 +116,19 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
         const th = b.model.manifest.thresholds;
         const pct = Math.round(modelScore * 100);
         if (modelScore >= th.block) {
-          reasons.push({ code: 'model_high_risk', message: `model risk score ${pct}% is at or above the block threshold`, source: 'MODEL', action: 'BLOCK' });
+          reasons.push({
+            code: 'model_high_risk',
+            message: `model risk score ${pct}% is at or above the block threshold`,
+            source: 'MODEL',
+            action: 'BLOCK',
+          });
         } else if (modelScore >= th.review) {
-          reasons.push({ code: 'model_elevated_risk', message: `model risk score ${pct}% is at or above the review threshold`, source: 'MODEL', action: 'REVIEW' });
+          reasons.push({
+            code: 'model_elevated_risk',
+            message: `model risk score ${pct}% is at or above the review threshold`,
+            source: 'MODEL',
+            action: 'REVIEW',
+          });
         }
       } catch {
         degraded.push('model');
@@ -124,7 +144,10 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     lap('combine');
 
     const amountUsd = features[0] as number;
-    store.commit(event, t, { amountUsd: Number.isNaN(amountUsd) ? 0 : amountUsd * 100, decision: combined.decision });
+    store.commit(event, t, {
+      amountUsd: Number.isNaN(amountUsd) ? 0 : amountUsd * 100,
+      decision: combined.decision,
+    });
     lap('commit');
 
     const result: DecisionResult = {

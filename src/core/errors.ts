@@ -25,16 +25,36 @@ export interface ErrorSpec {
  */
 export const ERRORS = {
   RISK_ERR_INPUT_INVALID: { message: 'request is invalid', http: 400, grpc: GrpcCode.INVALID_ARGUMENT },
-  RISK_ERR_INPUT_MALFORMED: { message: 'request body is not valid JSON or protobuf', http: 400, grpc: GrpcCode.INVALID_ARGUMENT },
-  RISK_ERR_INPUT_TOO_LARGE: { message: 'request body is larger than the limit', http: 400, grpc: GrpcCode.INVALID_ARGUMENT },
-  RISK_ERR_INPUT_MEDIA_TYPE: { message: 'content-type must be application/json', http: 415, grpc: GrpcCode.INVALID_ARGUMENT },
+  RISK_ERR_INPUT_MALFORMED: {
+    message: 'request body is not valid JSON or protobuf',
+    http: 400,
+    grpc: GrpcCode.INVALID_ARGUMENT,
+  },
+  RISK_ERR_INPUT_TOO_LARGE: {
+    message: 'request body is larger than the limit',
+    http: 400,
+    grpc: GrpcCode.INVALID_ARGUMENT,
+  },
+  RISK_ERR_INPUT_MEDIA_TYPE: {
+    message: 'content-type must be application/json',
+    http: 415,
+    grpc: GrpcCode.INVALID_ARGUMENT,
+  },
   RISK_ERR_IDEMPOTENCY_CONFLICT: {
     message: 'event_id was already decided with different content',
     http: 409,
     grpc: GrpcCode.ALREADY_EXISTS,
   },
-  RISK_ERR_DEADLINE_EXCEEDED: { message: 'deadline exceeded before a decision', http: 504, grpc: GrpcCode.DEADLINE_EXCEEDED },
-  RISK_ERR_OVERLOADED: { message: 'too many requests in flight; retry with backoff', http: 503, grpc: GrpcCode.RESOURCE_EXHAUSTED },
+  RISK_ERR_DEADLINE_EXCEEDED: {
+    message: 'deadline exceeded before a decision',
+    http: 504,
+    grpc: GrpcCode.DEADLINE_EXCEEDED,
+  },
+  RISK_ERR_OVERLOADED: {
+    message: 'too many requests in flight; retry with backoff',
+    http: 503,
+    grpc: GrpcCode.RESOURCE_EXHAUSTED,
+  },
   RISK_ERR_NOT_READY: { message: 'service is not ready', http: 503, grpc: GrpcCode.UNAVAILABLE },
   RISK_ERR_NOT_FOUND: { message: 'no such route', http: 404, grpc: GrpcCode.UNIMPLEMENTED },
   RISK_ERR_INTERNAL: { message: 'internal error', http: 500, grpc: GrpcCode.INTERNAL },
@@ -55,7 +75,12 @@ export class RiskError extends Error {
   readonly code: ErrorCode;
   readonly violations: readonly FieldViolation[];
 
-  constructor(code: ErrorCode, message?: string, violations: readonly FieldViolation[] = [], options?: ErrorOptions) {
+  constructor(
+    code: ErrorCode,
+    message?: string,
+    violations: readonly FieldViolation[] = [],
+    options?: ErrorOptions,
+  ) {
     super(message ?? ERRORS[code].message, options);
     this.code = code;
     this.violations = violations;

@@ -58,7 +58,8 @@ export function createCounterStore(options: CounterStoreOptions): CounterStore {
   const windowIndex = new Map(windows.map((w, i) => [w.label, i]));
   for (const spec of entities) {
     for (const d of spec.distinct) {
-      if (!windowIndex.has(d.window)) throw new Error(`entity ${spec.name}: distinct ${d.name} names unknown window ${d.window}`);
+      if (!windowIndex.has(d.window))
+        throw new Error(`entity ${spec.name}: distinct ${d.name} names unknown window ${d.window}`);
     }
   }
 
@@ -113,7 +114,8 @@ export function createCounterStore(options: CounterStoreOptions): CounterStore {
           const ep = state.epochs[base + s] as number;
           if (ep > lo && ep <= now) {
             const d = (base + s) * METRIC_COUNT;
-            for (let m = 0; m < METRIC_COUNT; m++) out[o + m] = (out[o + m] as number) + (state.data[d + m] as number);
+            for (let m = 0; m < METRIC_COUNT; m++)
+              out[o + m] = (out[o + m] as number) + (state.data[d + m] as number);
           }
         }
         o += METRIC_COUNT;

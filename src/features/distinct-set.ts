@@ -23,7 +23,8 @@ export class DistinctSet {
       return;
     }
     let oldest = 0;
-    for (let j = 1; j < this.values.length; j++) if ((this.seen[j] as number) < (this.seen[oldest] as number)) oldest = j;
+    for (let j = 1; j < this.values.length; j++)
+      if ((this.seen[j] as number) < (this.seen[oldest] as number)) oldest = j;
     this.values[oldest] = value;
     this.seen[oldest] = t;
   }

@@ -59,13 +59,22 @@ export const DEFAULT_ENTITIES: readonly EntitySpec[] = [
       { name: 'cards', of: card, cap: 25, window: '1h' },
     ],
   },
-  { name: 'ip_prefix', key: (e) => e.network.ipPrefix, distinct: [{ name: 'cards', of: card, cap: 25, window: '1h' }] },
+  {
+    name: 'ip_prefix',
+    key: (e) => e.network.ipPrefix,
+    distinct: [{ name: 'cards', of: card, cap: 25, window: '1h' }],
+  },
   { name: 'email', key: (e) => e.account.emailToken, distinct: [] },
   { name: 'bin', key: (e) => e.payment?.bin, distinct: [{ name: 'cards', of: card, cap: 25, window: '1h' }] },
-  { name: 'merchant', key: (e) => e.payment?.merchantId, distinct: [{ name: 'cards', of: card, cap: 25, window: '1h' }] },
+  {
+    name: 'merchant',
+    key: (e) => e.payment?.merchantId,
+    distinct: [{ name: 'cards', of: card, cap: 25, window: '1h' }],
+  },
   {
     name: 'user_device',
-    key: (e) => (e.account.id !== undefined && e.device.id !== undefined ? `${e.account.id}|${e.device.id}` : undefined),
+    key: (e) =>
+      e.account.id !== undefined && e.device.id !== undefined ? `${e.account.id}|${e.device.id}` : undefined,
     distinct: [],
   },
   {

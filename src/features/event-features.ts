@@ -34,7 +34,8 @@ export function writeEventFeatures(e: RiskEvent, t: number, out: Float64Array, o
   const p = e.payment;
   out[o++] = p === undefined ? Number.NaN : toUsd(p.amountMinor, p.currency);
   out[o++] = p === undefined ? Number.NaN : p.amountMinor;
-  out[o++] = e.account.createdAtMs === undefined ? Number.NaN : Math.max(0, (t - e.account.createdAtMs) / DAY_MS);
+  out[o++] =
+    e.account.createdAtMs === undefined ? Number.NaN : Math.max(0, (t - e.account.createdAtMs) / DAY_MS);
   out[o++] = mismatch(p?.cardCountry, e.network.ipCountry);
   out[o++] = mismatch(timezoneCountry(e.device.timezone), e.network.ipCountry);
   out[o++] = e.device.confidence ?? Number.NaN;

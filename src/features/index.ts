@@ -1,4 +1,9 @@
-export { type CommitInfo, type CounterStore, type CounterStoreOptions, createCounterStore } from './counter-store.js';
+export {
+  type CommitInfo,
+  type CounterStore,
+  type CounterStoreOptions,
+  createCounterStore,
+} from './counter-store.js';
 export { DEFAULT_ENTITIES, type DistinctSpec, type EntitySpec } from './entities.js';
 export { EVENT_FEATURE_NAMES, writeEventFeatures } from './event-features.js';
 export { createFeatureHydrator, type FeatureHydrator } from './feature-hydrator.js';

@@ -24,7 +24,10 @@ export interface ModelManifest {
 }
 
 /** Validates a parsed manifest against the feature schema; returns every problem found. */
-export function parseManifest(raw: unknown, schema: FeatureSchema): { value: ModelManifest } | { errors: string[] } {
+export function parseManifest(
+  raw: unknown,
+  schema: FeatureSchema,
+): { value: ModelManifest } | { errors: string[] } {
   const errors: string[] = [];
   if (typeof raw !== 'object' || raw === null) return { errors: ['manifest must be a JSON object'] };
   const m = raw as Record<string, unknown>;
@@ -75,7 +78,7 @@ export function createRowWriter(
   return (features, out, offset) => {
     for (let i = 0; i < n; i++) {
       let v = features[idx[i] as number] as number;
-      if (v !== v) v = defaults[i] as number;
+      if (Number.isNaN(v)) v = defaults[i] as number;
       else if (log[i] === 1) v = Math.sign(v) * Math.log1p(Math.abs(v));
       out[offset + i] = v;
     }

@@ -65,7 +65,8 @@ export async function createOnnxScorer(
     const feeds = { [manifest.input]: new ort.Tensor('float32', data, [n, width]) };
     const out = await session.run(feeds, [manifest.output]);
     const t = out[manifest.output];
-    if (t === undefined || t.type !== 'float32') throw new Error(`model output ${manifest.output} is not float32`);
+    if (t === undefined || t.type !== 'float32')
+      throw new Error(`model output ${manifest.output} is not float32`);
     const v = t.data as Float32Array;
     // Classifier heads may emit [N, 2] (P(legit), P(fraud)); a single column is P(fraud).
     if (v.length === n) return v;
@@ -124,7 +125,7 @@ export async function createOnnxScorer(
     },
     async scoreBatch(rows) {
       const data = new Float32Array(rows.length * width);
-      rows.forEach((r, i) => writeRow(r, data, i * width));
+      for (let i = 0; i < rows.length; i++) writeRow(rows[i] as Float64Array, data, i * width);
       return rows.length === 0 ? new Float32Array(0) : runRows(data, rows.length);
     },
     close: () => session.release(),
@@ -149,7 +150,8 @@ function checkSignature(session: ort.InferenceSession, manifest: ModelManifest, 
   }
   const meta = session.inputMetadata.find((m) => m.name === manifest.input);
   if (meta?.isTensor) {
-    if (meta.type !== 'float32') throw new Error(`model input ${manifest.input} is ${meta.type}, expected float32`);
+    if (meta.type !== 'float32')
+      throw new Error(`model input ${manifest.input} is ${meta.type}, expected float32`);
     const cols = meta.shape[1];
     if (meta.shape.length !== 2 || (typeof cols === 'number' && cols !== width)) {
       throw new Error(

@@ -31,7 +31,7 @@ export const STRING_FIELDS: Readonly<Record<string, StringField>> = {
   'device.timezone': (e) => e.device.timezone,
   'device.language': (e) => e.device.language,
   'device.os': (e) => e.device.os,
-  'user_agent': (e) => e.network.userAgent,
+  user_agent: (e) => e.network.userAgent,
 };
 
 /** Resolves a string field name, including `attr.<name>`; undefined when there is no such field. */

@@ -29,7 +29,11 @@ export type Predicate = (ctx: EvalContext) => boolean;
 
 type Num = (ctx: EvalContext) => number;
 type Str = (ctx: EvalContext) => string | undefined;
-type Typed = { kind: 'num'; f: Num } | { kind: 'str'; f: Str } | { kind: 'bool'; f: Predicate } | { kind: 'set'; items: Set<string> | Set<number>; num: boolean };
+type Typed =
+  | { kind: 'num'; f: Num }
+  | { kind: 'str'; f: Str }
+  | { kind: 'bool'; f: Predicate }
+  | { kind: 'set'; items: Set<string> | Set<number>; num: boolean };
 
 interface Token {
   readonly t: 'num' | 'str' | 'id' | 'list' | 'op' | 'eof';
@@ -133,7 +137,8 @@ export function compileExpression(
     };
     const expect = (v: string): void => {
       const t = next();
-      if (!((t.t === 'op' || t.t === 'id') && t.v === v)) throw new CompileError(t.pos, `expected '${v}' but found ${describe(t)}`);
+      if (!((t.t === 'op' || t.t === 'id') && t.v === v))
+        throw new CompileError(t.pos, `expected '${v}' but found ${describe(t)}`);
     };
 
     const asBool = (x: Typed, pos: number): Predicate => {
@@ -143,7 +148,7 @@ export function compileExpression(
         const f = x.f;
         return (c) => {
           const v = f(c);
-          return v === v && v !== 0;
+          return !Number.isNaN(v) && v !== 0;
         };
       }
       throw new CompileError(pos, `expected a condition, found a ${x.kind === 'str' ? 'string' : 'set'}`);
@@ -207,7 +212,8 @@ export function compileExpression(
       if (t.t === 'list') {
         next();
         if (!opts.lists.has(t.v)) throw new CompileError(t.pos, `unknown list @${t.v}`);
-        if (left.kind !== 'str') throw new CompileError(lpos, 'only a string field can be looked up in a list');
+        if (left.kind !== 'str')
+          throw new CompileError(lpos, 'only a string field can be looked up in a list');
         const f = left.f;
         const id = t.v;
         const { lists, now } = opts;
@@ -317,8 +323,11 @@ export function compileExpression(
         if (!isOp(']')) expect(',');
       }
       next();
-      if (nums.size > 0 && strs.size > 0) throw new CompileError(tokens[p - 1]?.pos ?? 0, 'set mixes numbers and strings');
-      return nums.size > 0 ? { kind: 'set', items: nums, num: true } : { kind: 'set', items: strs, num: false };
+      if (nums.size > 0 && strs.size > 0)
+        throw new CompileError(tokens[p - 1]?.pos ?? 0, 'set mixes numbers and strings');
+      return nums.size > 0
+        ? { kind: 'set', items: nums, num: true }
+        : { kind: 'set', items: strs, num: false };
     };
 
     const root = parseOr();
@@ -353,7 +362,7 @@ function compare(op: string, l: Typed, r: Typed, lpos: number, rpos: number): Ty
           f: (c) => {
             const x = a(c);
             const y = b(c);
-            return x === x && y === y && x !== y;
+            return !Number.isNaN(x) && !Number.isNaN(y) && x !== y;
           },
         };
       case '<':
@@ -390,7 +399,10 @@ function compare(op: string, l: Typed, r: Typed, lpos: number, rpos: number): Ty
     }
     throw new CompileError(lpos, `operator ${op} compares numbers, not strings`);
   }
-  throw new CompileError(l.kind === 'num' || l.kind === 'str' ? rpos : lpos, `cannot compare a ${l.kind} with a ${r.kind}`);
+  throw new CompileError(
+    l.kind === 'num' || l.kind === 'str' ? rpos : lpos,
+    `cannot compare a ${l.kind} with a ${r.kind}`,
+  );
 }
 
 function describe(t: Token): string {

@@ -7,5 +7,13 @@ export {
   type ListLookup,
   type Predicate,
 } from './expression.js';
-export { createListSet, LIST_FIELD, type ListHit, type ListItem, type ListKind, type ListSet, type RiskList } from './lists.js';
+export {
+  createListSet,
+  LIST_FIELD,
+  type ListHit,
+  type ListItem,
+  type ListKind,
+  type ListSet,
+  type RiskList,
+} from './lists.js';
 export { type CompiledRule, compileRules, type RuleError, type RuleSource } from './rules.js';

@@ -2,7 +2,16 @@ import type { Action, RiskEvent } from '../core/types.js';
 import type { ListLookup } from './expression.js';
 
 /** What a list holds; it decides which event field is matched. */
-export type ListKind = 'ip' | 'device' | 'user' | 'card' | 'email' | 'email_domain' | 'bin' | 'merchant' | 'string';
+export type ListKind =
+  | 'ip'
+  | 'device'
+  | 'user'
+  | 'card'
+  | 'email'
+  | 'email_domain'
+  | 'bin'
+  | 'merchant'
+  | 'string';
 
 /** One list item. `expiresAtMs` undefined means it never expires. */
 export interface ListItem {

@@ -48,7 +48,8 @@ export function compileRules(
   const seen = new Set<string>();
   for (const src of sources) {
     const id = src.id;
-    const fail = (message: string, line = 1, column = 1) => errors.push({ ruleId: id, line, column, message });
+    const fail = (message: string, line = 1, column = 1) =>
+      errors.push({ ruleId: id, line, column, message });
     if (seen.has(id)) fail('duplicate rule id');
     seen.add(id);
     if (!ACTIONS.includes(src.action)) fail(`action must be one of ${ACTIONS.join(', ')}`);
@@ -77,7 +78,10 @@ export function compileRules(
   return errors.length > 0 ? { errors } : { value: rules };
 }
 
-function compileTemplate(text: string, schema: FeatureSchema): { value: (ctx: EvalContext) => string } | { error: string } {
+function compileTemplate(
+  text: string,
+  schema: FeatureSchema,
+): { value: (ctx: EvalContext) => string } | { error: string } {
   const parts: ((ctx: EvalContext) => string)[] = [];
   let last = 0;
   for (const m of text.matchAll(/\{([A-Za-z0-9_.]+)\}/g)) {

@@ -4,7 +4,12 @@ import { loadBundleDir } from '../core/bundle-loader.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { createDecisionEngine, type DecisionEngine } from '../core/decision-engine.js';
 import { createTokenizer, type Tokenizer } from '../core/tokenizer.js';
-import { createCounterStore, createFeatureHydrator, DEFAULT_ENTITIES, DEFAULT_WINDOWS } from '../features/index.js';
+import {
+  createCounterStore,
+  createFeatureHydrator,
+  DEFAULT_ENTITIES,
+  DEFAULT_WINDOWS,
+} from '../features/index.js';
 import type { Config } from './config.js';
 import { createDecisionGate } from './decision-gate.js';
 import { buildGrpc, type GrpcService } from './grpc.js';
@@ -37,7 +42,11 @@ export interface ServiceOptions {
 export async function buildService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const clock = options.clock ?? systemClock;
   const tokenizer = createTokenizer(config.tokenKey);
-  const store = createCounterStore({ entities: DEFAULT_ENTITIES, windows: DEFAULT_WINDOWS, maxEntities: config.maxEntities });
+  const store = createCounterStore({
+    entities: DEFAULT_ENTITIES,
+    windows: DEFAULT_WINDOWS,
+    maxEntities: config.maxEntities,
+  });
   const hydrator = createFeatureHydrator(store);
   const bundle =
     options.bundle ??
@@ -69,7 +78,13 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     bodyLimit: config.maxBodyBytes,
     return503OnClosing: true,
     ajv: {
-      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false, allowUnionTypes: true },
+      customOptions: {
+        removeAdditional: false,
+        coerceTypes: false,
+        useDefaults: false,
+        allErrors: false,
+        allowUnionTypes: true,
+      },
     },
   });
   let ready = false;

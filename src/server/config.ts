@@ -40,24 +40,105 @@ export const CONFIG_FIELDS = {
   host: { env: 'HOST', kind: 'string', default: '0.0.0.0', doc: 'interface both servers bind' },
   httpPort: { env: 'HTTP_PORT', kind: 'int', default: 8080, min: 0, max: 65535, doc: 'REST port' },
   grpcPort: { env: 'GRPC_PORT', kind: 'int', default: 50051, min: 0, max: 65535, doc: 'gRPC port' },
-  bundleDir: { env: 'RISK_BUNDLE_DIR', kind: 'string', default: '', doc: 'bundle directory (default: the embedded bundles/default)' },
-  tokenKey: { env: 'RISK_TOKEN_KEY', kind: 'string', default: '', doc: 'HMAC key (>= 16 bytes) for PAN/email/phone tokens' },
-  maxBodyBytes: { env: 'RISK_MAX_BODY_BYTES', kind: 'int', default: 65_536, min: 1024, max: 16 << 20, doc: 'largest request body on either transport' },
-  maxInFlight: { env: 'RISK_MAX_IN_FLIGHT', kind: 'int', default: 2048, min: 1, max: 1 << 20, doc: 'decisions in progress before shedding load' },
-  maxEntities: { env: 'RISK_MAX_ENTITIES', kind: 'int', default: 500_000, min: 1000, max: 50_000_000, doc: 'ceiling on tracked counter entities (LRU)' },
-  idempotencyMax: { env: 'RISK_IDEMPOTENCY_MAX', kind: 'int', default: 200_000, min: 0, max: 50_000_000, doc: 'event ids remembered for replay (0 disables)' },
-  idempotencyTtlMs: { env: 'RISK_IDEMPOTENCY_TTL_MS', kind: 'int', default: 86_400_000, min: 1000, max: 30 * 86_400_000, doc: 'how long an event id is remembered' },
-  modelTimeoutMs: { env: 'RISK_MODEL_TIMEOUT_MS', kind: 'int', default: 25, min: 1, max: 10_000, doc: 'model budget before degrading to rules only' },
-  modelMaxBatch: { env: 'RISK_MODEL_MAX_BATCH', kind: 'int', default: 64, min: 1, max: 4096, doc: 'largest micro-batch for one ONNX run' },
-  grpcMaxConcurrentStreams: { env: 'RISK_GRPC_MAX_STREAMS', kind: 'int', default: 256, min: 1, max: 65_535, doc: 'concurrent streams per HTTP/2 connection' },
-  logLevel: { env: 'LOG_LEVEL', kind: 'string', default: 'info', doc: 'fatal, error, warn, info, debug, trace or silent' },
-  defaultTimeoutMs: { env: 'RISK_DEFAULT_TIMEOUT_MS', kind: 'int', default: 1000, min: 1, max: 60_000, doc: 'REST deadline when the caller sends none' },
+  bundleDir: {
+    env: 'RISK_BUNDLE_DIR',
+    kind: 'string',
+    default: '',
+    doc: 'bundle directory (default: the embedded bundles/default)',
+  },
+  tokenKey: {
+    env: 'RISK_TOKEN_KEY',
+    kind: 'string',
+    default: '',
+    doc: 'HMAC key (>= 16 bytes) for PAN/email/phone tokens',
+  },
+  maxBodyBytes: {
+    env: 'RISK_MAX_BODY_BYTES',
+    kind: 'int',
+    default: 65_536,
+    min: 1024,
+    max: 16 << 20,
+    doc: 'largest request body on either transport',
+  },
+  maxInFlight: {
+    env: 'RISK_MAX_IN_FLIGHT',
+    kind: 'int',
+    default: 2048,
+    min: 1,
+    max: 1 << 20,
+    doc: 'decisions in progress before shedding load',
+  },
+  maxEntities: {
+    env: 'RISK_MAX_ENTITIES',
+    kind: 'int',
+    default: 500_000,
+    min: 1000,
+    max: 50_000_000,
+    doc: 'ceiling on tracked counter entities (LRU)',
+  },
+  idempotencyMax: {
+    env: 'RISK_IDEMPOTENCY_MAX',
+    kind: 'int',
+    default: 200_000,
+    min: 0,
+    max: 50_000_000,
+    doc: 'event ids remembered for replay (0 disables)',
+  },
+  idempotencyTtlMs: {
+    env: 'RISK_IDEMPOTENCY_TTL_MS',
+    kind: 'int',
+    default: 86_400_000,
+    min: 1000,
+    max: 30 * 86_400_000,
+    doc: 'how long an event id is remembered',
+  },
+  modelTimeoutMs: {
+    env: 'RISK_MODEL_TIMEOUT_MS',
+    kind: 'int',
+    default: 25,
+    min: 1,
+    max: 10_000,
+    doc: 'model budget before degrading to rules only',
+  },
+  modelMaxBatch: {
+    env: 'RISK_MODEL_MAX_BATCH',
+    kind: 'int',
+    default: 64,
+    min: 1,
+    max: 4096,
+    doc: 'largest micro-batch for one ONNX run',
+  },
+  grpcMaxConcurrentStreams: {
+    env: 'RISK_GRPC_MAX_STREAMS',
+    kind: 'int',
+    default: 256,
+    min: 1,
+    max: 65_535,
+    doc: 'concurrent streams per HTTP/2 connection',
+  },
+  logLevel: {
+    env: 'LOG_LEVEL',
+    kind: 'string',
+    default: 'info',
+    doc: 'fatal, error, warn, info, debug, trace or silent',
+  },
+  defaultTimeoutMs: {
+    env: 'RISK_DEFAULT_TIMEOUT_MS',
+    kind: 'int',
+    default: 1000,
+    min: 1,
+    max: 60_000,
+    doc: 'REST deadline when the caller sends none',
+  },
 } as const satisfies Record<string, Field>;
 
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 /** Reads configuration from an environment; throws one error listing every problem. */
-export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env, overrides: Partial<Config> = {}): Config {
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  overrides: Partial<Config> = {},
+): Config {
   const problems: string[] = [];
   const out: Record<string, unknown> = {};
   for (const [key, f] of Object.entries(CONFIG_FIELDS) as [string, Field][]) {
@@ -74,7 +155,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       out[key] = v;
     } else out[key] = raw;
   }
-  if (!LEVELS.has(String(out.logLevel))) problems.push(`LOG_LEVEL=${out.logLevel}: must be one of ${[...LEVELS].join(', ')}`);
+  if (!LEVELS.has(String(out.logLevel)))
+    problems.push(`LOG_LEVEL=${out.logLevel}: must be one of ${[...LEVELS].join(', ')}`);
   const tokenKeyIsDefault = out.tokenKey === '';
   if (tokenKeyIsDefault) out.tokenKey = DEV_TOKEN_KEY;
   else if (String(out.tokenKey).length < 16) problems.push('RISK_TOKEN_KEY: must be at least 16 bytes');

@@ -1,5 +1,5 @@
-import { RiskError } from '../core/errors.js';
 import type { DecisionEngine } from '../core/decision-engine.js';
+import { RiskError } from '../core/errors.js';
 import type { Tokenizer } from '../core/tokenizer.js';
 import type { DecisionResult } from '../core/types.js';
 import type { DecideRequest } from '../gen/risk/v1/risk_pb.js';
@@ -13,7 +13,12 @@ export interface DecisionGate {
 }
 
 /** Creates the gate; past `maxInFlight` concurrent decisions new ones are shed with RISK_ERR_OVERLOADED. */
-export function createDecisionGate(engine: DecisionEngine, tokenizer: Tokenizer, metrics: Metrics, maxInFlight: number): DecisionGate {
+export function createDecisionGate(
+  engine: DecisionEngine,
+  tokenizer: Tokenizer,
+  metrics: Metrics,
+  maxInFlight: number,
+): DecisionGate {
   let inFlight = 0;
   return {
     inFlight: () => inFlight,

@@ -21,7 +21,10 @@ const opt = (s: string): string | undefined => (s === '' ? undefined : s);
  * on the way (the raw values go no further). Both transports call this after decoding, so one
  * set of rules applies to REST and gRPC alike. Paths use proto field names (snake_case).
  */
-export function eventFromProto(req: DecideRequest, tokenizer: Tokenizer): { value: RiskEvent } | { errors: FieldViolation[] } {
+export function eventFromProto(
+  req: DecideRequest,
+  tokenizer: Tokenizer,
+): { value: RiskEvent } | { errors: FieldViolation[] } {
   const errors: FieldViolation[] = [];
   const bad = (field: string, description: string) => errors.push({ field, description });
   const ev = req.event;
@@ -45,7 +48,8 @@ export function eventFromProto(req: DecideRequest, tokenizer: Tokenizer): { valu
   let occurredAtMs: number | undefined;
   if (ev.occurredAt !== undefined) {
     occurredAtMs = Number(ev.occurredAt.seconds) * 1000 + Math.floor(ev.occurredAt.nanos / 1e6);
-    if (!(occurredAtMs >= MIN_TIME && occurredAtMs < MAX_TIME)) bad('event.occurred_at', 'must be between 2000 and 2100');
+    if (!(occurredAtMs >= MIN_TIME && occurredAtMs < MAX_TIME))
+      bad('event.occurred_at', 'must be between 2000 and 2100');
   }
 
   const a = ev.account;
@@ -56,7 +60,8 @@ export function eventFromProto(req: DecideRequest, tokenizer: Tokenizer): { valu
     if (a.email !== '') {
       const email = canonical.email(a.email);
       const at = email.lastIndexOf('@');
-      if (email.length > 254 || at < 1 || at === email.length - 1) bad('event.account.email', 'is not an email address');
+      if (email.length > 254 || at < 1 || at === email.length - 1)
+        bad('event.account.email', 'is not an email address');
       else {
         emailToken = tokenizer.token('email', email);
         emailDomain = email.slice(at + 1);
@@ -65,13 +70,15 @@ export function eventFromProto(req: DecideRequest, tokenizer: Tokenizer): { valu
     let phoneToken: string | undefined;
     if (a.phone !== '') {
       const phone = canonical.phone(a.phone);
-      if (phone.replace('+', '').length < 6 || phone.length > 20) bad('event.account.phone', 'is not a phone number');
+      if (phone.replace('+', '').length < 6 || phone.length > 20)
+        bad('event.account.phone', 'is not a phone number');
       else phoneToken = tokenizer.token('phone', phone);
     }
     let createdAtMs: number | undefined;
     if (a.createdAt !== undefined) {
       createdAtMs = Number(a.createdAt.seconds) * 1000 + Math.floor(a.createdAt.nanos / 1e6);
-      if (!(createdAtMs >= Date.UTC(1970, 0, 1) && createdAtMs < MAX_TIME)) bad('event.account.created_at', 'must be between 1970 and 2100');
+      if (!(createdAtMs >= Date.UTC(1970, 0, 1) && createdAtMs < MAX_TIME))
+        bad('event.account.created_at', 'must be between 1970 and 2100');
     }
     account = {
       id: text('event.account.id', a.id, MAX_ID),
@@ -89,9 +96,12 @@ export function eventFromProto(req: DecideRequest, tokenizer: Tokenizer): { valu
       bad('event.payment', `is required for ${type} events`);
     }
   } else {
-    if (p.amountMinor < 0n || p.amountMinor > MAX_SAFE) bad('event.payment.amount_minor', 'must be between 0 and 2^53 - 1');
-    if (p.currency !== '' && !CURRENCY.test(p.currency)) bad('event.payment.currency', 'must be an ISO 4217 code in upper case, e.g. EUR');
-    if (p.currency === '' && p.amountMinor > 0n) bad('event.payment.currency', 'is required when amount_minor is set');
+    if (p.amountMinor < 0n || p.amountMinor > MAX_SAFE)
+      bad('event.payment.amount_minor', 'must be between 0 and 2^53 - 1');
+    if (p.currency !== '' && !CURRENCY.test(p.currency))
+      bad('event.payment.currency', 'must be an ISO 4217 code in upper case, e.g. EUR');
+    if (p.currency === '' && p.amountMinor > 0n)
+      bad('event.payment.currency', 'is required when amount_minor is set');
     if (p.mcc !== '' && !/^\d{4}$/.test(p.mcc)) bad('event.payment.mcc', 'must be four digits');
     let cardToken: string | undefined;
     let bin: string | undefined;
@@ -100,7 +110,8 @@ export function eventFromProto(req: DecideRequest, tokenizer: Tokenizer): { valu
     if (c !== undefined) {
       if (c.number !== '') {
         const pan = canonical.card(c.number);
-        if (!DIGITS.test(pan) || pan.length < 12 || pan.length > 19) bad('event.payment.card.number', 'must be 12 to 19 digits');
+        if (!DIGITS.test(pan) || pan.length < 12 || pan.length > 19)
+          bad('event.payment.card.number', 'must be 12 to 19 digits');
         else if (!luhn(pan)) bad('event.payment.card.number', 'fails the Luhn check');
         else {
           cardToken = tokenizer.token('card', pan);
@@ -111,14 +122,16 @@ export function eventFromProto(req: DecideRequest, tokenizer: Tokenizer): { valu
         cardToken = text('event.payment.card.token', c.token, MAX_ID);
       }
       if (c.bin !== '') {
-        if (!DIGITS.test(c.bin) || c.bin.length < 6 || c.bin.length > 8) bad('event.payment.card.bin', 'must be 6 to 8 digits');
+        if (!DIGITS.test(c.bin) || c.bin.length < 6 || c.bin.length > 8)
+          bad('event.payment.card.bin', 'must be 6 to 8 digits');
         else bin = c.bin.slice(0, 6);
       }
       if (c.last4 !== '') {
         if (!/^\d{4}$/.test(c.last4)) bad('event.payment.card.last4', 'must be four digits');
         else last4 = c.last4;
       }
-      if (c.expMonth !== 0 && (c.expMonth < 1 || c.expMonth > 12)) bad('event.payment.card.exp_month', 'must be 1 to 12');
+      if (c.expMonth !== 0 && (c.expMonth < 1 || c.expMonth > 12))
+        bad('event.payment.card.exp_month', 'must be 1 to 12');
     }
     payment = {
       amountMinor: Number(p.amountMinor),
@@ -131,7 +144,8 @@ export function eventFromProto(req: DecideRequest, tokenizer: Tokenizer): { valu
       merchantId: text('event.payment.merchant_id', p.merchantId, MAX_ID),
       mcc: opt(p.mcc),
       payoutDestination: text('event.payment.payout_destination', p.payoutDestination, MAX_ID),
-      channel: p.channel === PaymentChannel.PAYMENT_CHANNEL_UNSPECIFIED ? undefined : PaymentChannel[p.channel],
+      channel:
+        p.channel === PaymentChannel.PAYMENT_CHANNEL_UNSPECIFIED ? undefined : PaymentChannel[p.channel],
     };
   }
 
@@ -139,7 +153,8 @@ export function eventFromProto(req: DecideRequest, tokenizer: Tokenizer): { valu
   if (ev.login !== undefined) {
     login = {
       success: ev.login.success,
-      method: ev.login.method === LoginMethod.LOGIN_METHOD_UNSPECIFIED ? undefined : LoginMethod[ev.login.method],
+      method:
+        ev.login.method === LoginMethod.LOGIN_METHOD_UNSPECIFIED ? undefined : LoginMethod[ev.login.method],
       failureReason: text('event.login.failure_reason', ev.login.failureReason, 64),
     };
   } else if (ev.type === EventType.LOGIN) {
@@ -191,7 +206,8 @@ export function eventFromProto(req: DecideRequest, tokenizer: Tokenizer): { valu
   if (keys.length > MAX_ATTRIBUTES) bad('event.attributes', `must have at most ${MAX_ATTRIBUTES} entries`);
   for (const k of keys) {
     if (k.length > 64) bad(`event.attributes.${k.slice(0, 16)}…`, 'key must be at most 64 characters');
-    else if ((ev.attributes[k] as string).length > MAX_TEXT) bad(`event.attributes.${k}`, `must be at most ${MAX_TEXT} characters`);
+    else if ((ev.attributes[k] as string).length > MAX_TEXT)
+      bad(`event.attributes.${k}`, `must be at most ${MAX_TEXT} characters`);
   }
 
   if (errors.length > 0) return { errors };

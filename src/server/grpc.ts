@@ -63,12 +63,24 @@ export function buildGrpc(deps: GrpcDeps): GrpcService {
       requestSerialize: (m: DecideRequest) => Buffer.from(toBinary(DecideRequestSchema, m)),
       requestDeserialize: (b: Buffer): Decoded => {
         if (b.length > maxBodyBytes) {
-          return { ok: false, error: new RiskError('RISK_ERR_INPUT_TOO_LARGE', `request message is larger than the limit of ${maxBodyBytes} bytes`) };
+          return {
+            ok: false,
+            error: new RiskError(
+              'RISK_ERR_INPUT_TOO_LARGE',
+              `request message is larger than the limit of ${maxBodyBytes} bytes`,
+            ),
+          };
         }
         try {
           return { ok: true, msg: fromBinary(DecideRequestSchema, b) };
         } catch (err) {
-          return { ok: false, error: new RiskError('RISK_ERR_INPUT_MALFORMED', `request is not a valid risk.v1.DecideRequest: ${(err as Error).message}`) };
+          return {
+            ok: false,
+            error: new RiskError(
+              'RISK_ERR_INPUT_MALFORMED',
+              `request is not a valid risk.v1.DecideRequest: ${(err as Error).message}`,
+            ),
+          };
         }
       },
       responseSerialize: (m: DecideResponse) => Buffer.from(toBinary(DecideResponseSchema, m)),
@@ -82,7 +94,8 @@ export function buildGrpc(deps: GrpcDeps): GrpcService {
       metrics.request('grpc', e.code);
       const md = new grpc.Metadata();
       md.set('risk-error-code', e.code);
-      for (const v of e.violations.slice(0, 10)) md.add('risk-field-violation', `${v.field}: ${v.description}`);
+      for (const v of e.violations.slice(0, 10))
+        md.add('risk-field-violation', `${v.field}: ${v.description}`);
       callback({ code: e.grpcStatus, details: `${e.code}: ${e.message}`, metadata: md });
     };
     const req = call.request;
@@ -102,9 +115,14 @@ export function buildGrpc(deps: GrpcDeps): GrpcService {
   const health = new HealthImplementation({ '': 'NOT_SERVING', [SERVICE]: 'NOT_SERVING' });
   health.addToServer(server);
 
-  const fileBytes = [file_google_protobuf_timestamp, file_risk_v1_risk].map((f) => Buffer.from(toBinary(FileDescriptorProtoSchema, f.proto)));
+  const fileBytes = [file_google_protobuf_timestamp, file_risk_v1_risk].map((f) =>
+    Buffer.from(toBinary(FileDescriptorProtoSchema, f.proto)),
+  );
   const healthPkg = loadSync(healthProtoPath);
-  const pkg = { ...healthPkg, [SERVICE]: { fileDescriptorProtos: fileBytes } } as unknown as ConstructorParameters<typeof ReflectionService>[0];
+  const pkg = {
+    ...healthPkg,
+    [SERVICE]: { fileDescriptorProtos: fileBytes },
+  } as unknown as ConstructorParameters<typeof ReflectionService>[0];
   new ReflectionService(pkg).addToServer(server);
   return { server, health };
 }
@@ -112,6 +130,8 @@ export function buildGrpc(deps: GrpcDeps): GrpcService {
 /** Binds the server; resolves with the bound port (useful with port 0 in tests). */
 export function bindGrpc(server: grpc.Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    );
   });
 }

@@ -29,7 +29,10 @@ function fieldSchema(f: DescField, maxString: number): JsonSchema {
     case 'scalar':
       return scalarSchema(f.scalar, maxString);
     case 'enum':
-      return enumSchema(f.enum.values.map((v) => v.name), f.enum.values.map((v) => v.number));
+      return enumSchema(
+        f.enum.values.map((v) => v.name),
+        f.enum.values.map((v) => v.number),
+      );
     case 'message':
       return jsonSchemaFor(f.message, maxString);
     case 'list': {
@@ -37,7 +40,10 @@ function fieldSchema(f: DescField, maxString: number): JsonSchema {
         f.listKind === 'scalar'
           ? scalarSchema(f.scalar, maxString)
           : f.listKind === 'enum'
-            ? enumSchema(f.enum.values.map((v) => v.name), f.enum.values.map((v) => v.number))
+            ? enumSchema(
+                f.enum.values.map((v) => v.name),
+                f.enum.values.map((v) => v.number),
+              )
             : jsonSchemaFor(f.message, maxString);
       return { type: ['array', 'null'], items: item, maxItems: 1000 };
     }
@@ -46,7 +52,10 @@ function fieldSchema(f: DescField, maxString: number): JsonSchema {
         f.mapKind === 'scalar'
           ? scalarSchema(f.scalar, maxString)
           : f.mapKind === 'enum'
-            ? enumSchema(f.enum.values.map((v) => v.name), f.enum.values.map((v) => v.number))
+            ? enumSchema(
+                f.enum.values.map((v) => v.name),
+                f.enum.values.map((v) => v.number),
+              )
             : jsonSchemaFor(f.message, maxString);
       return { type: ['object', 'null'], additionalProperties: value, maxProperties: 1000 };
     }
@@ -71,7 +80,12 @@ function scalarSchema(t: ScalarType, maxString: number): JsonSchema {
     case ScalarType.INT32:
     case ScalarType.SINT32:
     case ScalarType.SFIXED32:
-      return { type: ['integer', 'string', 'null'], pattern: INT_STRING, minimum: -2147483648, maximum: 2147483647 };
+      return {
+        type: ['integer', 'string', 'null'],
+        pattern: INT_STRING,
+        minimum: -2147483648,
+        maximum: 2147483647,
+      };
     case ScalarType.UINT32:
     case ScalarType.FIXED32:
       return { type: ['integer', 'string', 'null'], pattern: INT_STRING, minimum: 0, maximum: 4294967295 };

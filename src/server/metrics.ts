@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { DecisionResult } from '../core/types.js';
 
 /** Prometheus metrics of one service instance (a registry per instance keeps tests independent). */
@@ -10,7 +10,11 @@ export interface Metrics {
 }
 
 /** Creates the metrics; gauges that read live state are collected on scrape, not on the hot path. */
-export function createMetrics(gauges: { entities: () => number; evictions: () => number; inFlight: () => number }): Metrics {
+export function createMetrics(gauges: {
+  entities: () => number;
+  evictions: () => number;
+  inFlight: () => number;
+}): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({

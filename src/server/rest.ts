@@ -56,7 +56,9 @@ export function registerRest(app: FastifyInstance, deps: RestDeps): void {
       if (hdr !== undefined) {
         timeoutMs = Number(hdr);
         if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-          throw RiskError.invalid([{ field: `header ${TIMEOUT_HEADER}`, description: 'must be a positive number of milliseconds' }]);
+          throw RiskError.invalid([
+            { field: `header ${TIMEOUT_HEADER}`, description: 'must be a positive number of milliseconds' },
+          ]);
         }
       }
       const result = await gate.decide(msg, Date.now() + timeoutMs);
@@ -98,7 +100,10 @@ function fromFastifyError(err: FastifyError, maxBodyBytes: number): RiskError {
   }
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new RiskError('RISK_ERR_INPUT_TOO_LARGE', `request body is larger than the limit of ${maxBodyBytes} bytes`);
+      return new RiskError(
+        'RISK_ERR_INPUT_TOO_LARGE',
+        `request body is larger than the limit of ${maxBodyBytes} bytes`,
+      );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new RiskError('RISK_ERR_INPUT_MEDIA_TYPE');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
@@ -126,15 +131,28 @@ function ajvViolation(v: AjvError): FieldViolation {
   const path = v.instancePath.split('/').filter(Boolean).join('.');
   switch (v.keyword) {
     case 'additionalProperties':
-      return { field: join(path, String(v.params.additionalProperty)), description: 'is not a field of this message' };
+      return {
+        field: join(path, String(v.params.additionalProperty)),
+        description: 'is not a field of this message',
+      };
     case 'enum': {
-      const allowed = (v.params.allowedValues as unknown[]).filter((x) => typeof x === 'string' && !x.endsWith('_UNSPECIFIED'));
+      const allowed = (v.params.allowedValues as unknown[]).filter(
+        (x) => typeof x === 'string' && !x.endsWith('_UNSPECIFIED'),
+      );
       return { field: path, description: `must be one of ${allowed.join(', ')}` };
     }
     case 'type':
-      return { field: path || 'body', description: `must be ${String(v.params.type).replaceAll(',', ' or ')}` };
+      return {
+        field: path || 'body',
+        description: `must be ${String(v.params.type).replaceAll(',', ' or ')}`,
+      };
     case 'pattern':
-      return { field: path, description: 'has the wrong format' + (path.endsWith('At') || path.endsWith('_at') ? ' (RFC 3339 time expected)' : '') };
+      return {
+        field: path,
+        description:
+          'has the wrong format' +
+          (path.endsWith('At') || path.endsWith('_at') ? ' (RFC 3339 time expected)' : ''),
+      };
     default:
       return { field: path || 'body', description: v.message ?? v.keyword };
   }
@@ -146,7 +164,10 @@ const join = (a: string, b: string) => (a === '' ? b : `${a}.${b}`);
 function restPaths(e: RiskError): RiskError {
   if (e.violations.length === 0 || e.code !== 'RISK_ERR_INPUT_INVALID') return e;
   const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-  const violations = e.violations.map((v) => ({ field: v.field.startsWith('header ') ? v.field : camel(v.field), description: v.description }));
+  const violations = e.violations.map((v) => ({
+    field: v.field.startsWith('header ') ? v.field : camel(v.field),
+    description: v.description,
+  }));
   return RiskError.invalid(violations);
 }
 

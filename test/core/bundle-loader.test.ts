@@ -4,9 +4,16 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BundleError, defaultBundleDir, loadBundleDir } from '../../src/core/bundle-loader.js';
 import { createTokenizer } from '../../src/core/tokenizer.js';
-import { createCounterStore, createFeatureHydrator, DEFAULT_ENTITIES, DEFAULT_WINDOWS } from '../../src/features/index.js';
+import {
+  createCounterStore,
+  createFeatureHydrator,
+  DEFAULT_ENTITIES,
+  DEFAULT_WINDOWS,
+} from '../../src/features/index.js';
 
-const schema = createFeatureHydrator(createCounterStore({ entities: DEFAULT_ENTITIES, windows: DEFAULT_WINDOWS, maxEntities: 10 })).schema;
+const schema = createFeatureHydrator(
+  createCounterStore({ entities: DEFAULT_ENTITIES, windows: DEFAULT_WINDOWS, maxEntities: 10 }),
+).schema;
 const opts = { schema, tokenizer: createTokenizer('test-key-0123456789'), now: () => 0 };
 
 let dir: string;
@@ -55,7 +62,12 @@ describe('bundle loader', () => {
 
   it('rejects a rule naming a list that does not exist', async () => {
     await edit('rules.json', (d) => {
-      (d.rules as Record<string, unknown>[]).push({ id: 'l', action: 'BLOCK', when: 'ip in @nowhere', reason: { code: 'x', message: 'y' } });
+      (d.rules as Record<string, unknown>[]).push({
+        id: 'l',
+        action: 'BLOCK',
+        when: 'ip in @nowhere',
+        reason: { code: 'x', message: 'y' },
+      });
     });
     expect(await problems()).toContain('unknown list @nowhere');
   });
@@ -64,7 +76,9 @@ describe('bundle loader', () => {
     await edit('model/manifest.json', (d) => {
       (d.features as unknown[]).pop();
     });
-    expect(await problems()).toMatch(/model\/model.onnx: model input features has shape \[N, \d+\], manifest lists \d+ features/);
+    expect(await problems()).toMatch(
+      /model\/model.onnx: model input features has shape \[N, \d+\], manifest lists \d+ features/,
+    );
   });
 
   it('rejects a manifest naming an unknown feature and a corrupt model file', async () => {

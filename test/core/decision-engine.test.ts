@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { Bundle } from '../../src/core/bundle.js';
 import { createDecisionEngine } from '../../src/core/decision-engine.js';
 import type { RiskEvent } from '../../src/core/types.js';
-import { createCounterStore, createFeatureHydrator, DEFAULT_ENTITIES, DEFAULT_WINDOWS } from '../../src/features/index.js';
+import {
+  createCounterStore,
+  createFeatureHydrator,
+  DEFAULT_ENTITIES,
+  DEFAULT_WINDOWS,
+} from '../../src/features/index.js';
 import type { ModelScorer } from '../../src/model/index.js';
 import { compileRules, createListSet } from '../../src/policies/index.js';
 
@@ -18,27 +23,63 @@ const event = (id: string): RiskEvent => ({
 });
 
 function engineWith(model: ModelScorer | undefined) {
-  const store = createCounterStore({ entities: DEFAULT_ENTITIES, windows: DEFAULT_WINDOWS, maxEntities: 100 });
+  const store = createCounterStore({
+    entities: DEFAULT_ENTITIES,
+    windows: DEFAULT_WINDOWS,
+    maxEntities: 100,
+  });
   const hydrator = createFeatureHydrator(store);
   const lists = createListSet([]);
   const rules = compileRules(
     [
-      { id: 'big', action: 'REVIEW', when: 'amount_usd > 100', reason: { code: 'big', message: '{amount_usd} USD' }, score: 0.25 },
-      { id: 'shadow', action: 'BLOCK', when: 'amount_usd > 100', reason: { code: 's', message: 's' }, mode: 'shadow' },
+      {
+        id: 'big',
+        action: 'REVIEW',
+        when: 'amount_usd > 100',
+        reason: { code: 'big', message: '{amount_usd} USD' },
+        score: 0.25,
+      },
+      {
+        id: 'shadow',
+        action: 'BLOCK',
+        when: 'amount_usd > 100',
+        reason: { code: 's', message: 's' },
+        mode: 'shadow',
+      },
       { id: 'after_model', action: 'BLOCK', when: 'model.score > 0.5', reason: { code: 'm', message: 'm' } },
     ],
     { schema: hydrator.schema, lists, now: () => T },
   );
   if ('errors' in rules) throw new Error('rules');
-  const bundle: Bundle = { name: 't', version: 't@1', rules: rules.value, deviceChecks: [], lists, ...(model ? { model } : {}) };
+  const bundle: Bundle = {
+    name: 't',
+    version: 't@1',
+    rules: rules.value,
+    deviceChecks: [],
+    lists,
+    ...(model ? { model } : {}),
+  };
   const shadow: string[][] = [];
-  const engine = createDecisionEngine({ bundle, store, hydrator, clock: () => T, onDecision: (_e, _r, _f, s) => shadow.push([...s]) });
+  const engine = createDecisionEngine({
+    bundle,
+    store,
+    hydrator,
+    clock: () => T,
+    onDecision: (_e, _r, _f, s) => shadow.push([...s]),
+  });
   return { engine, shadow };
 }
 
 const fakeModel = (score: (f: Float64Array) => Promise<number>): ModelScorer => ({
   version: 'fake-1',
-  manifest: { version: 'fake-1', file: 'x', input: 'i', output: 'o', features: [], thresholds: { review: 0.6, block: 0.9 } },
+  manifest: {
+    version: 'fake-1',
+    file: 'x',
+    input: 'i',
+    output: 'o',
+    features: [],
+    thresholds: { review: 0.6, block: 0.9 },
+  },
   score,
   scoreBatch: async () => new Float32Array(0),
   close: async () => {},
@@ -81,7 +122,9 @@ describe('decision engine', () => {
 
   it('rejects an already expired deadline without counting the event', async () => {
     const { engine } = engineWith(undefined);
-    await expect(engine.decide(event('d'), Date.now() - 1)).rejects.toMatchObject({ code: 'RISK_ERR_DEADLINE_EXCEEDED' });
+    await expect(engine.decide(event('d'), Date.now() - 1)).rejects.toMatchObject({
+      code: 'RISK_ERR_DEADLINE_EXCEEDED',
+    });
     const r = await engine.decide(event('e'));
     expect(r.reasons.find((x) => x.code === 'big')).toBeDefined();
   });

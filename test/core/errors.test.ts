@@ -4,7 +4,10 @@ import { ERRORS, GrpcCode, RiskError } from '../../src/core/errors.js';
 
 const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
 const rows = new Map(
-  [...doc.matchAll(/^\| `(RISK_ERR_[A-Z_]+)` \| (\d+) \| ([A-Z_]+) \|/gm)].map((m) => [m[1], { http: Number(m[2]), grpc: m[3] }]),
+  [...doc.matchAll(/^\| `(RISK_ERR_[A-Z_]+)` \| (\d+) \| ([A-Z_]+) \|/gm)].map((m) => [
+    m[1],
+    { http: Number(m[2]), grpc: m[3] },
+  ]),
 );
 const grpcName = (n: number) => Object.entries(GrpcCode).find(([, v]) => v === n)?.[0];
 

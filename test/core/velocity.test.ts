@@ -29,7 +29,10 @@ describe('velocity through the whole service', () => {
 
       // Two hours later the 1 h window has emptied again.
       clock.set(T0 + 2 * 3_600_000);
-      const afterWindow = await decide(service, paymentRequest('v-late', { occurredAt: new Date(T0 + 2 * 3_600_000).toISOString() }));
+      const afterWindow = await decide(
+        service,
+        paymentRequest('v-late', { occurredAt: new Date(T0 + 2 * 3_600_000).toISOString() }),
+      );
       expect(afterWindow.reasons.map((r) => r.code)).not.toContain('card_velocity_1h');
     } finally {
       await service.close();
@@ -39,7 +42,10 @@ describe('velocity through the whole service', () => {
   it('blocks a listed IP and lets an allowlisted card through', async () => {
     const service = await testService();
     try {
-      const blocked = await decide(service, paymentRequest('l-1', { network: { ip: '198.51.100.66', ipCountry: 'DE' } }));
+      const blocked = await decide(
+        service,
+        paymentRequest('l-1', { network: { ip: '198.51.100.66', ipCountry: 'DE' } }),
+      );
       expect(blocked.decision).toBe('BLOCK');
       expect(blocked.reasons[0]?.code).toBe('ip_blocklisted');
       const allowed = await decide(
@@ -64,18 +70,36 @@ describe('velocity through the whole service', () => {
       for (let i = 0; i < 5; i++) {
         clock.advance(20_000);
         await decide(service, {
-          event: { eventId: `ato-f${i}`, type: 'LOGIN', ...base, device: { id: 'dev-attacker' }, login: { success: false, failureReason: 'bad_password' } },
+          event: {
+            eventId: `ato-f${i}`,
+            type: 'LOGIN',
+            ...base,
+            device: { id: 'dev-attacker' },
+            login: { success: false, failureReason: 'bad_password' },
+          },
         });
       }
       clock.advance(20_000);
       const login = await decide(service, {
-        event: { eventId: 'ato-ok', type: 'LOGIN', ...base, device: { id: 'dev-attacker' }, login: { success: true } },
+        event: {
+          eventId: 'ato-ok',
+          type: 'LOGIN',
+          ...base,
+          device: { id: 'dev-attacker' },
+          login: { success: true },
+        },
       });
       expect(login.decision).toBe('REVIEW');
       expect(login.reasons.map((r) => r.code)).toContain('ato_login_new_device');
       clock.advance(60_000);
       const payout = await decide(service, {
-        event: { eventId: 'ato-po', type: 'PAYOUT', ...base, device: { id: 'dev-attacker' }, payment: { amountMinor: 90_000, currency: 'EUR', payoutDestination: 'iban-x' } },
+        event: {
+          eventId: 'ato-po',
+          type: 'PAYOUT',
+          ...base,
+          device: { id: 'dev-attacker' },
+          payment: { amountMinor: 90_000, currency: 'EUR', payoutDestination: 'iban-x' },
+        },
       });
       expect(payout.decision).toBe('BLOCK');
       expect(payout.reasons.map((r) => r.code)).toContain('ato_payout');

@@ -61,7 +61,8 @@ describe('counter store', () => {
 
   it('caps distinct sets, evicting the value seen longest ago', () => {
     const store = createCounterStore({ entities: [ENTITY], windows: DEFAULT_WINDOWS, maxEntities: 100 });
-    for (let i = 0; i < 5; i++) store.commit(event('c1', `d${i}`), T + i * 1000, { amountUsd: 0, decision: 'ALLOW' });
+    for (let i = 0; i < 5; i++)
+      store.commit(event('c1', `d${i}`), T + i * 1000, { amountUsd: 0, decision: 'ALLOW' });
     expect(read(store, event('c1'), T + 10_000)['card.devices_24h']).toBe(3);
   });
 
@@ -75,18 +76,26 @@ describe('counter store', () => {
 
   it('agrees with a brute-force count to within one bucket (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 3 * H }), { minLength: 1, maxLength: 60 }), fc.integer({ min: 0, max: 3 * H }), (offsets, q) => {
-        const store = createCounterStore({ entities: [ENTITY], windows: DEFAULT_WINDOWS, maxEntities: 100 });
-        const times = [...offsets].sort((a, b) => a - b).map((o) => T + o);
-        for (const t of times) store.commit(event('c1'), t, { amountUsd: 1, decision: 'ALLOW' });
-        const now = T + Math.max(q, (times.at(-1) as number) - T);
-        const got = read(store, event('c1'), now)['card.count_1h'] as number;
-        const bucket = 5 * 60_000;
-        // Exact count over the last hour, and over the last hour plus the partial oldest bucket.
-        const lower = times.filter((t) => t > now - H + bucket && t <= now).length;
-        const upper = times.filter((t) => t > now - H - bucket && t <= now).length;
-        return got >= lower && got <= upper;
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 3 * H }), { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 0, max: 3 * H }),
+        (offsets, q) => {
+          const store = createCounterStore({
+            entities: [ENTITY],
+            windows: DEFAULT_WINDOWS,
+            maxEntities: 100,
+          });
+          const times = [...offsets].sort((a, b) => a - b).map((o) => T + o);
+          for (const t of times) store.commit(event('c1'), t, { amountUsd: 1, decision: 'ALLOW' });
+          const now = T + Math.max(q, (times.at(-1) as number) - T);
+          const got = read(store, event('c1'), now)['card.count_1h'] as number;
+          const bucket = 5 * 60_000;
+          // Exact count over the last hour, and over the last hour plus the partial oldest bucket.
+          const lower = times.filter((t) => t > now - H + bucket && t <= now).length;
+          const upper = times.filter((t) => t > now - H - bucket && t <= now).length;
+          return got >= lower && got <= upper;
+        },
+      ),
       { numRuns: 300 },
     );
   });

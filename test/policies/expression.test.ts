@@ -5,7 +5,13 @@ import { compileExpression, createListSet } from '../../src/policies/index.js';
 
 const schema = createFeatureSchema(['amount_usd', 'card.count_1h', 'device.bot']);
 const lists = createListSet([
-  { id: 'vip', kind: 'user', reasonCode: 'vip', message: 'vip', items: new Map([['u-vip', { value: 'u-vip' }]]) },
+  {
+    id: 'vip',
+    kind: 'user',
+    reasonCode: 'vip',
+    message: 'vip',
+    items: new Map([['u-vip', { value: 'u-vip' }]]),
+  },
   {
     id: 'old',
     kind: 'user',
@@ -39,7 +45,7 @@ describe('rule expressions', () => {
     ['card.count_1h * 2 + 1 == 7', [0, 3, 0], true],
     ['device.bot', [0, 0, 1], true],
     ['device.bot', [0, 0, 0], false],
-    ["card.country != ip.country and amount_usd > 500", [600, 0, 0], true],
+    ['card.country != ip.country and amount_usd > 500', [600, 0, 0], true],
     ["card.country == 'DE'", [0, 0, 0], true],
     ["ip.country in ['FR', 'BE']", [0, 0, 0], true],
     ["ip.country not in ['FR', 'BE']", [0, 0, 0], false],
@@ -56,7 +62,7 @@ describe('rule expressions', () => {
   });
 
   it('treats missing strings as false on both == and !=', () => {
-    expect(run("card.country != ip.country", [0, 0, 0], event('u', undefined, 'FR'))).toBe(false);
+    expect(run('card.country != ip.country', [0, 0, 0], event('u', undefined, 'FR'))).toBe(false);
     expect(run("card.country == 'DE'", [0, 0, 0], event('u', undefined, 'FR'))).toBe(false);
   });
 
@@ -74,7 +80,7 @@ describe('rule expressions', () => {
     ['(amount_usd > 5', 1, 16, "expected ')'"],
     ["card.country > 'DE'", 1, 1, 'compares numbers'],
     ['amount_usd # 3', 1, 12, "unexpected character '#'"],
-    ["card.country", 1, 1, 'expected a condition'],
+    ['card.country', 1, 1, 'expected a condition'],
     ["'abc", 1, 1, 'unterminated string'],
   ];
   it.each(errors)('rejects %j at %i:%i', (src, line, column, message) => {

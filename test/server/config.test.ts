@@ -8,8 +8,8 @@ describe('config', () => {
     expect(Object.isFrozen(c)).toBe(true);
   });
   it('lists every problem in one error', () => {
-    expect(() => loadConfig({ HTTP_PORT: 'eighty', GRPC_PORT: '70000', RISK_TOKEN_KEY: 'short', LOG_LEVEL: 'loud' })).toThrow(
-      /HTTP_PORT=eighty[\s\S]*GRPC_PORT=70000[\s\S]*LOG_LEVEL=loud[\s\S]*RISK_TOKEN_KEY/,
-    );
+    expect(() =>
+      loadConfig({ HTTP_PORT: 'eighty', GRPC_PORT: '70000', RISK_TOKEN_KEY: 'short', LOG_LEVEL: 'loud' }),
+    ).toThrow(/HTTP_PORT=eighty[\s\S]*GRPC_PORT=70000[\s\S]*LOG_LEVEL=loud[\s\S]*RISK_TOKEN_KEY/);
   });
 });

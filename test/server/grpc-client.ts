@@ -1,6 +1,11 @@
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
-import { type DecideRequest, DecideRequestSchema, type DecideResponse, DecideResponseSchema } from '../../src/gen/risk/v1/risk_pb.js';
+import {
+  type DecideRequest,
+  DecideRequestSchema,
+  type DecideResponse,
+  DecideResponseSchema,
+} from '../../src/gen/risk/v1/risk_pb.js';
 
 /** A plain grpc-js client for Decide built from the generated descriptors (as a caller with the proto would). */
 export function decideClient(port: number): {

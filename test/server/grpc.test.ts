@@ -1,5 +1,13 @@
 import { createRequire } from 'node:module';
-import { create, createFileRegistry, fromBinary, fromJson, type JsonValue, toBinary, toJson } from '@bufbuild/protobuf';
+import {
+  create,
+  createFileRegistry,
+  fromBinary,
+  fromJson,
+  type JsonValue,
+  toBinary,
+  toJson,
+} from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema, FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
@@ -37,7 +45,9 @@ describe('gRPC Decide on a real port', () => {
       ).json();
       expect(Decision[viaGrpc.decision]).toBe(viaRest.decision);
       expect(viaGrpc.score).toBeCloseTo(viaRest.score, 6);
-      expect(viaGrpc.reasons.map((r) => r.code)).toEqual(viaRest.reasons.map((r: { code: string }) => r.code));
+      expect(viaGrpc.reasons.map((r) => r.code)).toEqual(
+        viaRest.reasons.map((r: { code: string }) => r.code),
+      );
       expect(viaGrpc.bundleVersion).toBe(viaRest.bundleVersion);
       expect(viaGrpc.modelVersion).toBe(viaRest.modelVersion);
       expect(viaGrpc.modelVersion).not.toBe('');
@@ -81,22 +91,31 @@ describe('gRPC Decide on a real port', () => {
   });
 
   it('respects an expired deadline', async () => {
-    const err = (await client.decide(acceptance(), { deadline: new Date(Date.now() - 1) }).catch((e: unknown) => e)) as grpc.ServiceError;
+    const err = (await client
+      .decide(acceptance(), { deadline: new Date(Date.now() - 1) })
+      .catch((e: unknown) => e)) as grpc.ServiceError;
     expect(err.code).toBe(grpc.status.DEADLINE_EXCEEDED);
     // Still serving afterwards.
     expect((await client.decide(acceptance())).eventId).toBe('evt-0001');
   });
 
   it('serves grpc.health.v1', async () => {
-    const def = loadSync(require.resolve('grpc-health-check/proto/health/v1/health.proto'), { enums: String });
+    const def = loadSync(require.resolve('grpc-health-check/proto/health/v1/health.proto'), {
+      enums: String,
+    });
     const pkg = grpc.loadPackageDefinition(def) as unknown as {
       grpc: { health: { v1: { Health: new (a: string, c: grpc.ChannelCredentials) => grpc.Client } } };
     };
-    const health = new pkg.grpc.health.v1.Health(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as grpc.Client & {
+    const health = new pkg.grpc.health.v1.Health(
+      `127.0.0.1:${port}`,
+      grpc.credentials.createInsecure(),
+    ) as grpc.Client & {
       check(req: { service: string }, cb: (e: grpc.ServiceError | null, r: { status: string }) => void): void;
     };
     const check = (service: string) =>
-      new Promise<string>((resolve, reject) => health.check({ service }, (e, r) => (e ? reject(e) : resolve(r.status))));
+      new Promise<string>((resolve, reject) =>
+        health.check({ service }, (e, r) => (e ? reject(e) : resolve(r.status))),
+      );
     expect(await check('risk.v1.DecisionService')).toBe('SERVING');
     service.setReady(false);
     expect(await check('')).toBe('NOT_SERVING');
@@ -104,13 +123,21 @@ describe('gRPC Decide on a real port', () => {
   });
 
   it('answers a client that knows nothing but server reflection', async () => {
-    const def = loadSync(require.resolve('@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto'), {
-      keepCase: true,
-    });
+    const def = loadSync(
+      require.resolve('@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto'),
+      {
+        keepCase: true,
+      },
+    );
     const pkg = grpc.loadPackageDefinition(def) as unknown as {
-      grpc: { reflection: { v1: { ServerReflection: new (a: string, c: grpc.ChannelCredentials) => grpc.Client } } };
+      grpc: {
+        reflection: { v1: { ServerReflection: new (a: string, c: grpc.ChannelCredentials) => grpc.Client } };
+      };
     };
-    const refl = new pkg.grpc.reflection.v1.ServerReflection(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as grpc.Client & {
+    const refl = new pkg.grpc.reflection.v1.ServerReflection(
+      `127.0.0.1:${port}`,
+      grpc.credentials.createInsecure(),
+    ) as grpc.Client & {
       ServerReflectionInfo(): grpc.ClientDuplexStream<Record<string, unknown>, Record<string, unknown>>;
     };
     const ask = (req: Record<string, unknown>) =>
@@ -123,7 +150,9 @@ describe('gRPC Decide on a real port', () => {
         stream.on('error', reject);
         stream.write(req);
       });
-    const services = (await ask({ list_services: '' })) as { list_services_response: { service: { name: string }[] } };
+    const services = (await ask({ list_services: '' })) as {
+      list_services_response: { service: { name: string }[] };
+    };
     const names = services.list_services_response.service.map((s) => s.name);
     expect(names).toContain('risk.v1.DecisionService');
     expect(names).toContain('grpc.health.v1.Health');
@@ -131,12 +160,19 @@ describe('gRPC Decide on a real port', () => {
     const files = (await ask({ file_containing_symbol: 'risk.v1.DecisionService' })) as {
       file_descriptor_response: { file_descriptor_proto: Buffer[] };
     };
-    let protos = files.file_descriptor_response.file_descriptor_proto.map((b) => fromBinary(FileDescriptorProtoSchema, b));
+    let protos = files.file_descriptor_response.file_descriptor_proto.map((b) =>
+      fromBinary(FileDescriptorProtoSchema, b),
+    );
     // Reflection may return only the file itself; fetch its dependencies by name as grpcurl does.
     for (const dep of protos.flatMap((p) => p.dependency)) {
       if (protos.some((p) => p.name === dep)) continue;
       const more = (await ask({ file_by_filename: dep })) as typeof files;
-      protos = [...protos, ...more.file_descriptor_response.file_descriptor_proto.map((b) => fromBinary(FileDescriptorProtoSchema, b))];
+      protos = [
+        ...protos,
+        ...more.file_descriptor_response.file_descriptor_proto.map((b) =>
+          fromBinary(FileDescriptorProtoSchema, b),
+        ),
+      ];
     }
     refl.close();
     // A descriptor set lists dependencies before the files that import them.

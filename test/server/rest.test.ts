@@ -87,17 +87,54 @@ describe('POST /v1/decisions', () => {
   const bad: [string, unknown, string, string][] = [
     ['malformed JSON', '{"event": {"eventId": "x",', 'RISK_ERR_INPUT_MALFORMED', 'not valid JSON'],
     ['an empty body', '', 'RISK_ERR_INPUT_MALFORMED', 'empty'],
-    ['a string amount that is not a number', paymentRequest('e1', {}), 'RISK_ERR_INPUT_INVALID', 'event.payment.amountMinor'],
-    ['a number for a string field', { event: { eventId: 5, type: 'PAYMENT' } }, 'RISK_ERR_INPUT_INVALID', 'event.eventId'],
-    ['an unknown enum value', { event: { eventId: 'e1', type: 'PAYMENTX' } }, 'RISK_ERR_INPUT_INVALID', 'event.type'],
-    ['a missing event_id', { event: { type: 'LOGIN', login: { success: true } } }, 'RISK_ERR_INPUT_INVALID', 'event.eventId'],
+    [
+      'a string amount that is not a number',
+      paymentRequest('e1', { payment: { amountMinor: 'lots', currency: 'EUR' } }),
+      'RISK_ERR_INPUT_INVALID',
+      'event.payment.amountMinor',
+    ],
+    [
+      'a number for a string field',
+      { event: { eventId: 5, type: 'PAYMENT' } },
+      'RISK_ERR_INPUT_INVALID',
+      'event.eventId',
+    ],
+    [
+      'an unknown enum value',
+      { event: { eventId: 'e1', type: 'PAYMENTX' } },
+      'RISK_ERR_INPUT_INVALID',
+      'event.type',
+    ],
+    [
+      'a missing event_id',
+      { event: { type: 'LOGIN', login: { success: true } } },
+      'RISK_ERR_INPUT_INVALID',
+      'event.eventId',
+    ],
     ['a missing event', {}, 'RISK_ERR_INPUT_INVALID', 'event'],
-    ['an unknown field', { event: { eventId: 'e1', type: 'LOGIN', colour: 'red' } }, 'RISK_ERR_INPUT_INVALID', 'event.colour'],
-    ['a bad timestamp', { event: { eventId: 'e1', type: 'SIGNUP', occurredAt: 'yesterday' } }, 'RISK_ERR_INPUT_INVALID', 'event.occurredAt'],
-    ['a bad IP', { event: { eventId: 'e1', type: 'SIGNUP', network: { ip: '999.1.1.1' } } }, 'RISK_ERR_INPUT_INVALID', 'event.network.ip'],
+    [
+      'an unknown field',
+      { event: { eventId: 'e1', type: 'LOGIN', colour: 'red' } },
+      'RISK_ERR_INPUT_INVALID',
+      'event.colour',
+    ],
+    [
+      'a bad timestamp',
+      { event: { eventId: 'e1', type: 'SIGNUP', occurredAt: 'yesterday' } },
+      'RISK_ERR_INPUT_INVALID',
+      'event.occurredAt',
+    ],
+    [
+      'a bad IP',
+      { event: { eventId: 'e1', type: 'SIGNUP', network: { ip: '999.1.1.1' } } },
+      'RISK_ERR_INPUT_INVALID',
+      'event.network.ip',
+    ],
     [
       'a PAN failing Luhn',
-      paymentRequest('e1', { payment: { amountMinor: 100, currency: 'EUR', card: { number: '4111111111111112' } } }),
+      paymentRequest('e1', {
+        payment: { amountMinor: 100, currency: 'EUR', card: { number: '4111111111111112' } },
+      }),
       'RISK_ERR_INPUT_INVALID',
       'event.payment.card.number',
     ],
@@ -109,8 +146,6 @@ describe('POST /v1/decisions', () => {
     ],
     ['a JSON array body', '[1,2]', 'RISK_ERR_INPUT_INVALID', 'body'],
   ];
-  // The "string amount" row: make amountMinor a non-numeric string.
-  ((bad[2]?.[1] as typeof ACCEPTANCE_REQUEST).event.payment as unknown as Record<string, unknown>).amountMinor = 'lots';
 
   it.each(bad)('rejects %s with a 400 naming the problem', async (_name, payload, code, mention) => {
     const res = await post(payload);

@@ -61,6 +61,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     store,
     hydrator,
     clock,
+    maxSkewMs: config.maxEventSkewMs,
     idempotency: { max: config.idempotencyMax, ttlMs: config.idempotencyTtlMs },
   });
 

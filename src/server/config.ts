@@ -19,6 +19,8 @@ export interface Config {
   readonly modelMaxBatch: number;
   readonly grpcMaxConcurrentStreams: number;
   readonly logLevel: string;
+  /** Event time drives the windows when within this skew of the clock; raise it to replay history. */
+  readonly maxEventSkewMs: number;
   /** Deadline applied to REST requests without an x-risk-timeout-ms header. */
   readonly defaultTimeoutMs: number;
 }
@@ -115,6 +117,14 @@ export const CONFIG_FIELDS = {
     min: 1,
     max: 65_535,
     doc: 'concurrent streams per HTTP/2 connection',
+  },
+  maxEventSkewMs: {
+    env: 'RISK_MAX_EVENT_SKEW_MS',
+    kind: 'int',
+    default: 300_000,
+    min: 0,
+    max: 20 * 365 * 86_400_000,
+    doc: 'use occurred_at for windows when within this skew of now, else arrival time (raise it to replay history)',
   },
   logLevel: {
     env: 'LOG_LEVEL',

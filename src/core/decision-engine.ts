@@ -83,7 +83,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     const occurred = event.occurredAtMs;
     const t = occurred !== undefined && Math.abs(occurred - now) <= maxSkewMs ? occurred : now;
 
-    const features = hydrator.hydrate(event, t);
+    const { features, touched } = hydrator.hydrate(event, t);
     lap('features');
 
     const reasons: Reason[] = [];
@@ -144,10 +144,12 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     lap('combine');
 
     const amountUsd = features[0] as number;
-    store.commit(event, t, {
-      amountUsd: Number.isNaN(amountUsd) ? 0 : amountUsd * 100,
-      decision: combined.decision,
-    });
+    store.commit(
+      event,
+      t,
+      { amountUsd: Number.isNaN(amountUsd) ? 0 : amountUsd * 100, decision: combined.decision },
+      touched,
+    );
     lap('commit');
 
     const result: DecisionResult = {

@@ -14,10 +14,13 @@ export interface CommitInfo {
 export interface CounterStore {
   /** Feature names this store writes, in the order hydrate writes them. */
   readonly featureNames: readonly string[];
-  /** Writes this store's features for `event` at time `t` into `out` from `offset`; NaN marks missing. */
-  hydrate(event: RiskEvent, t: number, out: Float64Array, offset: number): void;
+  /**
+   * Writes this store's features for `event` at time `t` into `out` from `offset`; NaN marks missing.
+   * Returns the entities it read, so commit need not look them up again.
+   */
+  hydrate(event: RiskEvent, t: number, out: Float64Array, offset: number): Touched;
   /** Adds `event` to every entity it names, tagged with its outcome. */
-  commit(event: RiskEvent, t: number, info: CommitInfo): void;
+  commit(event: RiskEvent, t: number, info: CommitInfo, touched?: Touched): void;
   /** Counts for metrics and tests. */
   stats(): { entities: number; evictions: number; maxEntities: number };
 }
@@ -28,6 +31,12 @@ export interface CounterStoreOptions {
   readonly windows: readonly WindowSpec[];
   /** Ceiling on tracked entities across all kinds; least recently used are evicted past it. */
   readonly maxEntities: number;
+}
+
+/** Entity keys and states hydrate found for one event, handed to commit. */
+export interface Touched {
+  readonly keys: (string | undefined)[];
+  readonly states: (EntityState | undefined)[];
 }
 
 interface EntityState {
@@ -56,12 +65,14 @@ export function createCounterStore(options: CounterStoreOptions): CounterStore {
     slots += w.buckets;
   }
   const windowIndex = new Map(windows.map((w, i) => [w.label, i]));
-  for (const spec of entities) {
-    for (const d of spec.distinct) {
-      if (!windowIndex.has(d.window))
+  const distinctSpan = entities.map((spec) =>
+    spec.distinct.map((d) => {
+      const w = windowIndex.get(d.window);
+      if (w === undefined)
         throw new Error(`entity ${spec.name}: distinct ${d.name} names unknown window ${d.window}`);
-    }
-  }
+      return windowMs(windows[w] as WindowSpec);
+    }),
+  );
 
   const names: string[] = [];
   for (const spec of entities) {
@@ -86,18 +97,28 @@ export function createCounterStore(options: CounterStoreOptions): CounterStore {
     distinct: spec.distinct.map((d) => new DistinctSet(d.cap)),
   });
 
-  const hydrate = (event: RiskEvent, t: number, out: Float64Array, offset: number): void => {
+  const widths = entities.map((spec) => windows.length * METRIC_COUNT + 1 + spec.distinct.length);
+  const keysOf = (event: RiskEvent): (string | undefined)[] =>
+    entities.map((spec, e) => {
+      const key = spec.key(event);
+      return key === undefined || key === '' ? undefined : `${e}:${key}`;
+    });
+
+  const hydrate = (event: RiskEvent, t: number, out: Float64Array, offset: number): Touched => {
     let o = offset;
+    const keys = keysOf(event);
+    const states: (EntityState | undefined)[] = new Array(entities.length);
     for (let e = 0; e < entities.length; e++) {
       const spec = entities[e] as EntitySpec;
-      const width = windows.length * METRIC_COUNT + 1 + spec.distinct.length;
-      const key = spec.key(event);
-      if (key === undefined || key === '') {
+      const width = widths[e] as number;
+      const key = keys[e];
+      if (key === undefined) {
         out.fill(Number.NaN, o, o + width);
         o += width;
         continue;
       }
-      const state = cache.get(`${e}:${key}`);
+      const state = cache.get(key);
+      states[e] = state;
       if (state === undefined) {
         out.fill(0, o, o + width);
         out[o + windows.length * METRIC_COUNT] = Number.NaN;
@@ -123,21 +144,22 @@ export function createCounterStore(options: CounterStoreOptions): CounterStore {
       out[o++] = Math.max(0, (t - state.first) / 1000);
       for (let d = 0; d < spec.distinct.length; d++) {
         const dspec = spec.distinct[d] as (typeof spec.distinct)[number];
-        const win = windows[windowIndex.get(dspec.window) as number] as WindowSpec;
-        out[o++] = (state.distinct[d] as DistinctSet).countSince(t - windowMs(win), t);
+        out[o++] = (state.distinct[d] as DistinctSet).countSince(t - (distinctSpan[e]?.[d] as number), t);
       }
     }
+    return { keys, states };
   };
 
-  const commit = (event: RiskEvent, t: number, info: CommitInfo): void => {
+  const commit = (event: RiskEvent, t: number, info: CommitInfo, touched?: Touched): void => {
     const failedLogin = event.type === 'LOGIN' && event.login !== undefined && !event.login.success ? 1 : 0;
     const blocked = info.decision === 'BLOCK' ? 1 : 0;
+    const keys = touched?.keys ?? keysOf(event);
     for (let e = 0; e < entities.length; e++) {
       const spec = entities[e] as EntitySpec;
-      const key = spec.key(event);
-      if (key === undefined || key === '') continue;
-      const k = `${e}:${key}`;
-      let state = cache.get(k);
+      const k = keys[e];
+      if (k === undefined) continue;
+      // hydrate's get already refreshed recency; look up again only for entities it did not find.
+      let state = touched?.states[e] ?? cache.get(k);
       if (state === undefined) {
         state = newState(spec, t);
         cache.set(k, state);

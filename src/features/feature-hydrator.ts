@@ -1,5 +1,5 @@
 import type { RiskEvent } from '../core/types.js';
-import type { CounterStore } from './counter-store.js';
+import type { CounterStore, Touched } from './counter-store.js';
 import { EVENT_FEATURE_NAMES, writeEventFeatures } from './event-features.js';
 import { createFeatureSchema, type FeatureSchema } from './feature-schema.js';
 
@@ -7,7 +7,7 @@ import { createFeatureSchema, type FeatureSchema } from './feature-schema.js';
 export interface FeatureHydrator {
   readonly schema: FeatureSchema;
   /** Returns a fresh vector for `event` as seen at time `t` (before the event is committed). */
-  hydrate(event: RiskEvent, t: number): Float64Array;
+  hydrate(event: RiskEvent, t: number): { features: Float64Array; touched: Touched };
 }
 
 /** Creates the hydrator over a counter store; derived features follow the raw ones. */
@@ -23,13 +23,13 @@ export function createFeatureHydrator(store: CounterStore): FeatureHydrator {
     hydrate(event, t) {
       const out = new Float64Array(schema.size);
       writeEventFeatures(event, t, out, 0);
-      store.hydrate(event, t, out, storeOffset);
+      const touched = store.hydrate(event, t, out, storeOffset);
       // A device is new for a user when the pair has never been committed (age is NaN only then).
       const age = userDeviceAge === undefined ? Number.NaN : (out[userDeviceAge] as number);
       const count = userDeviceCount === undefined ? Number.NaN : (out[userDeviceCount] as number);
       out[isNew] = Number.isNaN(count) ? Number.NaN : Number.isNaN(age) ? 1 : 0;
       out[schema.size - 1] = Number.NaN; // model.score, written by the engine once the model has run
-      return out;
+      return { features: out, touched };
     },
   };
 }

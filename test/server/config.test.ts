@@ -13,3 +13,12 @@ describe('config', () => {
     ).toThrow(/HTTP_PORT=eighty[\s\S]*GRPC_PORT=70000[\s\S]*LOG_LEVEL=loud[\s\S]*RISK_TOKEN_KEY/);
   });
 });
+
+describe('README', () => {
+  it('documents every environment variable', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { CONFIG_FIELDS } = await import('../../src/server/config.js');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const f of Object.values(CONFIG_FIELDS)) expect(readme).toContain(`| \`${f.env}\` |`);
+  });
+});

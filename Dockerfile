@@ -1,11 +1,11 @@
 # syntax=docker/dockerfile:1
-# Same steps as the README quick start: npm ci, build, node dist/main.js.
+# Same steps as the README quick start: npm install (pinned by the lock), build, node dist/main.js.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 # onnxruntime-node's postinstall would fetch CUDA binaries; the CPU binary is in the npm package.
 ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json .npmrc ./
-RUN npm ci --no-audit --no-fund
+RUN npm install --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY proto ./proto
 COPY src ./src

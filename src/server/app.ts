@@ -77,6 +77,8 @@ export async function buildService(config: Config, options: ServiceOptions = {})
   const http = Fastify({
     logger: options.logger ?? { level: config.logLevel },
     bodyLimit: config.maxBodyBytes,
+    // One log line per decision would cost more than the decision; /metrics counts them instead.
+    disableRequestLogging: true,
     return503OnClosing: true,
     ajv: {
       customOptions: {

@@ -1,0 +1,101 @@
+import { parseArgs } from 'node:util';
+import type { RuntimeKind } from './runtime.js';
+
+export type Section = 'rest' | 'grpc' | 'inprocess';
+
+/** Command-line options of `npm run bench`. */
+export interface BenchOptions {
+  /** Seconds of each measured load run. */
+  readonly durationSec: number;
+  /** Seconds of the discarded warm-up run before each measured one. */
+  readonly warmupSec: number;
+  /** Concurrent requests: wrk connections, and h2load clients × streams for gRPC. */
+  readonly connections: number;
+  /** h2load clients (HTTP/2 connections); streams per client = connections / clients. */
+  readonly grpcClients: number;
+  readonly sections: readonly Section[];
+  /** Timed decide() calls in process (after as many warm-up calls, half that number). */
+  readonly iterations: number;
+  readonly json: boolean;
+  /** Directory for --cpu-prof profiles of the real server; profiling is off when undefined. */
+  readonly cpuProfDir: string | undefined;
+  readonly serverCpu: number;
+  readonly loadCpu: number;
+  readonly runtime: RuntimeKind;
+}
+
+export const USAGE = `usage: npm run bench -- [options]
+  --duration <s>       seconds per measured run (default 10)
+  --warmup <s>         seconds of the discarded warm-up run before each (default 3)
+  --connections <n>    concurrent requests per run (default 64)
+  --grpc-clients <n>   h2load connections for gRPC; streams each = connections / clients (default 4)
+  --only <list>        rest, grpc, inprocess, comma-separated (default all)
+  --iterations <n>     timed in-process decide() calls (default 20000)
+  --cpu-prof <dir>     run the real server with node --cpu-prof, write profiles to <dir>, print top frames
+  --runtime tsx|tsc    run servers via tsx (default) or compiled by tsc to a temp dir (line numbers in profiles)
+  --server-cpu <n>     CPU for servers and the in-process run (default 0)
+  --load-cpu <n>       CPU for wrk and h2load (default 1)
+  --json               print one JSON object on stdout (progress goes to stderr)`;
+
+const SECTIONS: readonly Section[] = ['rest', 'grpc', 'inprocess'];
+
+function parseOptionValues(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    options: {
+      duration: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '3' },
+      connections: { type: 'string', default: '64' },
+      'grpc-clients': { type: 'string', default: '4' },
+      only: { type: 'string' },
+      iterations: { type: 'string', default: '20000' },
+      'cpu-prof': { type: 'string' },
+      'server-cpu': { type: 'string', default: '0' },
+      'load-cpu': { type: 'string', default: '1' },
+      runtime: { type: 'string', default: 'tsx' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  }).values;
+}
+
+/** Parses argv; throws with the usage text on a bad option. */
+export function parseBenchOptions(argv: readonly string[]): BenchOptions {
+  let values: ReturnType<typeof parseOptionValues>;
+  try {
+    values = parseOptionValues(argv);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${USAGE}`);
+  }
+  if (values.help) throw new Error(USAGE);
+  const int = (name: string, raw: string, min: number): number => {
+    const v = Number(raw);
+    if (!Number.isInteger(v) || v < min)
+      throw new Error(`--${name} must be an integer >= ${min}, got "${raw}"\n${USAGE}`);
+    return v;
+  };
+  const sections = values.only === undefined ? SECTIONS : values.only.split(',').map((s) => s.trim());
+  for (const s of sections) {
+    if (!SECTIONS.includes(s as Section))
+      throw new Error(`--only: unknown section "${s}" (rest, grpc, inprocess)\n${USAGE}`);
+  }
+  if (values.runtime !== 'tsx' && values.runtime !== 'tsc')
+    throw new Error(`--runtime must be tsx or tsc\n${USAGE}`);
+  const connections = int('connections', values.connections, 1);
+  const grpcClients = Math.min(int('grpc-clients', values['grpc-clients'], 1), connections);
+  return {
+    durationSec: int('duration', values.duration, 1),
+    warmupSec: int('warmup', values.warmup, 0),
+    connections,
+    grpcClients,
+    sections: sections as Section[],
+    iterations: int('iterations', values.iterations, 100),
+    json: values.json,
+    cpuProfDir: values['cpu-prof'],
+    serverCpu: int('server-cpu', values['server-cpu'], 0),
+    loadCpu: int('load-cpu', values['load-cpu'], 0),
+    runtime: values.runtime,
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * "Empty endpoint" baseline: the same frameworks, options and request decoding as the real service
+ * (src/server/app.ts, rest.ts, grpc.ts) but a handler that does no work, so real/empty is the cost
+ * of deciding. Started by bench/run.ts like the real service (same runtime, env and CPU pinning):
+ *
+ *   POST /v1/decisions                   fastify parses the JSON body, answers a constant JSON
+ *   /risk.v1.DecisionService/Decide      fromBinary(DecideRequest), answers an empty DecideResponse
+ *   GET  /readyz                         200 once both servers listen
+ *   GET  /bench/counts                   requests answered, by transport and outcome
+ */
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import * as grpc from '@grpc/grpc-js';
+import Fastify from 'fastify';
+import {
+  type DecideRequest,
+  DecideRequestSchema,
+  type DecideResponse,
+  DecideResponseSchema,
+} from '../src/gen/risk/v1/risk_pb.js';
+import { loadConfig } from '../src/server/config.js';
+
+/** Answers counted by the baseline, read by the bench to verify gRPC statuses. */
+export interface EmptyCounts {
+  rest: number;
+  grpcOk: number;
+  grpcError: number;
+}
+
+const config = loadConfig();
+const counts: EmptyCounts = { rest: 0, grpcOk: 0, grpcError: 0 };
+
+// Same options as buildService in src/server/app.ts (copied: keep in step when those change).
+const http = Fastify({
+  logger: { level: config.logLevel },
+  bodyLimit: config.maxBodyBytes,
+  disableRequestLogging: true,
+  return503OnClosing: true,
+  ajv: {
+    customOptions: {
+      removeAdditional: false,
+      coerceTypes: false,
+      useDefaults: false,
+      allErrors: false,
+      allowUnionTypes: true,
+    },
+  },
+});
+const EMPTY_DECISION = { decision: 'ALLOW' } as const;
+http.post('/v1/decisions', async () => {
+  counts.rest++;
+  return EMPTY_DECISION;
+});
+let ready = false;
+http.get('/readyz', async (_req, reply) =>
+  ready ? { status: 'ready' } : reply.code(503).send({ status: 'starting' }),
+);
+http.get('/bench/counts', async () => counts);
+
+// Same options as buildGrpc in src/server/grpc.ts (copied: keep in step when those change).
+const server = new grpc.Server({
+  'grpc.max_receive_message_length': config.maxBodyBytes * 4,
+  'grpc.max_send_message_length': 1 << 20,
+  'grpc.max_concurrent_streams': config.grpcMaxConcurrentStreams,
+  'grpc.keepalive_time_ms': 60_000,
+  'grpc.keepalive_timeout_ms': 20_000,
+  'grpc.http2.min_ping_interval_without_data_ms': 10_000,
+});
+type Decoded = DecideRequest | undefined;
+const definition: grpc.ServiceDefinition = {
+  Decide: {
+    path: '/risk.v1.DecisionService/Decide',
+    requestStream: false,
+    responseStream: false,
+    originalName: 'decide',
+    requestSerialize: (m: DecideRequest) => Buffer.from(toBinary(DecideRequestSchema, m)),
+    requestDeserialize: (b: Buffer): Decoded => {
+      try {
+        return fromBinary(DecideRequestSchema, b);
+      } catch {
+        return undefined;
+      }
+    },
+    responseSerialize: (m: DecideResponse) => Buffer.from(toBinary(DecideResponseSchema, m)),
+    responseDeserialize: (b: Buffer) => fromBinary(DecideResponseSchema, b),
+  },
+};
+const EMPTY_RESPONSE = create(DecideResponseSchema);
+const decide: grpc.handleUnaryCall<Decoded, DecideResponse> = (call, callback) => {
+  if (call.request?.event === undefined) {
+    counts.grpcError++;
+    callback({ code: grpc.status.INVALID_ARGUMENT, details: 'not a DecideRequest with an event' });
+    return;
+  }
+  counts.grpcOk++;
+  callback(null, EMPTY_RESPONSE);
+};
+server.addService(definition, { Decide: decide as grpc.UntypedHandleCall });
+
+await new Promise<number>((resolve, reject) => {
+  server.bindAsync(
+    `${config.host}:${config.grpcPort}`,
+    grpc.ServerCredentials.createInsecure(),
+    (err, port) => (err ? reject(err) : resolve(port)),
+  );
+});
+await http.listen({ host: config.host, port: config.httpPort });
+ready = true;
+
+const stop = () => {
+  ready = false;
+  Promise.all([http.close(), new Promise<void>((resolve) => server.tryShutdown(() => resolve()))]).then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);

@@ -1,0 +1,89 @@
+import type { BenchReport } from './bench-report.js';
+import type { CpuProfileSummary, ProfileEntry } from './cpu-profile-summary.js';
+import type { InprocessResult } from './inprocess-result.js';
+import type { LoadResult } from './load-result.js';
+import type { TransportResult } from './transport-result.js';
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const ms = (us: number) => `${(us / 1000).toFixed(2)} ms`;
+const us = (v: number) => `${v.toFixed(1)} µs`;
+const verdict = (pass: boolean) => (pass ? 'PASS' : 'BELOW TARGET');
+
+function loadRow(name: string, r: LoadResult): string {
+  return `  ${name.padEnd(8)}${int(r.rps).padStart(12)}${ms(r.p50Us).padStart(12)}${ms(r.p99Us).padStart(12)}${int(r.errors).padStart(9)}`;
+}
+
+function profileLines(p: CpuProfileSummary): string[] {
+  const rows = (entries: readonly ProfileEntry[], k: number) =>
+    entries.slice(0, k).map((e) => `    ${e.pct.toFixed(1).padStart(5)}%  ${e.name}`);
+  return [
+    `  cpu profile of the real server: ${p.file}`,
+    `  busy ${int(p.busyMs)} ms, idle ${int(p.idleMs)} ms (whole process life, start-up and warm-up included); self time:`,
+    ...rows(p.topSelf, 12),
+    '  self time by module:',
+    ...rows(p.topModules, 10),
+    '  repository code by inclusive time (self + callees):',
+    ...rows(p.topRepoInclusive, 15),
+  ];
+}
+
+function transport(title: string, t: TransportResult): string[] {
+  return [
+    title,
+    `  ${'server'.padEnd(8)}${'decisions/s'.padStart(12)}${'p50'.padStart(12)}${'p99'.padStart(12)}${'errors'.padStart(9)}`,
+    loadRow('empty', t.empty),
+    loadRow('real', t.real),
+    `  ratio real/empty = ${t.ratio.toFixed(2)} (target >= ${t.target})  ${verdict(t.pass)}`,
+    ...t.notes.map((n) => `  - ${n}`),
+    ...t.empty.notes.map((n) => `  - empty: ${n}`),
+    ...t.real.notes.map((n) => `  - real: ${n}`),
+    ...(t.profile !== undefined ? profileLines(t.profile) : []),
+    '',
+  ];
+}
+
+function inprocess(r: InprocessResult): string[] {
+  const row = (name: string, s: InprocessResult['decide']) =>
+    `  ${name.padEnd(20)}${us(s.p50Us).padStart(11)}${us(s.p99Us).padStart(11)}${us(s.meanUs).padStart(11)}${us(s.maxUs).padStart(12)}`;
+  const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
+  const total = Object.values(r.decisions).reduce((s, n) => s + n, 0);
+  return [
+    `In-process engine.decide() — ${int(r.iterations)} sequential calls after ${int(r.warmup)} warm-up, model ${r.modelVersion}`,
+    `  ${'loop'.padEnd(20)}${'p50'.padStart(11)}${'p99'.padStart(11)}${'mean'.padStart(11)}${'max'.padStart(12)}`,
+    row('engine.decide()', r.decide),
+    row('trivial async fn', r.baseline),
+    `  p99 target < ${r.targetP99Us} µs  ${verdict(r.pass)}   (p99 of each fifth of the run: ${r.decideP99ByBlockUs.map(us).join(', ')})`,
+    `  - mean per stage: ${Object.entries(r.stageMeanUs)
+      .map(([s, v]) => `${s} ${us(v)}`)
+      .join(', ')}`,
+    `  - decisions: ${Object.entries(r.decisions)
+      .map(([d, n]) => `${d} ${pct(n / total)}`)
+      .join(', ')}`,
+    `  - top reasons (share of calls): ${Object.entries(r.topReasons)
+      .map(([c, s]) => `${c} ${pct(s)}`)
+      .join(', ')}`,
+    '',
+  ];
+}
+
+/** The human-readable report: one table per transport, then the in-process figures. */
+export function formatReport(r: BenchReport): string {
+  const lines = [
+    `risk decision service benchmark — ${r.startedAt}, node ${r.node}`,
+    `runtime: ${r.runtime}`,
+    `pinning: servers on cpu ${r.pinning.serverCpu}, wrk/h2load on cpu ${r.pinning.loadCpu} (taskset); ` +
+      `${r.durationSec} s measured after a ${r.warmupSec} s discarded warm-up; ${r.connections} concurrent requests`,
+    ...(r.bundle !== undefined
+      ? [
+          `bundle ${r.bundle.bundleVersion}, model ${r.bundle.modelVersion || 'none'}` +
+            (r.bundle.degraded.length > 0 ? ` (decisions degraded: ${r.bundle.degraded.join(', ')})` : ''),
+        ]
+      : []),
+    '',
+    ...(r.rest !== undefined ? transport('REST  POST /v1/decisions (wrk)', r.rest) : []),
+    ...(r.grpc !== undefined ? transport('gRPC  /risk.v1.DecisionService/Decide (h2load)', r.grpc) : []),
+    ...(r.inprocess !== undefined ? inprocess(r.inprocess) : []),
+    `overall: ${verdict(r.pass)}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}

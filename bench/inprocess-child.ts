@@ -1,0 +1,83 @@
+/**
+ * Child process of the in-process benchmark (bench/inprocess-bench.ts starts it pinned to one CPU):
+ * builds the service with the embedded default bundle (no listen; configuration from the
+ * environment the bench sets: LOG_LEVEL, RISK_TOKEN_KEY, RISK_BUNDLE_DIR), turns a pool of varied requests
+ * into domain events exactly as the transports do, warms up, then times sequential
+ * `await engine.decide(event)` calls and the same loop around a trivial async function.
+ * Prints one InprocessResult as JSON on stdout.
+ */
+import { fromJson } from '@bufbuild/protobuf';
+import type { RiskEvent } from '../src/core/types.js';
+import { DecideRequestSchema } from '../src/gen/risk/v1/risk_pb.js';
+import { buildService } from '../src/server/app.js';
+import { loadConfig } from '../src/server/config.js';
+import { eventFromProto } from '../src/server/event-from-proto.js';
+import { createEventPool, withEventId } from './event-pool.js';
+import type { InprocessResult } from './inprocess-result.js';
+import { createRng } from './prng.js';
+import { blockP99s, loopStats, timeLoop } from './time-loop.js';
+
+const TARGET_P99_US = 200;
+
+const iterations = Number(process.argv[2] ?? '20000');
+const warmup = Math.max(2000, Math.floor(iterations / 2));
+if (!Number.isInteger(iterations) || iterations < 1)
+  throw new Error(`bad iteration count ${process.argv[2]}`);
+
+const service = await buildService(loadConfig(process.env), {
+  logger: false,
+});
+const { engine, tokenizer } = service;
+
+const templates = createEventPool();
+const rng = createRng(42);
+const events: RiskEvent[] = [];
+for (let i = 0; i < warmup + iterations; i++) {
+  // Random picks, like the wrk script: new and returning entities mix evenly through the run.
+  const template = rng.pick(templates);
+  const ev = eventFromProto(fromJson(DecideRequestSchema, withEventId(template, `inproc-${i}`)), tokenizer);
+  if ('errors' in ev) throw new Error(`pool event rejected: ${JSON.stringify(ev.errors)}`);
+  events.push(ev.value);
+}
+const warmEvents = events.slice(0, warmup);
+const timedEvents = events.slice(warmup);
+
+const trivial = async (e: RiskEvent): Promise<string> => e.eventId;
+await timeLoop(warmEvents, (e) => engine.decide(e));
+await timeLoop(warmEvents, trivial);
+
+const stageTotals = new Map<string, number>();
+const decisions: Record<string, number> = {};
+const reasons = new Map<string, number>();
+const decideUs = await timeLoop(timedEvents, async (e) => {
+  const r = await engine.decide(e);
+  for (const t of r.timings) stageTotals.set(t.stage, (stageTotals.get(t.stage) ?? 0) + t.micros);
+  decisions[r.decision] = (decisions[r.decision] ?? 0) + 1;
+  for (const reason of r.reasons) reasons.set(reason.code, (reasons.get(reason.code) ?? 0) + 1);
+});
+const baselineUs = await timeLoop(timedEvents, trivial);
+
+const decide = loopStats(decideUs);
+const result: InprocessResult = {
+  iterations,
+  warmup,
+  bundleVersion: engine.bundle.version,
+  modelVersion: engine.bundle.model?.version ?? 'none',
+  decide,
+  decideP99ByBlockUs: blockP99s(decideUs),
+  baseline: loopStats(baselineUs),
+  targetP99Us: TARGET_P99_US,
+  pass: decide.p99Us < TARGET_P99_US,
+  stageMeanUs: Object.fromEntries(
+    [...stageTotals].map(([stage, us]) => [stage, Math.round((us / iterations) * 10) / 10]),
+  ),
+  decisions,
+  topReasons: Object.fromEntries(
+    [...reasons]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 8)
+      .map(([code, n]) => [code, Math.round((n / iterations) * 1000) / 1000]),
+  ),
+};
+await service.close();
+process.stdout.write(`${JSON.stringify(result)}\n`);

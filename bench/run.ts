@@ -1,0 +1,81 @@
+/**
+ * `npm run bench`: decisions per second, p50 and p99 of the real service against an empty-endpoint
+ * baseline on REST (wrk) and gRPC (h2load), plus in-process decide() latency. Servers are pinned to
+ * one CPU and the load generator to the other. See `npm run bench -- --help`.
+ */
+import { rmSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { BenchContext } from './bench-context.js';
+import { type BenchOptions, parseBenchOptions } from './bench-options.js';
+import type { BenchReport } from './bench-report.js';
+import { installChildCleanup, killAllChildren, onExit } from './child-registry.js';
+import { formatReport } from './format-report.js';
+import { benchGrpc } from './grpc-bench.js';
+import { benchInprocess } from './inprocess-bench.js';
+import type { DecisionProbe } from './probe-decision.js';
+import { progress } from './progress.js';
+import { requireTools } from './require-tools.js';
+import { benchRest } from './rest-bench.js';
+import { prepareRuntime } from './runtime.js';
+
+async function runBench(o: BenchOptions): Promise<BenchReport> {
+  requireTools([
+    'taskset',
+    ...(o.sections.includes('rest') ? ['wrk'] : []),
+    ...(o.sections.includes('grpc') ? ['h2load'] : []),
+  ]);
+  const workDir = await mkdtemp(join(tmpdir(), 'risk-bench-'));
+  onExit(() => rmSync(workDir, { recursive: true, force: true }));
+  if (o.cpuProfDir !== undefined) await mkdir(o.cpuProfDir, { recursive: true });
+  const startedAt = new Date().toISOString();
+  try {
+    const ctx: BenchContext = { options: o, runtime: await prepareRuntime(o.runtime, workDir), workDir };
+    const rest = o.sections.includes('rest') ? await benchRest(ctx) : undefined;
+    const grpc = o.sections.includes('grpc') ? await benchGrpc(ctx) : undefined;
+    const bundle: DecisionProbe | undefined = rest?.probe ?? grpc?.probe;
+    const inprocess = o.sections.includes('inprocess') ? await benchInprocess(ctx) : undefined;
+    const pass = [rest?.result.pass, grpc?.result.pass, inprocess?.pass].every((p) => p !== false);
+    return {
+      startedAt,
+      node: process.version,
+      runtime: ctx.runtime.description,
+      pinning: { serverCpu: o.serverCpu, loadCpu: o.loadCpu, tool: 'taskset' },
+      durationSec: o.durationSec,
+      warmupSec: o.warmupSec,
+      connections: o.connections,
+      ...(bundle !== undefined ? { bundle } : {}),
+      ...(rest !== undefined ? { rest: rest.result } : {}),
+      ...(grpc !== undefined ? { grpc: grpc.result } : {}),
+      ...(inprocess !== undefined ? { inprocess } : {}),
+      pass,
+    };
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  let o: BenchOptions;
+  try {
+    o = parseBenchOptions(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  if (o.cpuProfDir !== undefined) o = { ...o, cpuProfDir: resolve(o.cpuProfDir) };
+  installChildCleanup();
+  const report = await runBench(o);
+  if (o.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+  else process.stdout.write(formatReport(report));
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    progress(`failed: ${err instanceof Error ? err.message : String(err)}`);
+    killAllChildren();
+    process.exit(1);
+  },
+);

@@ -1,0 +1,52 @@
+import { join } from 'node:path';
+import type { BenchContext } from './bench-context.js';
+import { DEFAULT_BUNDLE_DIR } from './repo-root.js';
+import type { ServerSpec } from './server-process.js';
+
+/**
+ * Environment shared by both servers and the in-process run: warn-level logging (no per-request
+ * log line on either), a fixed token key (only silences the development-key warning; tokenising
+ * costs the same) and the embedded bundle by path (so a compiled copy finds it too).
+ */
+export const COMMON_ENV: Readonly<Record<string, string>> = {
+  LOG_LEVEL: 'warn',
+  RISK_TOKEN_KEY: 'bench-token-key-not-a-secret-0123456789',
+  RISK_BUNDLE_DIR: DEFAULT_BUNDLE_DIR,
+};
+
+/** The empty-endpoint baseline (bench/empty-server.ts). */
+export function emptyServerSpec(ctx: BenchContext, name: string): ServerSpec {
+  return {
+    name,
+    entry: 'bench/empty-server.ts',
+    runtime: ctx.runtime,
+    cpu: ctx.options.serverCpu,
+    env: COMMON_ENV,
+  };
+}
+
+/**
+ * The real service (src/main.ts), optionally under --cpu-prof. Every thread writes its own profile
+ * (tsx's loader hooks run on one), so each server gets a directory and node's default file names.
+ */
+export function realServerSpec(
+  ctx: BenchContext,
+  name: string,
+  env: Readonly<Record<string, string>> = {},
+): ServerSpec {
+  const dir = profileDir(ctx, name);
+  return {
+    name,
+    entry: 'src/main.ts',
+    runtime: ctx.runtime,
+    cpu: ctx.options.serverCpu,
+    env: { ...COMMON_ENV, ...env },
+    nodeArgs: dir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+  };
+}
+
+/** Where realServerSpec(ctx, name) writes its profiles, when profiling. */
+export function profileDir(ctx: BenchContext, name: string): string | undefined {
+  const root = ctx.options.cpuProfDir;
+  return root === undefined ? undefined : join(root, name);
+}

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { Action, RiskEvent } from '../core/types.js';
-import { DistinctSet } from './distinct-set.js';
+import { distinctAdd, distinctCount, distinctLayout, hash53 } from './distinct-sets.js';
 import type { EntitySpec } from './entities.js';
 import { METRIC_COUNT, METRICS, type WindowSpec, windowMs } from './windows.js';
 
@@ -40,30 +40,42 @@ export interface Touched {
 }
 
 interface EntityState {
-  first: number;
-  last: number;
-  /** Bucket epoch per slot, all windows concatenated. */
-  readonly epochs: Int32Array;
-  /** METRIC_COUNT values per slot. */
+  /** [first seen, last seen, newest bucket epoch of each window]. */
+  readonly time: Float64Array;
+  /** Running totals (METRIC_COUNT per window) then the buckets (METRIC_COUNT per slot). */
   readonly data: Float32Array;
-  readonly distinct: DistinctSet[];
+  /** Packed distinct sets (see distinct-sets.ts); empty when the entity has none. */
+  readonly distinct: Float64Array;
 }
 
-const NEVER = -2147483648;
+const FIRST = 0;
+const LAST = 1;
+const HEAD = 2;
 
 /**
- * Creates the in-memory counter store. Each entity holds a ring of buckets per window in typed
- * arrays sized once; stale buckets are cleared lazily when their slot is reused, so idle entities
- * cost nothing but memory until the LRU evicts them.
+ * Creates the in-memory counter store. Each entity is three typed arrays sized once: times, data
+ * (running totals first, then a ring of buckets per window) and its distinct sets. A read copies
+ * the totals, touching a couple of cache lines, instead of scanning the rings: buckets expire, and
+ * the totals are recomputed from the live ones, only when an entity's clock crosses a bucket
+ * boundary. Idle entities cost nothing but memory until the LRU evicts them.
+ *
+ * Windows are relative to the newest time an entity has seen; an out-of-order event older than
+ * that is counted in its bucket if the ring still holds it, and dropped otherwise.
  */
 export function createCounterStore(options: CounterStoreOptions): CounterStore {
   const { entities, windows, maxEntities } = options;
-  const slotOffset: number[] = [];
+  const W = windows.length;
+  const TOTALS = W * METRIC_COUNT;
+  const slotOffset = new Int32Array(W);
+  const bucketMs = new Float64Array(W);
+  const buckets = new Int32Array(W);
   let slots = 0;
-  for (const w of windows) {
-    slotOffset.push(slots);
+  windows.forEach((w, i) => {
+    slotOffset[i] = slots;
+    bucketMs[i] = w.bucketMs;
+    buckets[i] = w.buckets;
     slots += w.buckets;
-  }
+  });
   const windowIndex = new Map(windows.map((w, i) => [w.label, i]));
   const distinctSpan = entities.map((spec) =>
     spec.distinct.map((d) => {
@@ -73,6 +85,7 @@ export function createCounterStore(options: CounterStoreOptions): CounterStore {
       return windowMs(windows[w] as WindowSpec);
     }),
   );
+  const layouts = entities.map((spec) => distinctLayout(spec.distinct.map((d) => d.cap)));
 
   const names: string[] = [];
   for (const spec of entities) {
@@ -89,27 +102,66 @@ export function createCounterStore(options: CounterStoreOptions): CounterStore {
     },
   });
 
-  const newState = (spec: EntitySpec, t: number): EntityState => ({
-    first: t,
-    last: t,
-    epochs: new Int32Array(slots).fill(NEVER),
-    data: new Float32Array(slots * METRIC_COUNT),
-    distinct: spec.distinct.map((d) => new DistinctSet(d.cap)),
-  });
+  const newState = (e: number, t: number): EntityState => {
+    const time = new Float64Array(HEAD + W).fill(Number.NEGATIVE_INFINITY);
+    time[FIRST] = t;
+    time[LAST] = t;
+    return {
+      time,
+      data: new Float32Array(TOTALS + slots * METRIC_COUNT),
+      distinct: new Float64Array((layouts[e] as { length: number }).length),
+    };
+  };
 
-  const widths = entities.map((spec) => windows.length * METRIC_COUNT + 1 + spec.distinct.length);
-  const keysOf = (event: RiskEvent): (string | undefined)[] =>
-    entities.map((spec, e) => {
-      const key = spec.key(event);
-      return key === undefined || key === '' ? undefined : `${e}:${key}`;
-    });
+  /** Moves window w of `s` forward to bucket epoch `ep`, expiring the buckets that fall out. */
+  const advance = (s: EntityState, w: number, ep: number): void => {
+    const head = s.time[HEAD + w] as number;
+    if (ep <= head) return;
+    const n = buckets[w] as number;
+    const first = TOTALS + (slotOffset[w] as number) * METRIC_COUNT;
+    const { data } = s;
+    if (ep - head >= n) {
+      data.fill(0, first, first + n * METRIC_COUNT);
+    } else {
+      for (let e = head + 1; e <= ep; e++) {
+        const d = first + (e % n) * METRIC_COUNT;
+        data.fill(0, d, d + METRIC_COUNT);
+      }
+    }
+    s.time[HEAD + w] = ep;
+    // Recompute rather than subtract, so float rounding never accumulates in the totals.
+    const to = w * METRIC_COUNT;
+    let c = 0;
+    let sum = 0;
+    let b = 0;
+    let f = 0;
+    for (let d = first, end = first + n * METRIC_COUNT; d < end; d += METRIC_COUNT) {
+      c += data[d] as number;
+      sum += data[d + 1] as number;
+      b += data[d + 2] as number;
+      f += data[d + 3] as number;
+    }
+    data[to] = c;
+    data[to + 1] = sum;
+    data[to + 2] = b;
+    data[to + 3] = f;
+  };
+
+  const widths = entities.map((spec) => TOTALS + 1 + spec.distinct.length);
+  const keysOf = (event: RiskEvent): (string | undefined)[] => {
+    const keys: (string | undefined)[] = new Array(entities.length);
+    for (let e = 0; e < entities.length; e++) {
+      const key = (entities[e] as EntitySpec).key(event);
+      keys[e] = key === undefined || key === '' ? undefined : `${e}:${key}`;
+    }
+    return keys;
+  };
 
   const hydrate = (event: RiskEvent, t: number, out: Float64Array, offset: number): Touched => {
     let o = offset;
     const keys = keysOf(event);
     const states: (EntityState | undefined)[] = new Array(entities.length);
     for (let e = 0; e < entities.length; e++) {
-      const spec = entities[e] as EntitySpec;
       const width = widths[e] as number;
       const key = keys[e];
       if (key === undefined) {
@@ -121,30 +173,19 @@ export function createCounterStore(options: CounterStoreOptions): CounterStore {
       states[e] = state;
       if (state === undefined) {
         out.fill(0, o, o + width);
-        out[o + windows.length * METRIC_COUNT] = Number.NaN;
+        out[o + TOTALS] = Number.NaN;
         o += width;
         continue;
       }
-      for (let w = 0; w < windows.length; w++) {
-        const win = windows[w] as WindowSpec;
-        const now = Math.floor(t / win.bucketMs);
-        const lo = now - win.buckets;
-        const base = slotOffset[w] as number;
-        for (let m = 0; m < METRIC_COUNT; m++) out[o + m] = 0;
-        for (let s = 0; s < win.buckets; s++) {
-          const ep = state.epochs[base + s] as number;
-          if (ep > lo && ep <= now) {
-            const d = (base + s) * METRIC_COUNT;
-            for (let m = 0; m < METRIC_COUNT; m++)
-              out[o + m] = (out[o + m] as number) + (state.data[d + m] as number);
-          }
-        }
-        o += METRIC_COUNT;
-      }
-      out[o++] = Math.max(0, (t - state.first) / 1000);
-      for (let d = 0; d < spec.distinct.length; d++) {
-        const dspec = spec.distinct[d] as (typeof spec.distinct)[number];
-        out[o++] = (state.distinct[d] as DistinctSet).countSince(t - (distinctSpan[e]?.[d] as number), t);
+      for (let w = 0; w < W; w++) advance(state, w, Math.floor(t / (bucketMs[w] as number)));
+      const data = state.data;
+      for (let i = 0; i < TOTALS; i++) out[o + i] = data[i] as number;
+      o += TOTALS;
+      out[o++] = Math.max(0, (t - (state.time[FIRST] as number)) / 1000);
+      const spans = distinctSpan[e] as number[];
+      const offsets = (layouts[e] as { offsets: Int32Array }).offsets;
+      for (let d = 0; d < spans.length; d++) {
+        out[o++] = distinctCount(state.distinct, offsets[d] as number, t - (spans[d] as number), t);
       }
     }
     return { keys, states };
@@ -161,30 +202,35 @@ export function createCounterStore(options: CounterStoreOptions): CounterStore {
       // hydrate's get already refreshed recency; look up again only for entities it did not find.
       let state = touched?.states[e] ?? cache.get(k);
       if (state === undefined) {
-        state = newState(spec, t);
+        state = newState(e, t);
         cache.set(k, state);
       }
-      if (t < state.first) state.first = t;
-      if (t > state.last) state.last = t;
-      for (let w = 0; w < windows.length; w++) {
-        const win = windows[w] as WindowSpec;
-        const ep = Math.floor(t / win.bucketMs);
-        const slot = (slotOffset[w] as number) + (ep % win.buckets);
-        const cur = state.epochs[slot] as number;
-        if (cur > ep) continue; // slot already reused by a newer bucket: this event is older than the window
-        const d = slot * METRIC_COUNT;
-        if (cur < ep) {
-          state.epochs[slot] = ep;
-          state.data.fill(0, d, d + METRIC_COUNT);
-        }
-        state.data[d] = (state.data[d] as number) + 1;
-        state.data[d + 1] = (state.data[d + 1] as number) + info.amountUsd;
-        state.data[d + 2] = (state.data[d + 2] as number) + blocked;
-        state.data[d + 3] = (state.data[d + 3] as number) + failedLogin;
+      const time = state.time;
+      if (t < (time[FIRST] as number)) time[FIRST] = t;
+      if (t > (time[LAST] as number)) time[LAST] = t;
+      const data = state.data;
+      for (let w = 0; w < W; w++) {
+        const ep = Math.floor(t / (bucketMs[w] as number));
+        advance(state, w, ep);
+        const n = buckets[w] as number;
+        if (ep <= (time[HEAD + w] as number) - n) continue; // older than the ring holds
+        const d = TOTALS + ((slotOffset[w] as number) + (ep % n)) * METRIC_COUNT;
+        const to = w * METRIC_COUNT;
+        data[d] = (data[d] as number) + 1;
+        data[d + 1] = (data[d + 1] as number) + info.amountUsd;
+        data[d + 2] = (data[d + 2] as number) + blocked;
+        data[d + 3] = (data[d + 3] as number) + failedLogin;
+        data[to] = (data[to] as number) + 1;
+        data[to + 1] = (data[to + 1] as number) + info.amountUsd;
+        data[to + 2] = (data[to + 2] as number) + blocked;
+        data[to + 3] = (data[to + 3] as number) + failedLogin;
       }
+      const offsets = (layouts[e] as { offsets: Int32Array }).offsets;
       for (let d = 0; d < spec.distinct.length; d++) {
-        const v = (spec.distinct[d] as (typeof spec.distinct)[number]).of(event);
-        if (v !== undefined && v !== '') (state.distinct[d] as DistinctSet).add(v, t);
+        const dspec = spec.distinct[d] as (typeof spec.distinct)[number];
+        const v = dspec.of(event);
+        if (v !== undefined && v !== '')
+          distinctAdd(state.distinct, offsets[d] as number, dspec.cap, hash53(v), t);
       }
     }
   };

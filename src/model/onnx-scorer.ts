@@ -19,6 +19,8 @@ export interface OnnxScorerOptions {
   readonly maxBatch?: number;
   /** A batch that takes longer than this rejects its callers, who then degrade to rules only. */
   readonly timeoutMs?: number;
+  /** Observes each batch run (size and wall time), for metrics. */
+  readonly onBatch?: (size: number, seconds: number) => void;
 }
 
 /** The model took too long or failed; the decision degrades. */
@@ -89,9 +91,11 @@ export async function createOnnxScorer(
       const err = new ModelUnavailableError(`model timed out after ${timeoutMs} ms`);
       for (const p of batch) p.reject(err);
     }, timeoutMs);
+    const started = performance.now();
     runRows(data, batch.length).then(
       (scores) => {
         clearTimeout(timer);
+        options.onBatch?.(batch.length, (performance.now() - started) / 1000);
         if (settled) return;
         for (let i = 0; i < batch.length; i++) {
           const s = scores[i] as number;

@@ -48,13 +48,23 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     maxEntities: config.maxEntities,
   });
   const hydrator = createFeatureHydrator(store);
+  let inFlight = () => 0;
+  const metrics = createMetrics({
+    entities: () => store.stats().entities,
+    evictions: () => store.stats().evictions,
+    inFlight: () => inFlight(),
+  });
   const bundle =
     options.bundle ??
     (await loadBundleDir(config.bundleDir, {
       schema: hydrator.schema,
       tokenizer,
       now: clock,
-      model: { maxBatch: config.modelMaxBatch, timeoutMs: config.modelTimeoutMs },
+      model: {
+        maxBatch: config.modelMaxBatch,
+        timeoutMs: config.modelTimeoutMs,
+        onBatch: metrics.modelBatch,
+      },
     }));
   const engine = createDecisionEngine({
     bundle,
@@ -65,12 +75,6 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     idempotency: { max: config.idempotencyMax, ttlMs: config.idempotencyTtlMs },
   });
 
-  let inFlight = () => 0;
-  const metrics = createMetrics({
-    entities: () => store.stats().entities,
-    evictions: () => store.stats().evictions,
-    inFlight: () => inFlight(),
-  });
   const gate = createDecisionGate(engine, tokenizer, metrics, config.maxInFlight);
   inFlight = gate.inFlight;
 

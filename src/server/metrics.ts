@@ -7,6 +7,8 @@ export interface Metrics {
   /** Counts a finished request by transport and outcome code (OK or an error code). */
   request(transport: 'rest' | 'grpc', code: string): void;
   decision(r: DecisionResult, seconds: number): void;
+  /** Observes one ONNX batch run. */
+  modelBatch(size: number, seconds: number): void;
 }
 
 /** Creates the metrics; gauges that read live state are collected on scrape, not on the hot path. */
@@ -65,6 +67,18 @@ export function createMetrics(gauges: {
       this.set(gauges.inFlight());
     },
   });
+  const batchSize = new Histogram({
+    name: 'risk_model_batch_size',
+    help: 'Events scored per ONNX run (requests arriving together are micro-batched)',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+    registers: [registry],
+  });
+  const batchSeconds = new Histogram({
+    name: 'risk_model_batch_seconds',
+    help: 'Wall time of one ONNX run, queueing on the event loop included',
+    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025],
+    registers: [registry],
+  });
   const byCode = new Map<string, ReturnType<typeof requests.labels>>();
   return {
     registry,
@@ -76,6 +90,10 @@ export function createMetrics(gauges: {
         byCode.set(k, c);
       }
       c.inc();
+    },
+    modelBatch(size, seconds) {
+      batchSize.observe(size);
+      batchSeconds.observe(seconds);
     },
     decision(r, seconds) {
       if (r.replayed) return;

@@ -60,13 +60,36 @@ function readTag(r: BinaryReader, buf: Uint8Array): number {
   return tag;
 }
 
-/** BinaryReader.string(true): length-delimited, bounds-checked, strict UTF-8. */
+/**
+ * BinaryReader.string(true): length-delimited, bounds-checked, strict UTF-8 (TextDecoder, fatal,
+ * which also drops a leading BOM). Short all-ASCII strings, most of a request, skip the TextDecoder
+ * call: ASCII decodes to the same string either way.
+ */
 function readString(r: BinaryReader, buf: Uint8Array): string {
   const len = r.uint32();
   const start = r.pos;
   r.pos += len;
   if (r.pos > r.len) throw new RangeError('premature EOF');
   if (len === 0) return '';
+  if (len <= 32) {
+    let s = '';
+    const end = start + len;
+    let i = start;
+    for (; i + 4 <= end; i += 4) {
+      const a = buf[i] as number;
+      const b = buf[i + 1] as number;
+      const c = buf[i + 2] as number;
+      const d = buf[i + 3] as number;
+      if ((a | b | c | d) >= 0x80) return decodeUtf8(buf.subarray(start, end), true);
+      s += String.fromCharCode(a, b, c, d);
+    }
+    for (; i < end; i++) {
+      const a = buf[i] as number;
+      if (a >= 0x80) return decodeUtf8(buf.subarray(start, end), true);
+      s += String.fromCharCode(a);
+    }
+    return s;
+  }
   return decodeUtf8(buf.subarray(start, start + len), true);
 }
 

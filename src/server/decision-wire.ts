@@ -1,4 +1,3 @@
-import { create } from '@bufbuild/protobuf';
 import type { DecisionResult } from '../core/types.js';
 import { type DecideResponse, DecideResponseSchema, Decision, ReasonSource } from '../gen/risk/v1/risk_pb.js';
 
@@ -19,15 +18,20 @@ export function decisionToJson(r: DecisionResult): Record<string, unknown> {
   };
 }
 
-/** The DecideResponse message for gRPC. */
+/**
+ * The DecideResponse message for gRPC, built as a literal: create() would walk the descriptor for
+ * every response, and decideResponseToBinary only reads the fields.
+ */
 export function decisionToProto(r: DecisionResult): DecideResponse {
-  return create(DecideResponseSchema, {
+  return {
+    $typeName: 'risk.v1.DecideResponse',
     decisionId: r.decisionId,
     eventId: r.eventId,
     decision: Decision[r.decision],
     score: r.score,
     ...(r.modelScore !== undefined ? { modelScore: r.modelScore } : {}),
     reasons: r.reasons.map((x) => ({
+      $typeName: 'risk.v1.Reason',
       code: x.code,
       message: x.message,
       source: ReasonSource[x.source],
@@ -37,9 +41,9 @@ export function decisionToProto(r: DecisionResult): DecideResponse {
     bundleVersion: r.bundleVersion,
     modelVersion: r.modelVersion,
     degraded: [...r.degraded],
-    timings: r.timings.map((t) => ({ stage: t.stage, micros: t.micros })),
+    timings: r.timings.map((t) => ({ $typeName: 'risk.v1.StageTiming', stage: t.stage, micros: t.micros })),
     replayed: r.replayed,
-  });
+  };
 }
 
 /** fast-json-stringify schema for decisionToJson's output: serialises several times faster. */

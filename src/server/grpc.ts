@@ -12,6 +12,7 @@ import {
   DecideResponseSchema,
   file_risk_v1_risk,
 } from '../gen/risk/v1/risk_pb.js';
+import { decideRequestFromBinary, decideResponseToBinary } from './codec/index.js';
 import type { DecisionGate } from './decision-gate.js';
 import { decisionToProto } from './decision-wire.js';
 import type { Metrics } from './metrics.js';
@@ -72,7 +73,7 @@ export function buildGrpc(deps: GrpcDeps): GrpcService {
           };
         }
         try {
-          return { ok: true, msg: fromBinary(DecideRequestSchema, b) };
+          return { ok: true, msg: decideRequestFromBinary(b) };
         } catch (err) {
           return {
             ok: false,
@@ -83,7 +84,10 @@ export function buildGrpc(deps: GrpcDeps): GrpcService {
           };
         }
       },
-      responseSerialize: (m: DecideResponse) => Buffer.from(toBinary(DecideResponseSchema, m)),
+      responseSerialize: (m: DecideResponse) => {
+        const bytes = decideResponseToBinary(m);
+        return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      },
       responseDeserialize: (b: Buffer) => fromBinary(DecideResponseSchema, b),
     },
   };

@@ -2,6 +2,7 @@ import { fromJson } from '@bufbuild/protobuf';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { ERRORS, type FieldViolation, RiskError } from '../core/errors.js';
 import { DecideRequestSchema } from '../gen/risk/v1/risk_pb.js';
+import { decideRequestFromJson } from './codec/index.js';
 import type { DecisionGate } from './decision-gate.js';
 import { DECISION_RESPONSE_SCHEMA, decisionToJson } from './decision-wire.js';
 import { jsonSchemaFor } from './json-schema.js';
@@ -45,11 +46,15 @@ export function registerRest(app: FastifyInstance, deps: RestDeps): void {
     '/v1/decisions',
     { schema: { body: bodySchema, response: { 200: DECISION_RESPONSE_SCHEMA } } },
     async (req, reply) => {
-      let msg: ReturnType<typeof fromJson<typeof DecideRequestSchema>>;
-      try {
-        msg = fromJson(DecideRequestSchema, req.body as never);
-      } catch (err) {
-        throw new RiskError('RISK_ERR_INPUT_INVALID', protoJsonMessage(err), [], { cause: err });
+      // Canonical proto3 JSON takes the hand-written decoder; anything else (snake_case names,
+      // enum numbers, int64 strings, nulls) goes through the reflective one, which names errors.
+      let msg = decideRequestFromJson(req.body);
+      if (msg === undefined) {
+        try {
+          msg = fromJson(DecideRequestSchema, req.body as never);
+        } catch (err) {
+          throw new RiskError('RISK_ERR_INPUT_INVALID', protoJsonMessage(err), [], { cause: err });
+        }
       }
       const hdr = req.headers[TIMEOUT_HEADER];
       let timeoutMs = deps.defaultTimeoutMs;

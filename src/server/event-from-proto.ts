@@ -1,3 +1,4 @@
+import { isIPv4 } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import type { FieldViolation } from '../core/errors.js';
 import { canonical, type Tokenizer } from '../core/tokenizer.js';
@@ -165,16 +166,16 @@ export function eventFromProto(
   let ip: string | undefined;
   let ipPrefix: string | undefined;
   if (n !== undefined && n.ip !== '') {
-    if (!ipaddr.isValid(n.ip)) bad('event.network.ip', 'is not an IPv4 or IPv6 address');
-    else {
-      const addr = ipaddr.parse(n.ip);
+    if (isIPv4(n.ip)) {
+      // Strict dotted quad (net.isIPv4 rejects shorthand and leading zeros), so it is canonical.
+      ip = n.ip;
+      ipPrefix = `${n.ip.slice(0, n.ip.lastIndexOf('.'))}.0/24`;
+    } else if (ipaddr.IPv6.isValid(n.ip)) {
+      const addr = ipaddr.IPv6.parse(n.ip);
       ip = addr.toString();
-      if (addr.kind() === 'ipv4') {
-        const o = addr.toByteArray();
-        ipPrefix = `${o[0]}.${o[1]}.${o[2]}.0/24`;
-      } else {
-        ipPrefix = `${(addr.toNormalizedString().split(':').slice(0, 3)).join(':')}::/48`;
-      }
+      ipPrefix = `${addr.toNormalizedString().split(':').slice(0, 3).join(':')}::/48`;
+    } else {
+      bad('event.network.ip', 'is not an IPv4 or IPv6 address');
     }
   }
   const network: RiskEvent['network'] = {

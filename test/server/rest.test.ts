@@ -145,6 +145,12 @@ describe('POST /v1/decisions', () => {
       'event.payment.currency',
     ],
     ['a JSON array body', '[1,2]', 'RISK_ERR_INPUT_INVALID', 'body'],
+    [
+      'a shorthand IPv4 address',
+      { event: { eventId: 'e1', type: 'SIGNUP', network: { ip: '127.1' } } },
+      'RISK_ERR_INPUT_INVALID',
+      'event.network.ip',
+    ],
   ];
 
   it.each(bad)('rejects %s with a 400 naming the problem', async (_name, payload, code, mention) => {
@@ -153,6 +159,11 @@ describe('POST /v1/decisions', () => {
     const body = res.json();
     expect(body.code).toBe(code);
     expect(`${body.message} ${JSON.stringify(body.violations ?? [])}`).toContain(mention);
+  });
+
+  it('accepts IPv6 addresses', async () => {
+    const res = await post(paymentRequest('e-v6', { network: { ip: '2001:db8::1', ipCountry: 'DE' } }));
+    expect(res.statusCode).toBe(200);
   });
 
   it('rejects an oversized body with a 400 naming the limit', async () => {

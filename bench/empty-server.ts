@@ -10,7 +10,7 @@
  */
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import {
   type DecideRequest,
   DecideRequestSchema,
@@ -33,7 +33,7 @@ const counts: EmptyCounts = { rest: 0, grpcOk: 0, grpcError: 0 };
 const http = Fastify({
   logger: { level: config.logLevel },
   bodyLimit: config.maxBodyBytes,
-  disableRequestLogging: true,
+  logController: new LogController({ disableRequestLogging: true }),
   return503OnClosing: true,
   ajv: {
     customOptions: {

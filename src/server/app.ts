@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Bundle } from '../core/bundle.js';
 import { loadBundleDir } from '../core/bundle-loader.js';
 import { type Clock, systemClock } from '../core/clock.js';
@@ -82,7 +82,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     logger: options.logger ?? { level: config.logLevel },
     bodyLimit: config.maxBodyBytes,
     // One log line per decision would cost more than the decision; /metrics counts them instead.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     ajv: {
       customOptions: {

@@ -10,7 +10,7 @@
  */
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
-import Fastify, { LogController } from 'fastify';
+import Fastify from 'fastify';
 import {
   type DecideRequest,
   DecideRequestSchema,
@@ -18,6 +18,7 @@ import {
   DecideResponseSchema,
 } from '../src/gen/risk/v1/risk_pb.js';
 import { loadConfig } from '../src/server/config.js';
+import { grpcServerOptions, httpServerOptions } from '../src/server/server-options.js';
 
 /** Answers counted by the baseline, read by the bench to verify gRPC statuses. */
 export interface EmptyCounts {
@@ -29,22 +30,7 @@ export interface EmptyCounts {
 const config = loadConfig();
 const counts: EmptyCounts = { rest: 0, grpcOk: 0, grpcError: 0 };
 
-// Same options as buildService in src/server/app.ts (copied: keep in step when those change).
-const http = Fastify({
-  logger: { level: config.logLevel },
-  bodyLimit: config.maxBodyBytes,
-  logController: new LogController({ disableRequestLogging: true }),
-  return503OnClosing: true,
-  ajv: {
-    customOptions: {
-      removeAdditional: false,
-      coerceTypes: false,
-      useDefaults: false,
-      allErrors: false,
-      allowUnionTypes: true,
-    },
-  },
-});
+const http = Fastify(httpServerOptions(config));
 const EMPTY_DECISION = { decision: 'ALLOW' } as const;
 http.post('/v1/decisions', async () => {
   counts.rest++;
@@ -57,14 +43,7 @@ http.get('/readyz', async (_req, reply) =>
 http.get('/bench/counts', async () => counts);
 
 // Same options as buildGrpc in src/server/grpc.ts (copied: keep in step when those change).
-const server = new grpc.Server({
-  'grpc.max_receive_message_length': config.maxBodyBytes * 4,
-  'grpc.max_send_message_length': 1 << 20,
-  'grpc.max_concurrent_streams': config.grpcMaxConcurrentStreams,
-  'grpc.keepalive_time_ms': 60_000,
-  'grpc.keepalive_timeout_ms': 20_000,
-  'grpc.http2.min_ping_interval_without_data_ms': 10_000,
-});
+const server = new grpc.Server(grpcServerOptions(config));
 type Decoded = DecideRequest | undefined;
 const definition: grpc.ServiceDefinition = {
   Decide: {

@@ -7,6 +7,7 @@ import type { Bundle } from './bundle.js';
 import type { Clock } from './clock.js';
 import { combine } from './combine.js';
 import { RiskError } from './errors.js';
+import { hash53 } from './hash53.js';
 import { createIdempotencyStore } from './idempotency-store.js';
 import type { DecisionResult, Reason, ReasonSource, RiskEvent, StageTiming } from './types.js';
 
@@ -219,19 +220,9 @@ function evaluate(
 
 /**
  * Content fingerprint for idempotency: the same event id with other content is a conflict. Not a
- * security boundary (tokens are already keyed), so a fast 53-bit hash (cyrb53) over the canonical
- * JSON is enough and costs a fraction of a cryptographic digest.
+ * security boundary (tokens are already keyed), so a fast 53-bit hash of the canonical JSON is
+ * enough and costs a fraction of a cryptographic digest.
  */
 function fingerprintOf(event: RiskEvent): number {
-  const s = JSON.stringify(event);
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+  return hash53(JSON.stringify(event));
 }

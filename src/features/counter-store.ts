@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
+import { hash53 } from '../core/hash53.js';
 import type { Action, RiskEvent } from '../core/types.js';
-import { distinctAdd, distinctCount, distinctLayout, hash53 } from './distinct-sets.js';
+import { distinctAdd, distinctCount, distinctLayout } from './distinct-sets.js';
 import type { EntitySpec } from './entities.js';
 import { METRIC_COUNT, METRICS, type WindowSpec, windowMs } from './windows.js';
 

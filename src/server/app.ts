@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Bundle } from '../core/bundle.js';
 import { loadBundleDir } from '../core/bundle-loader.js';
 import { type Clock, systemClock } from '../core/clock.js';
@@ -15,6 +15,7 @@ import { createDecisionGate } from './decision-gate.js';
 import { buildGrpc, type GrpcService } from './grpc.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { registerRest } from './rest.js';
+import { httpServerOptions } from './server-options.js';
 
 /** The assembled service: both transports built, nothing listening yet. */
 export interface Service {
@@ -35,7 +36,7 @@ export interface ServiceOptions {
   readonly clock?: Clock;
   /** Use this bundle instead of loading config.bundleDir. */
   readonly bundle?: Bundle;
-  readonly logger?: boolean | Record<string, unknown>;
+  readonly logger?: FastifyServerOptions['logger'];
 }
 
 /** Loads the bundle and builds the core and both transports from explicit dependencies. */
@@ -78,22 +79,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
   const gate = createDecisionGate(engine, tokenizer, metrics, config.maxInFlight);
   inFlight = gate.inFlight;
 
-  const http = Fastify({
-    logger: options.logger ?? { level: config.logLevel },
-    bodyLimit: config.maxBodyBytes,
-    // One log line per decision would cost more than the decision; /metrics counts them instead.
-    logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
-    ajv: {
-      customOptions: {
-        removeAdditional: false,
-        coerceTypes: false,
-        useDefaults: false,
-        allErrors: false,
-        allowUnionTypes: true,
-      },
-    },
-  });
+  const http = Fastify(httpServerOptions(config, options.logger));
   let ready = false;
   registerRest(http, {
     gate,

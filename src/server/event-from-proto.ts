@@ -1,6 +1,7 @@
 import { isIPv4 } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import type { FieldViolation } from '../core/errors.js';
+import { isLuhnValid } from '../core/luhn.js';
 import { canonical, type Tokenizer } from '../core/tokenizer.js';
 import type { EventType as DomainEventType, RiskEvent } from '../core/types.js';
 import { type DecideRequest, EventType, LoginMethod, PaymentChannel } from '../gen/risk/v1/risk_pb.js';
@@ -113,7 +114,7 @@ export function eventFromProto(
         const pan = canonical.card(c.number);
         if (!DIGITS.test(pan) || pan.length < 12 || pan.length > 19)
           bad('event.payment.card.number', 'must be 12 to 19 digits');
-        else if (!luhn(pan)) bad('event.payment.card.number', 'fails the Luhn check');
+        else if (!isLuhnValid(pan)) bad('event.payment.card.number', 'fails the Luhn check');
         else {
           cardToken = tokenizer.token('card', pan);
           bin = pan.slice(0, 6);
@@ -225,20 +226,4 @@ export function eventFromProto(
       attributes: ev.attributes,
     },
   };
-}
-
-/** Luhn checksum, so a mistyped PAN is rejected at the edge rather than counted as a new card. */
-function luhn(pan: string): boolean {
-  let sum = 0;
-  let dbl = false;
-  for (let i = pan.length - 1; i >= 0; i--) {
-    let d = pan.charCodeAt(i) - 48;
-    if (dbl) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    dbl = !dbl;
-  }
-  return sum % 10 === 0;
 }

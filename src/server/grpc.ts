@@ -16,6 +16,7 @@ import { decideRequestFromBinary, decideResponseToBinary } from './codec/index.j
 import type { DecisionGate } from './decision-gate.js';
 import { decisionToProto } from './decision-wire.js';
 import type { Metrics } from './metrics.js';
+import { grpcServerOptions } from './server-options.js';
 
 /** What the gRPC server needs. */
 export interface GrpcDeps {
@@ -44,16 +45,9 @@ const SERVICE = 'risk.v1.DecisionService';
  */
 export function buildGrpc(deps: GrpcDeps): GrpcService {
   const { gate, metrics, maxBodyBytes } = deps;
-  const server = new grpc.Server({
-    // grpc-js itself would answer RESOURCE_EXHAUSTED past its limit; keep it above ours so an
-    // oversized request gets the catalogued INVALID_ARGUMENT, while still bounding memory.
-    'grpc.max_receive_message_length': maxBodyBytes * 4,
-    'grpc.max_send_message_length': 1 << 20,
-    'grpc.max_concurrent_streams': deps.maxConcurrentStreams,
-    'grpc.keepalive_time_ms': 60_000,
-    'grpc.keepalive_timeout_ms': 20_000,
-    'grpc.http2.min_ping_interval_without_data_ms': 10_000,
-  });
+  const server = new grpc.Server(
+    grpcServerOptions({ maxBodyBytes, grpcMaxConcurrentStreams: deps.maxConcurrentStreams }),
+  );
 
   const definition: grpc.ServiceDefinition = {
     Decide: {

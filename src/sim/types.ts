@@ -4,20 +4,10 @@
  * The JSON shapes are type aliases (not interfaces) so they are assignable to protobuf's JsonValue.
  */
 
-/** risk.v1.EventType names. */
-export type EventTypeName =
-  | 'PAYMENT'
-  | 'LOGIN'
-  | 'SIGNUP'
-  | 'PASSWORD_CHANGE'
-  | 'PAYOUT'
-  | 'REFUND'
-  | 'EMAIL_CHANGE'
-  | 'PHONE_CHANGE'
-  | 'TWO_FACTOR'
-  | 'PAYOUT_METHOD_ADD'
-  | 'CARD_ADD'
-  | 'LOGOUT';
+import type { EventType } from '../core/types.js';
+
+/** risk.v1.EventType names (the domain's event types). */
+export type EventTypeName = EventType;
 
 /** risk.v1.PaymentChannel names. */
 export type PaymentChannelName = 'ECOMMERCE' | 'IN_APP' | 'CARD_PRESENT' | 'MOTO' | 'RECURRING';

@@ -17,11 +17,13 @@ async function main(): Promise<void> {
     log.warn('RISK_TOKEN_KEY is not set: using the built-in development key; tokens are not secret');
   }
   await service.http.listen({ host: config.host, port: config.httpPort });
+  const bound = service.http.server.address();
+  const httpPort = typeof bound === 'object' && bound !== null ? bound.port : config.httpPort;
   const grpcPort = await bindGrpc(service.grpc.server, config.host, config.grpcPort);
   service.setReady(true);
   log.info(
     {
-      httpPort: config.httpPort,
+      httpPort,
       grpcPort,
       bundle: service.engine.bundle.version,
       model: service.engine.bundle.model?.version,

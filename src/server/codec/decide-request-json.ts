@@ -16,14 +16,18 @@ import {
   PaymentChannelSchema,
 } from '../../gen/risk/v1/risk_pb.js';
 
+/** int64 as proto3 JSON writes it: no plus sign, spaces, exponent or leading zeros. */
+const INT64_STRING = /^(0|-?[1-9]\d{0,15})$/;
+
 /**
  * Fast path for the canonical proto3 JSON form of risk.v1.DecideRequest, the shape the REST
- * endpoint receives: camelCase keys, enums as names, int64 as a safe-integer JSON number, timestamps
+ * endpoint receives: camelCase keys, enums as names, int64 as a safe-integer JSON number or plain
+ * decimal string, timestamps
  * as strict RFC 3339 strings, doubles as numbers, attributes as an object of strings.
  *
  * For such input it returns exactly what `fromJson(DecideRequestSchema, json)` returns (same fields,
  * same `$typeName`s, same presence). For anything else (snake_case keys, nulls, enum numbers or
- * unknown names, int64 strings, unsafe or fractional integers, "NaN"/"Infinity", unknown keys,
+ * unknown names, int64 strings with signs, spaces or leading zeros, unsafe or fractional integers, "NaN"/"Infinity", unknown keys,
  * wrong types, lone surrogates, timestamps outside the strict form or not a real calendar time)
  * it returns `undefined`, so the caller falls back to the reflective `fromJson`, which either accepts
  * the input or throws its usual, descriptive error. It never throws.
@@ -208,7 +212,12 @@ function readPayment(json: unknown): Payment | undefined {
     const v = o[k];
     switch (k) {
       case 'amountMinor':
-        if (typeof v !== 'number' || !Number.isSafeInteger(v)) return undefined;
+        // proto3 JSON writers (protobuf's own toJson included) emit int64 as a decimal string.
+        if (typeof v === 'number') {
+          if (!Number.isSafeInteger(v)) return undefined;
+        } else if (typeof v !== 'string' || !INT64_STRING.test(v) || !Number.isSafeInteger(Number(v))) {
+          return undefined;
+        }
         m.amountMinor = BigInt(v);
         break;
       case 'currency':

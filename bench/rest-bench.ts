@@ -94,7 +94,7 @@ export async function benchRest(
       target: REST_TARGET,
       pass: ratio >= REST_TARGET && real.errors === 0,
       notes: [
-        `wrk -t1 -c${o.connections}, Lua script: unique eventId per request, ${templates.length} templates over ${DEFAULT_POOL_USERS} users (valid-Luhn PANs, devices, IPs); idempotent replay store on (default RISK_IDEMPOTENCY_MAX) but never hit (replays counted below)`,
+        `wrk -t1 -c${o.connections}, Lua script: unique eventId per request, ${templates.length} templates from the traffic simulator (${DEFAULT_POOL_USERS} legitimate users plus fraud scenarios); idempotent replay store on (default RISK_IDEMPOTENCY_MAX) but never hit (replays counted below)`,
       ],
       ...(prof !== undefined
         ? { profile: await summarizeCpuProfile(await mainThreadProfile(prof), ctx.runtime.codeRoot) }

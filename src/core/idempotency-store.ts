@@ -3,7 +3,7 @@ import type { DecisionResult } from './types.js';
 
 /** Stored outcome of an event id: its content fingerprint and the decision (or the one in flight). */
 interface Entry {
-  readonly fingerprint: number;
+  readonly fingerprint: string;
   readonly result: Promise<DecisionResult>;
 }
 

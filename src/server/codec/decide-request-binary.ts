@@ -1,4 +1,4 @@
-import { protoInt64, type UnknownField } from '@bufbuild/protobuf';
+import type { UnknownField } from '@bufbuild/protobuf';
 import { BinaryReader, getTextEncoding, type WireType } from '@bufbuild/protobuf/wire';
 import type { Timestamp } from '@bufbuild/protobuf/wkt';
 import type {
@@ -14,6 +14,16 @@ import type {
   Payment,
   PaymentChannel,
 } from '../../gen/risk/v1/risk_pb.js';
+import {
+  newAccount,
+  newCard,
+  newDevice,
+  newEvent,
+  newLogin,
+  newNetwork,
+  newPayment,
+  newTimestamp,
+} from './zero-messages.js';
 
 /**
  * Decodes the protobuf binary form of risk.v1.DecideRequest without reflection.
@@ -127,14 +137,6 @@ function readDecideRequest(r: BinaryReader, buf: Uint8Array, len: number, m: Dec
   }
 }
 
-function newEvent(): Event {
-  return { $typeName: 'risk.v1.Event', eventId: '', type: 0, attributes: {} };
-}
-
-function newTimestamp(): Timestamp {
-  return { $typeName: 'google.protobuf.Timestamp', seconds: protoInt64.zero, nanos: 0 };
-}
-
 function readEvent(r: BinaryReader, buf: Uint8Array, len: number, m: Event): void {
   const end = r.pos + len;
   while (r.pos < end) {
@@ -153,7 +155,7 @@ function readEvent(r: BinaryReader, buf: Uint8Array, len: number, m: Event): voi
         break;
       }
       case 4: {
-        const a = m.account ?? { $typeName: 'risk.v1.Account', id: '', email: '', phone: '' };
+        const a = m.account ?? newAccount();
         readAccount(r, buf, r.uint32(), a);
         m.account = a;
         break;
@@ -165,7 +167,7 @@ function readEvent(r: BinaryReader, buf: Uint8Array, len: number, m: Event): voi
         break;
       }
       case 6: {
-        const l = m.login ?? { $typeName: 'risk.v1.Login', success: false, method: 0, failureReason: '' };
+        const l = m.login ?? newLogin();
         readLogin(r, buf, r.uint32(), l);
         m.login = l;
         break;
@@ -252,18 +254,6 @@ function readAccount(r: BinaryReader, buf: Uint8Array, len: number, m: Account):
   }
 }
 
-function newPayment(): Payment {
-  return {
-    $typeName: 'risk.v1.Payment',
-    amountMinor: protoInt64.zero,
-    currency: '',
-    merchantId: '',
-    mcc: '',
-    payoutDestination: '',
-    channel: 0,
-  };
-}
-
 function readPayment(r: BinaryReader, buf: Uint8Array, len: number, m: Payment): void {
   const end = r.pos + len;
   while (r.pos < end) {
@@ -297,20 +287,6 @@ function readPayment(r: BinaryReader, buf: Uint8Array, len: number, m: Payment):
         readUnknown(r, m, tag, DEPTH_CHILD);
     }
   }
-}
-
-function newCard(): Card {
-  return {
-    $typeName: 'risk.v1.Card',
-    number: '',
-    token: '',
-    bin: '',
-    last4: '',
-    country: '',
-    brand: '',
-    expMonth: 0,
-    expYear: 0,
-  };
 }
 
 function readCard(r: BinaryReader, buf: Uint8Array, len: number, m: Card): void {
@@ -368,10 +344,6 @@ function readLogin(r: BinaryReader, buf: Uint8Array, len: number, m: Login): voi
   }
 }
 
-function newNetwork(): Network {
-  return { $typeName: 'risk.v1.Network', ip: '', userAgent: '', ipCountry: '', asn: '', isProxy: false };
-}
-
 function readNetwork(r: BinaryReader, buf: Uint8Array, len: number, m: Network): void {
   const end = r.pos + len;
   while (r.pos < end) {
@@ -396,21 +368,6 @@ function readNetwork(r: BinaryReader, buf: Uint8Array, len: number, m: Network):
         readUnknown(r, m, tag, DEPTH_CHILD);
     }
   }
-}
-
-function newDevice(): Device {
-  return {
-    $typeName: 'risk.v1.Device',
-    id: '',
-    confidence: 0,
-    emulator: false,
-    rooted: false,
-    bot: false,
-    incognito: false,
-    timezone: '',
-    language: '',
-    os: '',
-  };
 }
 
 function readDevice(r: BinaryReader, buf: Uint8Array, len: number, m: Device): void {

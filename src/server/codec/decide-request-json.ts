@@ -15,6 +15,15 @@ import {
   type PaymentChannel,
   PaymentChannelSchema,
 } from '../../gen/risk/v1/risk_pb.js';
+import {
+  newAccount,
+  newCard,
+  newDevice,
+  newEvent,
+  newLogin,
+  newNetwork,
+  newPayment,
+} from './zero-messages.js';
 
 /** int64 as proto3 JSON writes it: no plus sign, spaces, exponent or leading zeros. */
 const INT64_STRING = /^(0|-?[1-9]\d{0,15})$/;
@@ -93,7 +102,7 @@ function readDecideRequest(json: unknown): DecideRequest | undefined {
 function readEvent(json: unknown): Event | undefined {
   const o = asObj(json);
   if (o === undefined) return undefined;
-  const m: Event = { $typeName: 'risk.v1.Event', eventId: '', type: 0, attributes: {} };
+  const m = newEvent();
   for (const k in o) {
     const v = o[k];
     switch (k) {
@@ -167,7 +176,7 @@ function readEvent(json: unknown): Event | undefined {
 function readAccount(json: unknown): Account | undefined {
   const o = asObj(json);
   if (o === undefined) return undefined;
-  const m: Account = { $typeName: 'risk.v1.Account', id: '', email: '', phone: '' };
+  const m = newAccount();
   for (const k in o) {
     const v = o[k];
     switch (k) {
@@ -199,15 +208,7 @@ function readAccount(json: unknown): Account | undefined {
 function readPayment(json: unknown): Payment | undefined {
   const o = asObj(json);
   if (o === undefined) return undefined;
-  const m: Payment = {
-    $typeName: 'risk.v1.Payment',
-    amountMinor: 0n,
-    currency: '',
-    merchantId: '',
-    mcc: '',
-    payoutDestination: '',
-    channel: 0,
-  };
+  const m = newPayment();
   for (const k in o) {
     const v = o[k];
     switch (k) {
@@ -258,17 +259,7 @@ function readPayment(json: unknown): Payment | undefined {
 function readCard(json: unknown): Card | undefined {
   const o = asObj(json);
   if (o === undefined) return undefined;
-  const m: Card = {
-    $typeName: 'risk.v1.Card',
-    number: '',
-    token: '',
-    bin: '',
-    last4: '',
-    country: '',
-    brand: '',
-    expMonth: 0,
-    expYear: 0,
-  };
+  const m = newCard();
   for (const k in o) {
     const v = o[k];
     switch (k) {
@@ -314,7 +305,7 @@ function readCard(json: unknown): Card | undefined {
 function readLogin(json: unknown): Login | undefined {
   const o = asObj(json);
   if (o === undefined) return undefined;
-  const m: Login = { $typeName: 'risk.v1.Login', success: false, method: 0, failureReason: '' };
+  const m = newLogin();
   for (const k in o) {
     const v = o[k];
     switch (k) {
@@ -342,14 +333,7 @@ function readLogin(json: unknown): Login | undefined {
 function readNetwork(json: unknown): Network | undefined {
   const o = asObj(json);
   if (o === undefined) return undefined;
-  const m: Network = {
-    $typeName: 'risk.v1.Network',
-    ip: '',
-    userAgent: '',
-    ipCountry: '',
-    asn: '',
-    isProxy: false,
-  };
+  const m = newNetwork();
   for (const k in o) {
     const v = o[k];
     switch (k) {
@@ -383,18 +367,7 @@ function readNetwork(json: unknown): Network | undefined {
 function readDevice(json: unknown): Device | undefined {
   const o = asObj(json);
   if (o === undefined) return undefined;
-  const m: Device = {
-    $typeName: 'risk.v1.Device',
-    id: '',
-    confidence: 0,
-    emulator: false,
-    rooted: false,
-    bot: false,
-    incognito: false,
-    timezone: '',
-    language: '',
-    os: '',
-  };
+  const m = newDevice();
   for (const k in o) {
     const v = o[k];
     switch (k) {

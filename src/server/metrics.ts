@@ -79,6 +79,8 @@ export function createMetrics(gauges: {
     buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025],
     registers: [registry],
   });
+  // Bound children: labels() hashes its arguments on every call, which the hot path need not pay.
+  const byDecision = new Map<string, ReturnType<typeof decisions.labels>>();
   const byCode = new Map<string, ReturnType<typeof requests.labels>>();
   return {
     registry,
@@ -97,7 +99,12 @@ export function createMetrics(gauges: {
     },
     decision(r, seconds) {
       if (r.replayed) return;
-      decisions.labels(r.decision).inc();
+      let d = byDecision.get(r.decision);
+      if (d === undefined) {
+        d = decisions.labels(r.decision);
+        byDecision.set(r.decision, d);
+      }
+      d.inc();
       for (const s of r.degraded) degraded.labels(s).inc();
       latency.observe(seconds);
     },

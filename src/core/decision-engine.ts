@@ -184,14 +184,18 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
       const prior = replay.get(event.eventId);
       if (prior !== undefined) {
         if (prior.fingerprint !== fingerprint) throw new RiskError('RISK_ERR_IDEMPOTENCY_CONFLICT');
-        const r = await prior.result;
+        const r = 'json' in prior ? (JSON.parse(prior.json) as DecisionResult) : await prior.pending;
         return { ...r, replayed: true };
       }
-      const result = run(event, deadlineMs, bundle);
-      replay.set(event.eventId, { fingerprint, result });
-      // A failed decision must not be replayed: the retry deserves a fresh attempt.
-      result.catch(() => replay.delete(event.eventId));
-      return result;
+      const pending = run(event, deadlineMs, bundle);
+      const id = event.eventId;
+      replay.set(id, { fingerprint, pending });
+      pending.then(
+        (r) => replay.set(id, { fingerprint, json: JSON.stringify(r) }),
+        // A failed decision must not be replayed: the retry deserves a fresh attempt.
+        () => replay.delete(id),
+      );
+      return pending;
     },
   };
 }

@@ -81,10 +81,10 @@ export const CONFIG_FIELDS = {
   idempotencyMax: {
     env: 'RISK_IDEMPOTENCY_MAX',
     kind: 'int',
-    default: 200_000,
+    default: 100_000,
     min: 0,
     max: 50_000_000,
-    doc: 'event ids remembered for replay (0 disables)',
+    doc: 'decisions remembered for idempotent replay, about 2 KiB of heap each (0 disables)',
   },
   idempotencyTtlMs: {
     env: 'RISK_IDEMPOTENCY_TTL_MS',

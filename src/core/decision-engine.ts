@@ -65,6 +65,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     options.idempotency?.ttlMs ?? 24 * 3_600_000,
   );
   const modelIndex = hydrator.schema.indexOf('model.score');
+  const amountIndex = hydrator.schema.indexOf('amount_usd');
   let bundle = options.bundle;
 
   const run = async (
@@ -143,7 +144,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     const score = Math.min(1, Math.max(0, (modelScore ?? 0) + modifier));
     lap('combine');
 
-    const amountUsd = features[0] as number;
+    const amountUsd = amountIndex === undefined ? Number.NaN : (features[amountIndex] as number);
     store.commit(
       event,
       t,

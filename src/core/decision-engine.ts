@@ -60,10 +60,9 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
   const { store, hydrator, clock, onDecision } = options;
   const wall = options.wallClock ?? Date.now;
   const maxSkewMs = options.maxSkewMs ?? 5 * 60_000;
-  const replay = createIdempotencyStore(
-    options.idempotency?.max ?? 100_000,
-    options.idempotency?.ttlMs ?? 24 * 3_600_000,
-  );
+  const replayMax = options.idempotency?.max ?? 100_000;
+  const replayEnabled = replayMax > 0;
+  const replay = createIdempotencyStore(replayMax, options.idempotency?.ttlMs ?? 24 * 3_600_000);
   const modelIndex = hydrator.schema.indexOf('model.score');
   const amountIndex = hydrator.schema.indexOf('amount_usd');
   let bundle = options.bundle;
@@ -181,6 +180,8 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     },
     async decide(event, deadlineMs) {
       if (deadlineMs !== undefined && wall() >= deadlineMs) throw new RiskError('RISK_ERR_DEADLINE_EXCEEDED');
+      // With replay off there is nothing to fingerprint or keep.
+      if (!replayEnabled) return run(event, deadlineMs, bundle);
       const fingerprint = fingerprintOf(event);
       const prior = replay.get(event.eventId);
       if (prior !== undefined) {

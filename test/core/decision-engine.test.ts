@@ -22,7 +22,7 @@ const event = (id: string): RiskEvent => ({
   attributes: {},
 });
 
-function engineWith(model: ModelScorer | undefined) {
+function engineWith(model: ModelScorer | undefined, replayMax?: number) {
   const store = createCounterStore({
     entities: DEFAULT_ENTITIES,
     windows: DEFAULT_WINDOWS,
@@ -65,6 +65,7 @@ function engineWith(model: ModelScorer | undefined) {
     store,
     hydrator,
     clock: () => T,
+    ...(replayMax !== undefined ? { idempotency: { max: replayMax, ttlMs: 60_000 } } : {}),
     onDecision: (_e, _r, _f, s) => shadow.push([...s]),
   });
   return { engine, shadow };
@@ -127,6 +128,26 @@ describe('decision engine', () => {
     });
     const r = await engine.decide(event('e'));
     expect(r.reasons.find((x) => x.code === 'big')).toBeDefined();
+  });
+
+  it('replays a finished decision from its stored record, equal but for the replayed flag', async () => {
+    const { engine } = engineWith(fakeModel(async () => 0.1));
+    const first = await engine.decide(event('r'));
+    await new Promise((r) => setImmediate(r));
+    const again = await engine.decide(event('r'));
+    expect(again).toEqual({ ...first, replayed: true });
+  });
+
+  it('decides every call afresh when replay is off', async () => {
+    const { engine, shadow } = engineWith(
+      fakeModel(async () => 0.1),
+      0,
+    );
+    const a = await engine.decide(event('same'));
+    const b = await engine.decide(event('same'));
+    expect(a.decisionId).not.toBe(b.decisionId);
+    expect(b.replayed).toBe(false);
+    expect(shadow).toHaveLength(2);
   });
 
   it('serves concurrent retries of one event id from a single decision', async () => {

@@ -12,9 +12,9 @@ import { DecideRequestSchema } from '../src/gen/risk/v1/risk_pb.js';
 import { buildService } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
 import { eventFromProto } from '../src/server/event-from-proto.js';
+import { Rng } from '../src/sim/index.js';
 import { createEventPool, withEventId } from './event-pool.js';
 import type { InprocessResult } from './inprocess-result.js';
-import { createRng } from './prng.js';
 import { blockP99s, loopStats, timeLoop } from './time-loop.js';
 
 const TARGET_P99_US = 200;
@@ -30,7 +30,7 @@ const service = await buildService(loadConfig(process.env), {
 const { engine, tokenizer } = service;
 
 const templates = createEventPool();
-const rng = createRng(42);
+const rng = new Rng(42, 'bench-inprocess');
 const events: RiskEvent[] = [];
 for (let i = 0; i < warmup + iterations; i++) {
   // Random picks, like the wrk script: new and returning entities mix evenly through the run.

@@ -1,4 +1,4 @@
-import { type DescField, type DescMessage, ScalarType } from '@bufbuild/protobuf';
+import { type DescEnum, type DescField, type DescMessage, ScalarType } from '@bufbuild/protobuf';
 
 /** A JSON Schema document (draft-07 subset ajv understands). */
 export type JsonSchema = Record<string, unknown>;
@@ -29,41 +29,36 @@ function fieldSchema(f: DescField, maxString: number): JsonSchema {
     case 'scalar':
       return scalarSchema(f.scalar, maxString);
     case 'enum':
-      return enumSchema(
-        f.enum.values.map((v) => v.name),
-        f.enum.values.map((v) => v.number),
-      );
+      return enumSchema(f.enum);
     case 'message':
       return jsonSchemaFor(f.message, maxString);
-    case 'list': {
-      const item =
-        f.listKind === 'scalar'
-          ? scalarSchema(f.scalar, maxString)
-          : f.listKind === 'enum'
-            ? enumSchema(
-                f.enum.values.map((v) => v.name),
-                f.enum.values.map((v) => v.number),
-              )
-            : jsonSchemaFor(f.message, maxString);
-      return { type: ['array', 'null'], items: item, maxItems: 1000 };
-    }
-    case 'map': {
-      const value =
-        f.mapKind === 'scalar'
-          ? scalarSchema(f.scalar, maxString)
-          : f.mapKind === 'enum'
-            ? enumSchema(
-                f.enum.values.map((v) => v.name),
-                f.enum.values.map((v) => v.number),
-              )
-            : jsonSchemaFor(f.message, maxString);
-      return { type: ['object', 'null'], additionalProperties: value, maxProperties: 1000 };
-    }
+    case 'list':
+      return { type: ['array', 'null'], items: elementSchema(f, f.listKind, maxString), maxItems: 1000 };
+    case 'map':
+      return {
+        type: ['object', 'null'],
+        additionalProperties: elementSchema(f, f.mapKind, maxString),
+        maxProperties: 1000,
+      };
   }
 }
 
-function enumSchema(names: string[], numbers: number[]): JsonSchema {
-  return { type: ['string', 'integer', 'null'], enum: [...names, ...numbers, null] };
+/** Schema of one element of a list, or one value of a map. */
+function elementSchema(
+  f: DescField & { fieldKind: 'list' | 'map' },
+  kind: 'scalar' | 'enum' | 'message',
+  maxString: number,
+): JsonSchema {
+  if (kind === 'scalar') return scalarSchema(f.scalar as ScalarType, maxString);
+  if (kind === 'enum') return enumSchema(f.enum as DescEnum);
+  return jsonSchemaFor(f.message as DescMessage, maxString);
+}
+
+function enumSchema(e: DescEnum): JsonSchema {
+  return {
+    type: ['string', 'integer', 'null'],
+    enum: [...e.values.map((v) => v.name), ...e.values.map((v) => v.number), null],
+  };
 }
 
 function scalarSchema(t: ScalarType, maxString: number): JsonSchema {

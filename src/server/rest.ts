@@ -176,8 +176,8 @@ function restPaths(e: RiskError): RiskError {
   return RiskError.invalid(violations);
 }
 
-/** fromJson's messages name the proto type and field; keep them, minus the library prefix. */
+/** fromJson's messages name the proto type and field, so they are passed on as they are. */
 function protoJsonMessage(err: unknown): string {
   const m = err instanceof Error ? err.message : String(err);
-  return m.replace(/^cannot decode /, 'cannot decode ') || ERRORS.RISK_ERR_INPUT_INVALID.message;
+  return m || ERRORS.RISK_ERR_INPUT_INVALID.message;
 }

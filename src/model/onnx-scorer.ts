@@ -1,11 +1,14 @@
 import * as ort from 'onnxruntime-node';
 import type { FeatureSchema } from '../features/feature-schema.js';
 import { createRowWriter, type ModelManifest } from './manifest.js';
+import { type NativeSession, openNativeSession } from './native-session.js';
 
 /** Scores feature vectors with a model. Rejects (never hangs) when the model fails or is too slow. */
 export interface ModelScorer {
   readonly version: string;
   readonly manifest: ModelManifest;
+  /** How runs reach onnxruntime: its native binding directly, or its public async API. */
+  readonly runtime: 'native' | 'public';
   /** Probability of fraud in [0, 1] for one feature vector. */
   score(features: Float64Array): Promise<number>;
   /** Scores a whole batch at once (training evaluation, backtests). */
@@ -17,7 +20,11 @@ export interface ModelScorer {
 export interface OnnxScorerOptions {
   /** Requests that arrive in the same event-loop turn are scored together, up to this many. */
   readonly maxBatch?: number;
-  /** A batch that takes longer than this rejects its callers, who then degrade to rules only. */
+  /**
+   * A decision that has waited longer than this for its batch to run is not scored: it degrades to
+   * rules only (an overloaded event loop sheds model work first). Runs are synchronous, so a run
+   * cannot be cut short once started.
+   */
   readonly timeoutMs?: number;
   /** Observes each batch run (size and wall time), for metrics. */
   readonly onBatch?: (size: number, seconds: number) => void;
@@ -30,6 +37,7 @@ export class ModelUnavailableError extends Error {
 
 interface Pending {
   readonly features: Float64Array;
+  readonly queuedAt: number;
   resolve(v: number): void;
   reject(e: Error): void;
 }
@@ -37,8 +45,9 @@ interface Pending {
 /**
  * Loads an ONNX model and checks it against its manifest (input name and width, output name) and
  * with a probe run, so a broken model is rejected before it serves. Inference runs on the event
- * loop single-threaded (DESIGN §5); concurrent requests are micro-batched into one run, which
- * amortises the per-call cost of the native binding under load.
+ * loop single-threaded (DESIGN §5): decisions that reach the model in the same event-loop turn are
+ * micro-batched into one synchronous native run (see native-session.ts), which amortises the
+ * per-call cost of the binding under load.
  */
 export async function createOnnxScorer(
   bytes: Uint8Array,
@@ -48,12 +57,13 @@ export async function createOnnxScorer(
 ): Promise<ModelScorer> {
   const maxBatch = options.maxBatch ?? 64;
   const timeoutMs = options.timeoutMs ?? 50;
-  const session = await ort.InferenceSession.create(bytes, {
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
     intraOpNumThreads: 1,
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
-  });
+  };
+  const session = await ort.InferenceSession.create(bytes, sessionOptions);
   const width = manifest.features.length;
   try {
     checkSignature(session, manifest, width);
@@ -63,52 +73,70 @@ export async function createOnnxScorer(
   }
   const writeRow = createRowWriter(manifest, schema);
 
-  const runRows = async (data: Float32Array, n: number): Promise<Float32Array> => {
+  /** Classifier heads may emit [N, 2] (P(legit), P(fraud)); a single column is P(fraud). */
+  const fraudColumn = (v: Float32Array, n: number): Float32Array => {
+    if (v.length === n) return v;
+    if (v.length === 2 * n) return Float32Array.from({ length: n }, (_, i) => v[2 * i + 1] as number);
+    throw new Error(`model output has ${v.length} values for ${n} rows`);
+  };
+  const runPublic = async (data: Float32Array, n: number): Promise<Float32Array> => {
     const feeds = { [manifest.input]: new ort.Tensor('float32', data, [n, width]) };
     const out = await session.run(feeds, [manifest.output]);
     const t = out[manifest.output];
     if (t === undefined || t.type !== 'float32')
       throw new Error(`model output ${manifest.output} is not float32`);
-    const v = t.data as Float32Array;
-    // Classifier heads may emit [N, 2] (P(legit), P(fraud)); a single column is P(fraud).
-    if (v.length === n) return v;
-    if (v.length === 2 * n) return Float32Array.from({ length: n }, (_, i) => v[2 * i + 1] as number);
-    throw new Error(`model output has ${v.length} values for ${n} rows`);
+    return fraudColumn(t.data as Float32Array, n);
   };
 
+  let native: NativeSession | undefined;
   let queue: Pending[] = [];
   let scheduled = false;
+  const settle = (batch: readonly Pending[], scores: Float32Array) => {
+    for (let i = 0; i < batch.length; i++) {
+      const s = scores[i] as number;
+      if (Number.isFinite(s)) (batch[i] as Pending).resolve(Math.min(1, Math.max(0, s)));
+      else (batch[i] as Pending).reject(new ModelUnavailableError('model returned a non-finite score'));
+    }
+  };
+  const fail = (batch: readonly Pending[], err: unknown) => {
+    const e = new ModelUnavailableError(`model run failed: ${String(err)}`, { cause: err });
+    for (const p of batch) p.reject(e);
+  };
   const flush = () => {
     scheduled = false;
-    const batch = queue.length > maxBatch ? queue.splice(0, maxBatch) : queue;
-    if (batch === queue) queue = [];
-    if (queue.length > 0) schedule();
-    const data = new Float32Array(batch.length * width);
-    for (let i = 0; i < batch.length; i++) writeRow((batch[i] as Pending).features, data, i * width);
-    let settled = false;
-    const timer = setTimeout(() => {
-      settled = true;
-      const err = new ModelUnavailableError(`model timed out after ${timeoutMs} ms`);
-      for (const p of batch) p.reject(err);
-    }, timeoutMs);
     const started = performance.now();
-    runRows(data, batch.length).then(
+    // A decision that waited longer than the budget for its batch degrades instead of waiting more.
+    const batch: Pending[] = [];
+    let i = 0;
+    for (; i < queue.length && batch.length < maxBatch; i++) {
+      const p = queue[i] as Pending;
+      if (started - p.queuedAt > timeoutMs) {
+        p.reject(new ModelUnavailableError(`model queue wait exceeded ${timeoutMs} ms`));
+      } else batch.push(p);
+    }
+    queue = i === queue.length ? [] : queue.slice(i);
+    if (queue.length > 0) schedule();
+    if (batch.length === 0) return;
+    const data = new Float32Array(batch.length * width);
+    for (let r = 0; r < batch.length; r++) writeRow((batch[r] as Pending).features, data, r * width);
+    if (native !== undefined) {
+      let scores: Float32Array;
+      try {
+        scores = fraudColumn(native.run(data, [batch.length, width]), batch.length);
+      } catch (err) {
+        fail(batch, err);
+        return;
+      }
+      options.onBatch?.(batch.length, (performance.now() - started) / 1000);
+      settle(batch, scores);
+      return;
+    }
+    runPublic(data, batch.length).then(
       (scores) => {
-        clearTimeout(timer);
         options.onBatch?.(batch.length, (performance.now() - started) / 1000);
-        if (settled) return;
-        for (let i = 0; i < batch.length; i++) {
-          const s = scores[i] as number;
-          if (Number.isFinite(s)) (batch[i] as Pending).resolve(Math.min(1, Math.max(0, s)));
-          else (batch[i] as Pending).reject(new ModelUnavailableError('model returned a non-finite score'));
-        }
+        settle(batch, scores);
       },
-      (err: unknown) => {
-        clearTimeout(timer);
-        if (settled) return;
-        const e = new ModelUnavailableError(`model run failed: ${String(err)}`, { cause: err });
-        for (const p of batch) p.reject(e);
-      },
+      (err: unknown) => fail(batch, err),
     );
   };
   const schedule = () => {
@@ -121,26 +149,39 @@ export async function createOnnxScorer(
   const scorer: ModelScorer = {
     version: manifest.version,
     manifest,
+    get runtime() {
+      return native === undefined ? 'public' : 'native';
+    },
     score(features) {
       return new Promise<number>((resolve, reject) => {
-        queue.push({ features, resolve, reject });
+        queue.push({ features, queuedAt: performance.now(), resolve, reject });
         schedule();
       });
     },
     async scoreBatch(rows) {
       const data = new Float32Array(rows.length * width);
       for (let i = 0; i < rows.length; i++) writeRow(rows[i] as Float64Array, data, i * width);
-      return rows.length === 0 ? new Float32Array(0) : runRows(data, rows.length);
+      return rows.length === 0 ? new Float32Array(0) : runPublic(data, rows.length);
     },
-    close: () => session.release(),
+    async close() {
+      native?.release();
+      await session.release();
+    },
   };
 
   // Probe: a row of defaults must give a finite probability, or the model is not fit to serve.
-  const probe = await scorer.scoreBatch([new Float64Array(schema.size).fill(Number.NaN)]);
-  const p = probe[0];
+  const probeRow = new Float32Array(width);
+  writeRow(new Float64Array(schema.size).fill(Number.NaN), probeRow, 0);
+  const p = (await runPublic(probeRow, 1))[0];
   if (p === undefined || !Number.isFinite(p) || p < 0 || p > 1) {
     await session.release();
     throw new Error(`model probe returned ${p}, not a probability`);
+  }
+  native = openNativeSession(bytes, sessionOptions, manifest.input, manifest.output);
+  if (native !== undefined && fraudColumn(native.run(probeRow, [1, width]), 1)[0] !== p) {
+    // The direct path must agree with the public one, or the public one serves.
+    native.release();
+    native = undefined;
   }
   return scorer;
 }

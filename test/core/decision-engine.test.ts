@@ -81,6 +81,7 @@ const fakeModel = (score: (f: Float64Array) => Promise<number>): ModelScorer => 
     features: [],
     thresholds: { review: 0.6, block: 0.9 },
   },
+  runtime: 'public',
   score,
   scoreBatch: async () => new Float32Array(0),
   close: async () => {},

@@ -7,6 +7,8 @@ export type Section = 'rest' | 'grpc' | 'inprocess';
 export interface BenchOptions {
   /** Seconds of each measured load run. */
   readonly durationSec: number;
+  /** Empty/real pairs run per transport; the reported ratio is their median. */
+  readonly rounds: number;
   /** Seconds of the discarded warm-up run before each measured one. */
   readonly warmupSec: number;
   /** Concurrent requests: wrk connections, and h2load clients × streams for gRPC. */
@@ -27,6 +29,7 @@ export interface BenchOptions {
 export const USAGE = `usage: npm run bench -- [options]
   --duration <s>       seconds per measured run (default 10)
   --warmup <s>         seconds of the discarded warm-up run before each (default 3)
+  --rounds <n>         empty/real pairs per transport, ratio = median of the pairs (default 3; 1 with --cpu-prof)
   --connections <n>    concurrent requests per run (default 64)
   --grpc-clients <n>   h2load connections for gRPC; streams each = connections / clients (default 4)
   --only <list>        rest, grpc, inprocess, comma-separated (default all)
@@ -45,6 +48,7 @@ function parseOptionValues(argv: readonly string[]) {
     options: {
       duration: { type: 'string', default: '10' },
       warmup: { type: 'string', default: '3' },
+      rounds: { type: 'string', default: '3' },
       connections: { type: 'string', default: '64' },
       'grpc-clients': { type: 'string', default: '4' },
       only: { type: 'string' },
@@ -88,6 +92,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   return {
     durationSec: int('duration', values.duration, 1),
     warmupSec: int('warmup', values.warmup, 0),
+    // One profile per server directory: profiling runs one pair.
+    rounds: values['cpu-prof'] === undefined ? int('rounds', values.rounds, 1) : 1,
     connections,
     grpcClients,
     sections: sections as Section[],

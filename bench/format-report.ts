@@ -33,7 +33,10 @@ function transport(title: string, t: TransportResult): string[] {
     `  ${'server'.padEnd(8)}${'decisions/s'.padStart(12)}${'p50'.padStart(12)}${'p99'.padStart(12)}${'errors'.padStart(9)}`,
     loadRow('empty', t.empty),
     loadRow('real', t.real),
-    `  ratio real/empty = ${t.ratio.toFixed(2)} (target >= ${t.target})  ${verdict(t.pass)}`,
+    `  ratio real/empty = ${t.ratio.toFixed(2)} (target >= ${t.target})  ${verdict(t.pass)}` +
+      (t.rounds.length > 1
+        ? `   (median of ${t.rounds.length} rounds: ${t.rounds.map((r) => `${int(r.realRps)}/${int(r.emptyRps)} = ${r.ratio.toFixed(2)}`).join(', ')})`
+        : ''),
     ...t.notes.map((n) => `  - ${n}`),
     ...t.empty.notes.map((n) => `  - empty: ${n}`),
     ...t.real.notes.map((n) => `  - real: ${n}`),

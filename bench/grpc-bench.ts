@@ -132,6 +132,7 @@ export async function benchGrpc(
     empty,
     real,
     ratio,
+    rounds: [{ emptyRps: empty.rps, realRps: real.rps, ratio }],
     target: GRPC_TARGET,
     pass: ratio >= GRPC_TARGET && real.errors === 0,
     notes: [

@@ -91,6 +91,7 @@ export async function benchRest(
       empty,
       real,
       ratio,
+      rounds: [{ emptyRps: empty.rps, realRps: real.rps, ratio }],
       target: REST_TARGET,
       pass: ratio >= REST_TARGET && real.errors === 0,
       notes: [

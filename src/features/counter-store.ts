@@ -34,37 +34,59 @@ export interface CounterStoreOptions {
   readonly maxEntities: number;
 }
 
-/** Entity keys and states hydrate found for one event, handed to commit. */
+/** Entity keys and slots hydrate found for one event, handed to commit. */
 export interface Touched {
   readonly keys: (string | undefined)[];
-  readonly states: (EntityState | undefined)[];
+  /** Slot id of each entity that already existed (see SlabPool), undefined for new ones. */
+  readonly slots: (number | undefined)[];
+  /** Generation of each found slot, so commit can tell a slot reused in the meantime. */
+  readonly generations: Uint32Array;
 }
 
-interface EntityState {
-  /** [first seen, last seen, newest bucket epoch of each window]. */
-  readonly time: Float64Array;
-  /** Running totals (METRIC_COUNT per window) then the buckets (METRIC_COUNT per slot). */
-  readonly data: Float32Array;
-  /** Packed distinct sets (see distinct-sets.ts); empty when the entity has none. */
-  readonly distinct: Float64Array;
-}
-
+/**
+ * Layout of one entity inside its kind's slabs. f64: [first seen, last seen, newest bucket epoch of
+ * each window, then the packed distinct sets (distinct-sets.ts)]. f32: running totals
+ * (METRIC_COUNT per window) then the buckets (METRIC_COUNT per slot of each window's ring).
+ */
 const FIRST = 0;
 const LAST = 1;
 const HEAD = 2;
 
+/** Slots per slab chunk: slabs grow a chunk at a time and never move an entity. */
+const CHUNK_BITS = 10;
+const CHUNK = 1 << CHUNK_BITS;
+/** A slot id is kind * KIND_SPAN + index within the kind: a small integer for the LRU to hold. */
+const KIND_BITS = 26;
+const KIND_SPAN = 1 << KIND_BITS;
+
+/** Entity states of one kind packed into chunked typed arrays, with a free list of slots. */
+interface SlabPool {
+  readonly f64Stride: number;
+  readonly f32Stride: number;
+  readonly f64: Float64Array[];
+  readonly f32: Float32Array[];
+  readonly free: number[];
+  /** Bumped each time a slot is freed, so a slot reused since hydrate is detected. */
+  generation: Uint32Array;
+  next: number;
+}
+
 /**
- * Creates the in-memory counter store. Each entity is three typed arrays sized once: times, data
- * (running totals first, then a ring of buckets per window) and its distinct sets. A read copies
- * the totals, touching a couple of cache lines, instead of scanning the rings: buckets expire, and
- * the totals are recomputed from the live ones, only when an entity's clock crosses a bucket
- * boundary. Idle entities cost nothing but memory until the LRU evicts them.
+ * Creates the in-memory counter store. Entity states live in slabs, one per entity kind: chunks of
+ * Float64Array and Float32Array holding many entities each at a fixed stride, so an entity costs no
+ * JavaScript objects beyond its key (the garbage collector never walks counters) and its times,
+ * totals and distinct sets sit in a few adjacent cache lines. The LRU maps each key to a slot id;
+ * an evicted entity's slot goes back to its kind's free list and is zeroed when reused.
  *
- * Windows are relative to the newest time an entity has seen; an out-of-order event older than
- * that is counted in its bucket if the ring still holds it, and dropped otherwise.
+ * A read copies the totals instead of scanning the rings: buckets expire, and the totals are
+ * recomputed from the live ones, only when an entity's clock crosses a bucket boundary. Windows are
+ * relative to the newest time an entity has seen; an out-of-order event older than that is counted
+ * in its bucket if the ring still holds it, and dropped otherwise.
  */
 export function createCounterStore(options: CounterStoreOptions): CounterStore {
   const { entities, windows, maxEntities } = options;
+  if (entities.length > 1 << (31 - KIND_BITS))
+    throw new Error(`at most ${1 << (31 - KIND_BITS)} entity kinds`);
   const W = windows.length;
   const TOTALS = W * METRIC_COUNT;
   const slotOffset = new Int32Array(W);
@@ -87,6 +109,8 @@ export function createCounterStore(options: CounterStoreOptions): CounterStore {
     }),
   );
   const layouts = entities.map((spec) => distinctLayout(spec.distinct.map((d) => d.cap)));
+  /** Where the distinct sets start in an entity's f64 stride. */
+  const DISTINCT = HEAD + W;
 
   const names: string[] = [];
   for (const spec of entities) {
@@ -95,57 +119,91 @@ export function createCounterStore(options: CounterStoreOptions): CounterStore {
     for (const d of spec.distinct) names.push(`${spec.name}.${d.name}_${d.window}`);
   }
 
+  const pools: SlabPool[] = layouts.map((l) => ({
+    f64Stride: DISTINCT + l.length,
+    f32Stride: TOTALS + slots * METRIC_COUNT,
+    f64: [],
+    f32: [],
+    free: [],
+    generation: new Uint32Array(CHUNK),
+    next: 0,
+  }));
+
   let evictions = 0;
-  const cache = new LRUCache<string, EntityState>({
+  const cache = new LRUCache<string, number>({
     max: maxEntities,
-    dispose: (_v, _k, reason) => {
+    dispose: (slot, _k, reason) => {
       if (reason === 'evict') evictions++;
+      const pool = pools[slot >>> KIND_BITS] as SlabPool;
+      const i = slot & (KIND_SPAN - 1);
+      pool.generation[i] = (pool.generation[i] as number) + 1;
+      pool.free.push(i);
     },
   });
 
-  const newState = (e: number, t: number): EntityState => {
-    const time = new Float64Array(HEAD + W).fill(Number.NEGATIVE_INFINITY);
-    time[FIRST] = t;
-    time[LAST] = t;
-    return {
-      time,
-      data: new Float32Array(TOTALS + slots * METRIC_COUNT),
-      distinct: new Float64Array((layouts[e] as { length: number }).length),
-    };
+  /** Claims a zeroed slot of kind `e` for an entity first seen at `t`; returns its slot id. */
+  const allocate = (e: number, t: number): number => {
+    const pool = pools[e] as SlabPool;
+    let i = pool.free.pop();
+    if (i === undefined) {
+      i = pool.next++;
+      if (i >= KIND_SPAN) throw new Error('counter store: too many entities of one kind');
+      if ((i & (CHUNK - 1)) === 0) {
+        pool.f64.push(new Float64Array(CHUNK * pool.f64Stride));
+        pool.f32.push(new Float32Array(CHUNK * pool.f32Stride));
+        if (pool.generation.length < i + CHUNK) {
+          const grown = new Uint32Array(pool.generation.length * 2);
+          grown.set(pool.generation);
+          pool.generation = grown;
+        }
+      }
+    }
+    const f64 = pool.f64[i >>> CHUNK_BITS] as Float64Array;
+    const f32 = pool.f32[i >>> CHUNK_BITS] as Float32Array;
+    const o64 = (i & (CHUNK - 1)) * pool.f64Stride;
+    const o32 = (i & (CHUNK - 1)) * pool.f32Stride;
+    f64.fill(0, o64, o64 + pool.f64Stride);
+    f32.fill(0, o32, o32 + pool.f32Stride);
+    f64[o64 + FIRST] = t;
+    f64[o64 + LAST] = t;
+    f64.fill(Number.NEGATIVE_INFINITY, o64 + HEAD, o64 + DISTINCT);
+    return e * KIND_SPAN + i;
   };
 
-  /** Moves window w of `s` forward to bucket epoch `ep`, expiring the buckets that fall out. */
-  const advance = (s: EntityState, w: number, ep: number): void => {
-    const head = s.time[HEAD + w] as number;
+  /**
+   * Moves window w of the entity at (f64, o64) / (f32, o32) forward to bucket epoch `ep`,
+   * expiring the buckets that fall out.
+   */
+  const advance = (f64: Float64Array, o64: number, f32: Float32Array, o32: number, w: number, ep: number) => {
+    const head = f64[o64 + HEAD + w] as number;
     if (ep <= head) return;
     const n = buckets[w] as number;
-    const first = TOTALS + (slotOffset[w] as number) * METRIC_COUNT;
-    const { data } = s;
+    const first = o32 + TOTALS + (slotOffset[w] as number) * METRIC_COUNT;
     if (ep - head >= n) {
-      data.fill(0, first, first + n * METRIC_COUNT);
+      f32.fill(0, first, first + n * METRIC_COUNT);
     } else {
       for (let e = head + 1; e <= ep; e++) {
         const d = first + (e % n) * METRIC_COUNT;
-        data.fill(0, d, d + METRIC_COUNT);
+        f32.fill(0, d, d + METRIC_COUNT);
       }
     }
-    s.time[HEAD + w] = ep;
+    f64[o64 + HEAD + w] = ep;
     // Recompute rather than subtract, so float rounding never accumulates in the totals.
-    const to = w * METRIC_COUNT;
+    const to = o32 + w * METRIC_COUNT;
     let c = 0;
     let sum = 0;
     let b = 0;
     let f = 0;
     for (let d = first, end = first + n * METRIC_COUNT; d < end; d += METRIC_COUNT) {
-      c += data[d] as number;
-      sum += data[d + 1] as number;
-      b += data[d + 2] as number;
-      f += data[d + 3] as number;
+      c += f32[d] as number;
+      sum += f32[d + 1] as number;
+      b += f32[d + 2] as number;
+      f += f32[d + 3] as number;
     }
-    data[to] = c;
-    data[to + 1] = sum;
-    data[to + 2] = b;
-    data[to + 3] = f;
+    f32[to] = c;
+    f32[to + 1] = sum;
+    f32[to + 2] = b;
+    f32[to + 3] = f;
   };
 
   const widths = entities.map((spec) => TOTALS + 1 + spec.distinct.length);
@@ -161,35 +219,38 @@ export function createCounterStore(options: CounterStoreOptions): CounterStore {
   const hydrate = (event: RiskEvent, t: number, out: Float64Array, offset: number): Touched => {
     let o = offset;
     const keys = keysOf(event);
-    const states: (EntityState | undefined)[] = new Array(entities.length);
+    const found: (number | undefined)[] = new Array(entities.length);
+    const generations = new Uint32Array(entities.length);
     for (let e = 0; e < entities.length; e++) {
       const width = widths[e] as number;
       const key = keys[e];
-      if (key === undefined) {
-        out.fill(Number.NaN, o, o + width);
-        o += width;
-        continue;
-      }
-      const state = cache.get(key);
-      states[e] = state;
-      if (state === undefined) {
-        out.fill(0, o, o + width);
+      const slot = key === undefined ? undefined : cache.get(key);
+      found[e] = slot;
+      if (slot === undefined) {
+        // Missing key: every feature missing. Unseen entity: zero counts, no age.
+        out.fill(key === undefined ? Number.NaN : 0, o, o + width);
         out[o + TOTALS] = Number.NaN;
         o += width;
         continue;
       }
-      for (let w = 0; w < W; w++) advance(state, w, Math.floor(t / (bucketMs[w] as number)));
-      const data = state.data;
-      for (let i = 0; i < TOTALS; i++) out[o + i] = data[i] as number;
+      const pool = pools[e] as SlabPool;
+      const i = slot & (KIND_SPAN - 1);
+      generations[e] = pool.generation[i] as number;
+      const f64 = pool.f64[i >>> CHUNK_BITS] as Float64Array;
+      const f32 = pool.f32[i >>> CHUNK_BITS] as Float32Array;
+      const o64 = (i & (CHUNK - 1)) * pool.f64Stride;
+      const o32 = (i & (CHUNK - 1)) * pool.f32Stride;
+      for (let w = 0; w < W; w++) advance(f64, o64, f32, o32, w, Math.floor(t / (bucketMs[w] as number)));
+      for (let k = 0; k < TOTALS; k++) out[o + k] = f32[o32 + k] as number;
       o += TOTALS;
-      out[o++] = Math.max(0, (t - (state.time[FIRST] as number)) / 1000);
+      out[o++] = Math.max(0, (t - (f64[o64 + FIRST] as number)) / 1000);
       const spans = distinctSpan[e] as number[];
       const offsets = (layouts[e] as { offsets: Int32Array }).offsets;
       for (let d = 0; d < spans.length; d++) {
-        out[o++] = distinctCount(state.distinct, offsets[d] as number, t - (spans[d] as number), t);
+        out[o++] = distinctCount(f64, o64 + DISTINCT + (offsets[d] as number), t - (spans[d] as number), t);
       }
     }
-    return { keys, states };
+    return { keys, slots: found, generations };
   };
 
   const commit = (event: RiskEvent, t: number, info: CommitInfo, touched?: Touched): void => {
@@ -200,38 +261,46 @@ export function createCounterStore(options: CounterStoreOptions): CounterStore {
       const spec = entities[e] as EntitySpec;
       const k = keys[e];
       if (k === undefined) continue;
-      // hydrate's get already refreshed recency; look up again only for entities it did not find.
-      let state = touched?.states[e] ?? cache.get(k);
-      if (state === undefined) {
-        state = newState(e, t);
-        cache.set(k, state);
+      const pool = pools[e] as SlabPool;
+      // hydrate's get already refreshed recency. Look up again for entities it did not find (another
+      // decision may have created one since) and for slots evicted, maybe reused, while this one
+      // waited for its model score.
+      let slot = touched?.slots[e];
+      if (slot === undefined || pool.generation[slot & (KIND_SPAN - 1)] !== touched?.generations[e])
+        slot = cache.get(k);
+      if (slot === undefined) {
+        slot = allocate(e, t);
+        cache.set(k, slot);
       }
-      const time = state.time;
-      if (t < (time[FIRST] as number)) time[FIRST] = t;
-      if (t > (time[LAST] as number)) time[LAST] = t;
-      const data = state.data;
+      const i = slot & (KIND_SPAN - 1);
+      const f64 = pool.f64[i >>> CHUNK_BITS] as Float64Array;
+      const f32 = pool.f32[i >>> CHUNK_BITS] as Float32Array;
+      const o64 = (i & (CHUNK - 1)) * pool.f64Stride;
+      const o32 = (i & (CHUNK - 1)) * pool.f32Stride;
+      if (t < (f64[o64 + FIRST] as number)) f64[o64 + FIRST] = t;
+      if (t > (f64[o64 + LAST] as number)) f64[o64 + LAST] = t;
       for (let w = 0; w < W; w++) {
         const ep = Math.floor(t / (bucketMs[w] as number));
-        advance(state, w, ep);
+        advance(f64, o64, f32, o32, w, ep);
         const n = buckets[w] as number;
-        if (ep <= (time[HEAD + w] as number) - n) continue; // older than the ring holds
-        const d = TOTALS + ((slotOffset[w] as number) + (ep % n)) * METRIC_COUNT;
-        const to = w * METRIC_COUNT;
-        data[d] = (data[d] as number) + 1;
-        data[d + 1] = (data[d + 1] as number) + info.amountUsd;
-        data[d + 2] = (data[d + 2] as number) + blocked;
-        data[d + 3] = (data[d + 3] as number) + failedLogin;
-        data[to] = (data[to] as number) + 1;
-        data[to + 1] = (data[to + 1] as number) + info.amountUsd;
-        data[to + 2] = (data[to + 2] as number) + blocked;
-        data[to + 3] = (data[to + 3] as number) + failedLogin;
+        if (ep <= (f64[o64 + HEAD + w] as number) - n) continue; // older than the ring holds
+        const d = o32 + TOTALS + ((slotOffset[w] as number) + (ep % n)) * METRIC_COUNT;
+        const to = o32 + w * METRIC_COUNT;
+        f32[d] = (f32[d] as number) + 1;
+        f32[d + 1] = (f32[d + 1] as number) + info.amountUsd;
+        f32[d + 2] = (f32[d + 2] as number) + blocked;
+        f32[d + 3] = (f32[d + 3] as number) + failedLogin;
+        f32[to] = (f32[to] as number) + 1;
+        f32[to + 1] = (f32[to + 1] as number) + info.amountUsd;
+        f32[to + 2] = (f32[to + 2] as number) + blocked;
+        f32[to + 3] = (f32[to + 3] as number) + failedLogin;
       }
       const offsets = (layouts[e] as { offsets: Int32Array }).offsets;
       for (let d = 0; d < spec.distinct.length; d++) {
         const dspec = spec.distinct[d] as (typeof spec.distinct)[number];
         const v = dspec.of(event);
         if (v !== undefined && v !== '')
-          distinctAdd(state.distinct, offsets[d] as number, dspec.cap, hash53(v), t);
+          distinctAdd(f64, o64 + DISTINCT + (offsets[d] as number), dspec.cap, hash53(v), t);
       }
     }
   };

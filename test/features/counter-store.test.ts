@@ -74,6 +74,42 @@ describe('counter store', () => {
     expect(read(store, event('c24'), T)['card.count_1h']).toBe(1);
   });
 
+  it("gives an evicted entity's slot to the next one zeroed: no counts, distinct values or age carry over", () => {
+    const store = createCounterStore({ entities: [ENTITY], windows: DEFAULT_WINDOWS, maxEntities: 1000 });
+    for (let i = 0; i < 5; i++)
+      store.commit(event('old', `d${i}`, 5000), T - 2 * H + i, { amountUsd: 5000, decision: 'BLOCK' });
+    const full = createCounterStore({ entities: [ENTITY], windows: DEFAULT_WINDOWS, maxEntities: 1000 });
+    for (let i = 0; i < 1000; i++) full.commit(event(`c${i}`), T, { amountUsd: 100, decision: 'BLOCK' });
+    // Each new card evicts the oldest and takes its slot; the newcomers must start from nothing.
+    for (let i = 0; i < 50; i++) {
+      const fresh = read(full, event(`new${i}`), T + 1);
+      expect(fresh['card.count_24h']).toBe(0);
+      full.commit(event(`new${i}`, 'dx'), T + 1, { amountUsd: 7, decision: 'ALLOW' });
+      const after = read(full, event(`new${i}`), T + 2);
+      expect(after).toMatchObject({
+        'card.count_24h': 1,
+        'card.sum_usd_24h': 7,
+        'card.blocked_24h': 0,
+        'card.devices_24h': 1,
+        'card.age_s': 0.001,
+      });
+    }
+    expect(full.stats().evictions).toBe(50);
+    expect(read(store, event('old'), T)['card.blocked_24h']).toBe(5);
+  });
+
+  it('does not write into a slot that was evicted and reused while a decision was in flight', () => {
+    const store = createCounterStore({ entities: [ENTITY], windows: DEFAULT_WINDOWS, maxEntities: 2 });
+    store.commit(event('a'), T, { amountUsd: 1, decision: 'ALLOW' });
+    const out = new Float64Array(store.featureNames.length);
+    const touched = store.hydrate(event('a'), T + 1, out, 0); // decision for card a starts...
+    store.commit(event('b'), T + 2, { amountUsd: 1, decision: 'ALLOW' });
+    store.commit(event('c'), T + 3, { amountUsd: 1, decision: 'ALLOW' }); // ...a is evicted, c takes its slot
+    store.commit(event('a'), T + 4, { amountUsd: 9, decision: 'BLOCK' }, touched); // ...and a commits
+    expect(read(store, event('c'), T + 5)).toMatchObject({ 'card.count_1h': 1, 'card.blocked_1h': 0 });
+    expect(read(store, event('a'), T + 5)).toMatchObject({ 'card.count_1h': 1, 'card.blocked_1h': 1 });
+  });
+
   it('agrees with a brute-force count to within one bucket (property)', () => {
     fc.assert(
       fc.property(

@@ -63,8 +63,8 @@ export function parseWrkOutput(out: string): WrkOutput {
     requests: Number(total[1]),
     seconds: durationUs(`${total[2]}${total[3]}`) / 1e6,
     requestsPerSec: Number(need(/Requests\/sec:\s+([\d.]+)/, 'Requests/sec')[1]),
-    p50Us: durationUs(need(/^\s+50%\s+(\S+)$/m, '50% latency (run with --latency)')[1] as string),
-    p99Us: durationUs(need(/^\s+99%\s+(\S+)$/m, '99% latency (run with --latency)')[1] as string),
+    p50Us: durationUs(need(/^\s+50%\s+(\S+)\s*$/m, '50% latency (run with --latency)')[1] as string),
+    p99Us: durationUs(need(/^\s+99%\s+(\S+)\s*$/m, '99% latency (run with --latency)')[1] as string),
     non2xx: non2xx === null ? 0 : Number(non2xx[1]),
     socketErrors,
   };

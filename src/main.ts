@@ -27,6 +27,7 @@ async function main(): Promise<void> {
       grpcPort,
       bundle: service.engine.bundle.version,
       model: service.engine.bundle.model?.version,
+      modelRuntime: service.engine.bundle.model?.runtime,
     },
     'risk decision service ready',
   );

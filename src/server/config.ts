@@ -100,7 +100,7 @@ export const CONFIG_FIELDS = {
     default: 25,
     min: 1,
     max: 10_000,
-    doc: 'model budget before degrading to rules only',
+    doc: 'longest a decision waits for its model batch before degrading to rules only',
   },
   modelMaxBatch: {
     env: 'RISK_MODEL_MAX_BATCH',

@@ -1,5 +1,5 @@
 import type { DecisionResult } from '../core/types.js';
-import { type DecideResponse, DecideResponseSchema, Decision, ReasonSource } from '../gen/risk/v1/risk_pb.js';
+import { type DecideResponse, Decision, ReasonSource } from '../gen/risk/v1/risk_pb.js';
 
 /** The proto3 JSON form of a DecideResponse, written directly (no reflection on the hot path). */
 export function decisionToJson(r: DecisionResult): Record<string, unknown> {

@@ -7,7 +7,7 @@ export type Section = 'rest' | 'grpc' | 'inprocess';
 export interface BenchOptions {
   /** Seconds of each measured load run. */
   readonly durationSec: number;
-  /** Empty/real pairs run per transport; the reported ratio is their median. */
+  /** Alternating empty/real measured slices per transport (each --duration long), pooled. */
   readonly rounds: number;
   /** Seconds of the discarded warm-up run before each measured one. */
   readonly warmupSec: number;
@@ -29,7 +29,7 @@ export interface BenchOptions {
 export const USAGE = `usage: npm run bench -- [options]
   --duration <s>       seconds per measured run (default 10)
   --warmup <s>         seconds of the discarded warm-up run before each (default 3)
-  --rounds <n>         empty/real pairs per transport, ratio = median of the pairs (default 3; 1 with --cpu-prof)
+  --rounds <n>         alternating empty/real measured runs per transport, pooled (default 3)
   --connections <n>    concurrent requests per run (default 64)
   --grpc-clients <n>   h2load connections for gRPC; streams each = connections / clients (default 4)
   --only <list>        rest, grpc, inprocess, comma-separated (default all)
@@ -92,8 +92,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   return {
     durationSec: int('duration', values.duration, 1),
     warmupSec: int('warmup', values.warmup, 0),
-    // One profile per server directory: profiling runs one pair.
-    rounds: values['cpu-prof'] === undefined ? int('rounds', values.rounds, 1) : 1,
+    rounds: int('rounds', values.rounds, 1),
     connections,
     grpcClients,
     sections: sections as Section[],

@@ -35,7 +35,7 @@ function transport(title: string, t: TransportResult): string[] {
     loadRow('real', t.real),
     `  ratio real/empty = ${t.ratio.toFixed(2)} (target >= ${t.target})  ${verdict(t.pass)}` +
       (t.rounds.length > 1
-        ? `   (median of ${t.rounds.length} rounds: ${t.rounds.map((r) => `${int(r.realRps)}/${int(r.emptyRps)} = ${r.ratio.toFixed(2)}`).join(', ')})`
+        ? `   (pooled over ${t.rounds.length} alternating rounds: ${t.rounds.map((r) => `${int(r.realRps)}/${int(r.emptyRps)} = ${r.ratio.toFixed(2)}`).join(', ')})`
         : ''),
     ...t.notes.map((n) => `  - ${n}`),
     ...t.empty.notes.map((n) => `  - empty: ${n}`),

@@ -7,6 +7,7 @@ import { mainThreadProfile, summarizeCpuProfile } from './cpu-profile-summary.js
 import { createEventPool, withEventId } from './event-pool.js';
 import { grpcFrame } from './grpc-frame.js';
 import { runH2load } from './h2load.js';
+import { interleave } from './interleave.js';
 import type { LoadResult } from './load-result.js';
 import { type DecisionProbe, probeDecision } from './probe-decision.js';
 import { progress } from './progress.js';
@@ -58,17 +59,18 @@ export async function benchGrpc(
       logFile: join(workDir, `${label}.h2load.log`),
     });
 
+  const warmUp = async (server: ServerProcess, label: string): Promise<void> => {
+    if (o.warmupSec === 0) return;
+    progress(`${label}: warm-up ${o.warmupSec} s (discarded)`);
+    await run(server, `${label}-warm`, o.warmupSec);
+    await settle();
+  };
   const measure = async (
     server: ServerProcess,
     label: string,
     counts: () => Promise<CodeCounts>,
     decisions?: () => Promise<CodeCounts>,
   ): Promise<LoadResult> => {
-    if (o.warmupSec > 0) {
-      progress(`${label}: warm-up ${o.warmupSec} s (discarded)`);
-      await run(server, `${label}-warm`, o.warmupSec);
-      await settle();
-    }
     const before = await counts();
     const decidedBefore = await decisions?.();
     progress(`${label}: h2load -t1 -c${clients} -m${streams} -D ${o.durationSec}`);
@@ -107,21 +109,25 @@ export async function benchGrpc(
     };
   };
 
-  const empty = await withServer(emptyServerSpec(ctx, 'empty-grpc'), (s) =>
-    measure(s, 'empty-grpc', () => fetchEmptyGrpcCounts(s.httpPort)),
-  );
+  // Both servers stay up; the measured slices alternate between them (see interleave.ts).
   let probe: DecisionProbe | undefined;
-  const real = await withServer(
-    realServerSpec(ctx, 'real-grpc', { RISK_IDEMPOTENCY_MAX: '0' }),
-    async (s) => {
+  const { empty, real, rounds } = await withServer(emptyServerSpec(ctx, 'empty-grpc'), (e) =>
+    withServer(realServerSpec(ctx, 'real-grpc', { RISK_IDEMPOTENCY_MAX: '0' }), async (s) => {
       probe = await probeDecision(s.httpPort, withEventId(template, `grpc-probe-${Date.now()}`));
-      return measure(
-        s,
-        'real-grpc',
-        () => scrapeRequestCounts(s.httpPort, 'grpc'),
-        () => scrapeDecisionCounts(s.httpPort),
+      await warmUp(e, 'empty-grpc');
+      await warmUp(s, 'real-grpc');
+      return interleave(
+        o.rounds,
+        (i) => measure(e, `empty-grpc-${i}`, () => fetchEmptyGrpcCounts(e.httpPort)),
+        (i) =>
+          measure(
+            s,
+            `real-grpc-${i}`,
+            () => scrapeRequestCounts(s.httpPort, 'grpc'),
+            () => scrapeDecisionCounts(s.httpPort),
+          ),
       );
-    },
+    }),
   );
   if (probe === undefined) throw new Error('gRPC probe did not run');
 
@@ -132,7 +138,7 @@ export async function benchGrpc(
     empty,
     real,
     ratio,
-    rounds: [{ emptyRps: empty.rps, realRps: real.rps, ratio }],
+    rounds,
     target: GRPC_TARGET,
     pass: ratio >= GRPC_TARGET && real.errors === 0,
     notes: [

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { BenchContext } from './bench-context.js';
 import { mainThreadProfile, summarizeCpuProfile } from './cpu-profile-summary.js';
 import { createEventPool, DEFAULT_POOL_USERS, withEventId } from './event-pool.js';
+import { interleave } from './interleave.js';
 import type { LoadResult } from './load-result.js';
 import { type DecisionProbe, probeDecision } from './probe-decision.js';
 import { progress } from './progress.js';
@@ -53,34 +54,41 @@ export async function benchRest(
     };
   };
 
-  const empty = await withServer(emptyServerSpec(ctx, 'empty-rest'), async (s) => {
-    await warmUp(s, 'empty-rest');
-    return measure(s, 'empty-rest');
-  });
+  // Both servers stay up; the measured slices alternate between them (see interleave.ts).
   let probe: DecisionProbe | undefined;
-  const real = await withServer(realServerSpec(ctx, 'real-rest'), async (s) => {
-    probe = await probeDecision(s.httpPort, withEventId(templates[0] ?? { event: {} }, `${runTag}-probe`));
-    progress(
-      `real-rest: bundle ${probe.bundleVersion}, model ${probe.modelVersion || 'none'}, degraded [${probe.degraded.join(', ')}]`,
-    );
-    await warmUp(s, 'real-rest');
-    const before = await scrapeRequestCounts(s.httpPort, 'rest');
-    const decidedBefore = await scrapeDecisionCounts(s.httpPort);
-    const r = await measure(s, 'real-rest');
-    await settle();
-    const delta = countDelta(before, await scrapeRequestCounts(s.httpPort, 'rest'));
-    const decided = countDelta(decidedBefore, await scrapeDecisionCounts(s.httpPort));
-    const fresh = [...decided.values()].reduce((a, n) => a + n, 0);
-    const replays = (delta.get('OK') ?? 0) - fresh;
-    return {
-      ...r,
-      notes: [
-        ...r.notes,
-        `server risk_requests_total{transport="rest"}: ${formatCounts(delta)}; fresh decisions (risk_decisions_total): ${formatCounts(decided)}; replays: ${replays}`,
-      ],
-    };
-  });
+  const measured = await withServer(emptyServerSpec(ctx, 'empty-rest'), (e) =>
+    withServer(realServerSpec(ctx, 'real-rest'), async (s) => {
+      probe = await probeDecision(s.httpPort, withEventId(templates[0] ?? { event: {} }, `${runTag}-probe`));
+      progress(
+        `real-rest: bundle ${probe.bundleVersion}, model ${probe.modelVersion || 'none'}, degraded [${probe.degraded.join(', ')}]`,
+      );
+      await warmUp(e, 'empty-rest');
+      await warmUp(s, 'real-rest');
+      return interleave(
+        o.rounds,
+        (i) => measure(e, `empty-rest-${i}`),
+        async (i) => {
+          const before = await scrapeRequestCounts(s.httpPort, 'rest');
+          const decidedBefore = await scrapeDecisionCounts(s.httpPort);
+          const r = await measure(s, `real-rest-${i}`);
+          await settle();
+          const delta = countDelta(before, await scrapeRequestCounts(s.httpPort, 'rest'));
+          const decided = countDelta(decidedBefore, await scrapeDecisionCounts(s.httpPort));
+          const fresh = [...decided.values()].reduce((a, n) => a + n, 0);
+          const replays = (delta.get('OK') ?? 0) - fresh;
+          return {
+            ...r,
+            notes: [
+              ...r.notes,
+              `server risk_requests_total{transport="rest"}: ${formatCounts(delta)}; fresh decisions (risk_decisions_total): ${formatCounts(decided)}; replays: ${replays}`,
+            ],
+          };
+        },
+      );
+    }),
+  );
   if (probe === undefined) throw new Error('REST probe did not run');
+  const { empty, real, rounds } = measured;
 
   const prof = profileDir(ctx, 'real-rest');
   const ratio = real.rps / empty.rps;
@@ -91,7 +99,7 @@ export async function benchRest(
       empty,
       real,
       ratio,
-      rounds: [{ emptyRps: empty.rps, realRps: real.rps, ratio }],
+      rounds,
       target: REST_TARGET,
       pass: ratio >= REST_TARGET && real.errors === 0,
       notes: [

@@ -14,13 +14,11 @@ import { installChildCleanup, killAllChildren, onExit } from './child-registry.j
 import { formatReport } from './format-report.js';
 import { benchGrpc } from './grpc-bench.js';
 import { benchInprocess } from './inprocess-bench.js';
-import { medianRound } from './median-round.js';
 import type { DecisionProbe } from './probe-decision.js';
 import { progress } from './progress.js';
 import { requireTools } from './require-tools.js';
 import { benchRest } from './rest-bench.js';
 import { prepareRuntime } from './runtime.js';
-import type { TransportResult } from './transport-result.js';
 
 async function runBench(o: BenchOptions): Promise<BenchReport> {
   requireTools([
@@ -34,8 +32,8 @@ async function runBench(o: BenchOptions): Promise<BenchReport> {
   const startedAt = new Date().toISOString();
   try {
     const ctx: BenchContext = { options: o, runtime: await prepareRuntime(o.runtime, workDir), workDir };
-    const rest = o.sections.includes('rest') ? await rounds(o.rounds, () => benchRest(ctx)) : undefined;
-    const grpc = o.sections.includes('grpc') ? await rounds(o.rounds, () => benchGrpc(ctx)) : undefined;
+    const rest = o.sections.includes('rest') ? await benchRest(ctx) : undefined;
+    const grpc = o.sections.includes('grpc') ? await benchGrpc(ctx) : undefined;
     const bundle: DecisionProbe | undefined = rest?.probe ?? grpc?.probe;
     const inprocess = o.sections.includes('inprocess') ? await benchInprocess(ctx) : undefined;
     const pass = [rest?.result.pass, grpc?.result.pass, inprocess?.pass].every((p) => p !== false);
@@ -56,20 +54,6 @@ async function runBench(o: BenchOptions): Promise<BenchReport> {
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
-}
-
-/** Runs one transport's empty/real pair `n` times in a row and folds them (see medianRound). */
-async function rounds(
-  n: number,
-  once: () => Promise<{ result: TransportResult; probe: DecisionProbe }>,
-): Promise<{ result: TransportResult; probe: DecisionProbe }> {
-  const runs: { result: TransportResult; probe: DecisionProbe }[] = [];
-  for (let i = 0; i < n; i++) {
-    if (n > 1) progress(`round ${i + 1} of ${n}`);
-    runs.push(await once());
-  }
-  const first = runs[0] as { probe: DecisionProbe };
-  return { probe: first.probe, result: medianRound(runs.map((r) => r.result)) };
 }
 
 async function main(): Promise<void> {

@@ -1,7 +1,7 @@
 import type { CpuProfileSummary } from './cpu-profile-summary.js';
 import type { LoadResult } from './load-result.js';
 
-/** One empty/real pair, run back to back. */
+/** One empty/real pair of measured slices, run back to back. */
 export interface RoundResult {
   readonly emptyRps: number;
   readonly realRps: number;
@@ -11,12 +11,12 @@ export interface RoundResult {
 /** Empty baseline vs the real service on one transport. */
 export interface TransportResult {
   readonly transport: 'rest' | 'grpc';
-  /** The round whose ratio is the median (the one the table shows). */
+  /** Each server pooled over its slices (see interleave.ts). */
   readonly empty: LoadResult;
   readonly real: LoadResult;
-  /** Median of the rounds' real.rps / empty.rps. */
+  /** real.rps / empty.rps, pooled. */
   readonly ratio: number;
-  /** Every round in the order run; pass needs the median at target and no errors in any round. */
+  /** Every slice pair in the order run. */
   readonly rounds: readonly RoundResult[];
   readonly target: number;
   readonly pass: boolean;

@@ -1,0 +1,61 @@
+import type { LoadResult } from './load-result.js';
+import { progress } from './progress.js';
+import type { RoundResult } from './transport-result.js';
+
+/** Both sides of a comparison pooled over their slices, and each slice pair. */
+export interface Interleaved {
+  readonly empty: LoadResult;
+  readonly real: LoadResult;
+  readonly rounds: readonly RoundResult[];
+}
+
+/**
+ * Measures two servers that are both up, in alternating slices (empty, real, empty, real, ...),
+ * and pools each side: rate = all successful requests / all measured seconds, errors summed,
+ * p50 and p99 the median of the slices'. On a shared VM the speed of the CPU drifts by tens of
+ * percent within a minute; slices taken back to back see the same drift, so the pooled ratio
+ * holds still where one long run of each, a minute apart, does not.
+ */
+export async function interleave(
+  rounds: number,
+  measureEmpty: (round: number) => Promise<LoadResult>,
+  measureReal: (round: number) => Promise<LoadResult>,
+): Promise<Interleaved> {
+  const empties: LoadResult[] = [];
+  const reals: LoadResult[] = [];
+  for (let i = 1; i <= rounds; i++) {
+    if (rounds > 1) progress(`round ${i} of ${rounds}`);
+    empties.push(await measureEmpty(i));
+    reals.push(await measureReal(i));
+  }
+  return {
+    empty: pool(empties),
+    real: pool(reals),
+    rounds: empties.map((e, i) => {
+      const r = reals[i] as LoadResult;
+      return { emptyRps: e.rps, realRps: r.rps, ratio: r.rps / e.rps };
+    }),
+  };
+}
+
+/** One LoadResult for several slices of the same server. */
+export function pool(slices: readonly LoadResult[]): LoadResult {
+  if (slices.length === 1) return slices[0] as LoadResult;
+  const sum = (f: (r: LoadResult) => number) => slices.reduce((s, r) => s + f(r), 0);
+  const median = (f: (r: LoadResult) => number) => {
+    const v = slices.map(f).sort((a, b) => a - b);
+    const m = v.length >> 1;
+    return v.length % 2 === 1 ? (v[m] as number) : ((v[m - 1] as number) + (v[m] as number)) / 2;
+  };
+  const ok = sum((r) => r.ok);
+  const seconds = sum((r) => r.seconds);
+  return {
+    rps: ok / seconds,
+    p50Us: median((r) => r.p50Us),
+    p99Us: median((r) => r.p99Us),
+    ok,
+    errors: sum((r) => r.errors),
+    seconds,
+    notes: slices.flatMap((r, i) => r.notes.map((n) => `#${i + 1} ${n}`)),
+  };
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { interleave, pool } from '../../bench/interleave.js';
+import type { LoadResult } from '../../bench/load-result.js';
+
+const slice = (rps: number, p50Us: number, errors = 0): LoadResult => ({
+  rps,
+  p50Us,
+  p99Us: p50Us * 4,
+  ok: rps * 10,
+  errors,
+  seconds: 10,
+  notes: [`${rps}/s`],
+});
+
+describe('interleave', () => {
+  it('alternates the two sides, pools each and keeps every pair', async () => {
+    const order: string[] = [];
+    const empties = [slice(20_000, 2000), slice(10_000, 4000), slice(15_000, 3000)];
+    const reals = [slice(6_000, 9000), slice(3_000, 20_000), slice(4_500, 12_000, 2)];
+    const r = await interleave(
+      3,
+      async (i) => {
+        order.push(`e${i}`);
+        return empties[i - 1] as LoadResult;
+      },
+      async (i) => {
+        order.push(`r${i}`);
+        return reals[i - 1] as LoadResult;
+      },
+    );
+    expect(order).toEqual(['e1', 'r1', 'e2', 'r2', 'e3', 'r3']);
+    // Pooled: all requests over all seconds, so a slow patch weighs on both sides alike.
+    expect(r.empty.rps).toBe(15_000);
+    expect(r.real.rps).toBe(4_500);
+    expect(r.real.p50Us).toBe(12_000);
+    expect(r.real.errors).toBe(2);
+    expect(r.real.seconds).toBe(30);
+    expect(r.rounds.map((x) => x.ratio)).toEqual([0.3, 0.3, 0.3]);
+    expect(r.real.notes).toEqual(['#1 6000/s', '#2 3000/s', '#3 4500/s']);
+  });
+
+  it('passes a single slice through and takes the middle two for an even count', () => {
+    const one = slice(1000, 500);
+    expect(pool([one])).toBe(one);
+    expect(pool([slice(1000, 100), slice(1000, 300)]).p50Us).toBe(200);
+  });
+});

@@ -35,6 +35,16 @@ export interface DecisionEngineOptions {
   readonly onDecision?: DecisionObserver;
 }
 
+/** How one call to decide() runs. */
+export interface DecideOptions {
+  /**
+   * Score the model in the micro-batch of the current event-loop turn instead of at once. Servers
+   * set it: with many requests in flight one model run serves them all. A caller deciding one
+   * event at a time leaves it off and does not wait a turn for a batch of one.
+   */
+  readonly batchModel?: boolean;
+}
+
 /** The transport-neutral core: one event in, one decision out. */
 export interface DecisionEngine {
   /**
@@ -42,7 +52,7 @@ export interface DecisionEngine {
    * left for the model the decision degrades to rules only; when it has already passed, it throws
    * RISK_ERR_DEADLINE_EXCEEDED and nothing is counted.
    */
-  decide(event: RiskEvent, deadlineMs?: number): Promise<DecisionResult>;
+  decide(event: RiskEvent, deadlineMs?: number, options?: DecideOptions): Promise<DecisionResult>;
   /** The bundle new decisions read. */
   readonly bundle: Bundle;
   /** Atomically replaces the bundle; decisions in flight finish on the one they started with. */
@@ -71,6 +81,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     event: RiskEvent,
     deadlineMs: number | undefined,
     b: Bundle,
+    batchModel: boolean,
   ): Promise<DecisionResult> => {
     const timings: StageTiming[] = [];
     let mark = performance.now();
@@ -111,7 +122,8 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
       degraded.push('model');
     } else {
       try {
-        modelScore = await b.model.score(features);
+        const now = b.model.scoreNow;
+        modelScore = batchModel || now === undefined ? await b.model.score(features) : now(features);
         if (modelIndex !== undefined) features[modelIndex] = modelScore;
         const th = b.model.manifest.thresholds;
         const pct = Math.round(modelScore * 100);
@@ -178,10 +190,11 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
       bundle = next;
       return prev;
     },
-    async decide(event, deadlineMs) {
+    async decide(event, deadlineMs, opts) {
+      const batchModel = opts?.batchModel === true;
       if (deadlineMs !== undefined && wall() >= deadlineMs) throw new RiskError('RISK_ERR_DEADLINE_EXCEEDED');
       // With replay off there is nothing to fingerprint or keep.
-      if (!replayEnabled) return run(event, deadlineMs, bundle);
+      if (!replayEnabled) return run(event, deadlineMs, bundle, batchModel);
       const fingerprint = fingerprintOf(event);
       const prior = replay.get(event.eventId);
       if (prior !== undefined) {
@@ -189,7 +202,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
         const r = 'json' in prior ? (JSON.parse(prior.json) as DecisionResult) : await prior.pending;
         return { ...r, replayed: true };
       }
-      const pending = run(event, deadlineMs, bundle);
+      const pending = run(event, deadlineMs, bundle, batchModel);
       const id = event.eventId;
       replay.set(id, { fingerprint, pending });
       pending.then(

@@ -9,8 +9,17 @@ export interface ModelScorer {
   readonly manifest: ModelManifest;
   /** How runs reach onnxruntime: its native binding directly, or its public async API. */
   readonly runtime: 'native' | 'public';
-  /** Probability of fraud in [0, 1] for one feature vector. */
+  /**
+   * Probability of fraud in [0, 1] for one feature vector, micro-batched with the other calls of
+   * the same event-loop turn: the cheapest per call when many decisions are in flight.
+   */
   score(features: Float64Array): Promise<number>;
+  /**
+   * The same, computed at once on the calling thread, for callers that decide one event at a time
+   * (no batch to wait for). Undefined when the model only runs asynchronously; throws
+   * ModelUnavailableError when the run fails.
+   */
+  readonly scoreNow?: (features: Float64Array) => number;
   /** Scores a whole batch at once (training evaluation, backtests). */
   scoreBatch(rows: readonly Float64Array[]): Promise<Float32Array>;
   close(): Promise<void>;
@@ -146,9 +155,28 @@ export async function createOnnxScorer(
     }
   };
 
+  const one = new Float32Array(width);
+  const scoreNow = (features: Float64Array): number => {
+    if (native === undefined) throw new ModelUnavailableError('model has no synchronous runtime');
+    const started = performance.now();
+    writeRow(features, one, 0);
+    let v: number;
+    try {
+      v = fraudColumn(native.run(one, [1, width]), 1)[0] as number;
+    } catch (err) {
+      throw new ModelUnavailableError(`model run failed: ${String(err)}`, { cause: err });
+    }
+    options.onBatch?.(1, (performance.now() - started) / 1000);
+    if (!Number.isFinite(v)) throw new ModelUnavailableError('model returned a non-finite score');
+    return Math.min(1, Math.max(0, v));
+  };
+
   const scorer: ModelScorer = {
     version: manifest.version,
     manifest,
+    get scoreNow() {
+      return native === undefined ? undefined : scoreNow;
+    },
     get runtime() {
       return native === undefined ? 'public' : 'native';
     },

@@ -12,6 +12,8 @@ export interface DecisionGate {
   inFlight(): number;
 }
 
+const BATCHED = { batchModel: true } as const;
+
 /** Creates the gate; past `maxInFlight` concurrent decisions new ones are shed with RISK_ERR_OVERLOADED. */
 export function createDecisionGate(
   engine: DecisionEngine,
@@ -29,7 +31,8 @@ export function createDecisionGate(
       inFlight++;
       const t0 = performance.now();
       try {
-        const r = await engine.decide(ev.value, deadlineMs);
+        // Many requests are in flight here: one model run per event-loop turn serves them all.
+        const r = await engine.decide(ev.value, deadlineMs, BATCHED);
         metrics.decision(r, (performance.now() - t0) / 1000);
         return r;
       } finally {

@@ -109,6 +109,33 @@ describe('decision engine', () => {
     expect(r.modelVersion).toBe('fake-1');
   });
 
+  it("scores at once for a caller deciding alone, in the turn's batch when asked, and degrades on a sync failure", async () => {
+    const calls: string[] = [];
+    const model = {
+      ...fakeModel(async () => {
+        calls.push('batched');
+        return 0.7;
+      }),
+      scoreNow: () => {
+        calls.push('now');
+        return 0.7;
+      },
+    };
+    const { engine } = engineWith(model);
+    const alone = await engine.decide(event('s1'));
+    const batched = await engine.decide(event('s2'), undefined, { batchModel: true });
+    expect(calls).toEqual(['now', 'batched']);
+    expect(alone.modelScore).toBeCloseTo(0.7);
+    expect(batched.modelScore).toBeCloseTo(0.7);
+    const failing = engineWith({
+      ...fakeModel(async () => 0.7),
+      scoreNow: () => {
+        throw new Error('native run failed');
+      },
+    });
+    expect((await failing.engine.decide(event('s3'))).degraded).toEqual(['model']);
+  });
+
   it('skips the model when the deadline leaves no time for it', async () => {
     let called = false;
     const { engine } = engineWith(

@@ -34,7 +34,7 @@ function randomVectors(n: number, seed: number): Float64Array[] {
 }
 
 describe('ONNX scorer', () => {
-  it('runs through the native binding and scores exactly like the public API, alone and batched', async () => {
+  it('runs through the native binding and scores exactly like the public API: at once, alone and batched', async () => {
     const scorer = await defaultScorer();
     try {
       expect(scorer.runtime).toBe('native');
@@ -46,6 +46,10 @@ describe('ONNX scorer', () => {
       expect(together).toEqual(Array.from(reference, clamp));
       for (let i = 0; i < 20; i++)
         expect(await scorer.score(rows[i] as Float64Array)).toBe(clamp(reference[i] as number));
+      const now = scorer.scoreNow;
+      if (now === undefined) throw new Error('the native runtime scores synchronously');
+      for (let i = 0; i < rows.length; i++)
+        expect(now(rows[i] as Float64Array)).toBe(clamp(reference[i] as number));
       expect(new Set(together).size).toBeGreaterThan(10);
     } finally {
       await scorer.close();

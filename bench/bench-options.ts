@@ -9,7 +9,7 @@ export interface BenchOptions {
   readonly durationSec: number;
   /** Alternating empty/real measured slices per transport (each --duration long), pooled. */
   readonly rounds: number;
-  /** Seconds of the discarded warm-up run before each measured one. */
+  /** Seconds of the discarded warm-up run of each server, before the measured rounds. */
   readonly warmupSec: number;
   /** Concurrent requests: wrk connections, and h2load clients × streams for gRPC. */
   readonly connections: number;
@@ -28,7 +28,7 @@ export interface BenchOptions {
 
 export const USAGE = `usage: npm run bench -- [options]
   --duration <s>       seconds per measured run (default 10)
-  --warmup <s>         seconds of the discarded warm-up run before each (default 3)
+  --warmup <s>         seconds of the discarded warm-up run of each server, before the rounds (default 3)
   --rounds <n>         alternating empty/real measured runs per transport, pooled (default 3)
   --connections <n>    concurrent requests per run (default 64)
   --grpc-clients <n>   h2load connections for gRPC; streams each = connections / clients (default 4)

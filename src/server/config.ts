@@ -84,7 +84,7 @@ export const CONFIG_FIELDS = {
     default: 100_000,
     min: 0,
     max: 50_000_000,
-    doc: 'decisions remembered for idempotent replay, about 2 KiB of heap each (0 disables)',
+    doc: 'decisions remembered for idempotent replay, a 1 KiB off-heap slot each (0 disables)',
   },
   idempotencyTtlMs: {
     env: 'RISK_IDEMPOTENCY_TTL_MS',

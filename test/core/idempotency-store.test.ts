@@ -48,11 +48,11 @@ describe('idempotency store', () => {
       '€'.repeat(20), // 3 + 60 bytes
       'y'.repeat(500), // longer than the slot in units already
     ];
-    cases.forEach((json, i) => store.set(`id${i}`, done(`fp${i}`, json)));
-    cases.forEach((json, i) => expect(store.get(`id${i}`)).toEqual(done(`fp${i}`, json)));
+    for (const [i, json] of cases.entries()) store.set(`id${i}`, done(`fp${i}`, json));
+    for (const [i, json] of cases.entries()) expect(store.get(`id${i}`)).toEqual(done(`fp${i}`, json));
     // The slots are reused: spilled records go with them.
     for (let i = 0; i < 5; i++) store.set(`n${i}`, done('f', 'z'));
-    cases.forEach((_, i) => expect(store.get(`id${i}`)).toBeUndefined());
+    for (const i of cases.keys()) expect(store.get(`id${i}`)).toBeUndefined();
   });
 
   it('spans several chunks and keeps exactly the newest max records', () => {

@@ -1,4 +1,4 @@
-import { hash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { CounterStore } from '../features/counter-store.js';
 import type { FeatureHydrator } from '../features/feature-hydrator.js';
 import type { EvalContext } from '../policies/expression.js';
@@ -7,6 +7,7 @@ import type { Bundle } from './bundle.js';
 import type { Clock } from './clock.js';
 import { combine } from './combine.js';
 import { RiskError } from './errors.js';
+import { fingerprint as fingerprintOf } from './fingerprint.js';
 import { createIdempotencyStore } from './idempotency-store.js';
 import type { DecisionResult, Reason, ReasonSource, RiskEvent, StageTiming } from './types.js';
 
@@ -234,13 +235,4 @@ function evaluate(
     reasons.push({ code: r.code, message: r.message(ctx), source, ruleId: r.id, action: r.action });
   }
   return modifier;
-}
-
-/**
- * Content fingerprint for idempotency: the same event id with other content is a conflict. A
- * one-shot native SHA-1 of the canonical JSON: not a security boundary (tokens are already keyed),
- * and several times cheaper than a streaming digest or a hash loop in JavaScript.
- */
-function fingerprintOf(event: RiskEvent): string {
-  return hash('sha1', JSON.stringify(event), 'base64');
 }

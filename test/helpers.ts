@@ -1,6 +1,20 @@
 import { type Clock, createManualClock } from '../src/core/clock.js';
+import {
+  createCounterStore,
+  createFeatureHydrator,
+  DEFAULT_ENTITIES,
+  DEFAULT_WINDOWS,
+  type FeatureSchema,
+} from '../src/features/index.js';
 import { buildService, type Service } from '../src/server/app.js';
 import { type Config, loadConfig } from '../src/server/config.js';
+
+/** The feature schema of the default entities and windows, as the service builds it. */
+export function defaultFeatureSchema(): FeatureSchema {
+  return createFeatureHydrator(
+    createCounterStore({ entities: DEFAULT_ENTITIES, windows: DEFAULT_WINDOWS, maxEntities: 10 }),
+  ).schema;
+}
 
 /** The acceptance request of issue 2, exactly as written there. */
 export const ACCEPTANCE_REQUEST = {

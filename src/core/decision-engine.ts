@@ -123,8 +123,9 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
       degraded.push('model');
     } else {
       try {
-        const now = b.model.scoreNow;
-        modelScore = batchModel || now === undefined ? await b.model.score(features) : now(features);
+        const scoreNow = b.model.scoreNow;
+        modelScore =
+          batchModel || scoreNow === undefined ? await b.model.score(features) : scoreNow(features);
         if (modelIndex !== undefined) features[modelIndex] = modelScore;
         const th = b.model.manifest.thresholds;
         const pct = Math.round(modelScore * 100);

@@ -141,6 +141,22 @@ export function createCounterStore(options: CounterStoreOptions): CounterStore {
     },
   });
 
+  /** Where slot index `i` of a pool lives; filled by locate() and read at once, never kept. */
+  const at: { f64: Float64Array; o64: number; f32: Float32Array; o32: number } = {
+    f64: new Float64Array(0),
+    o64: 0,
+    f32: new Float32Array(0),
+    o32: 0,
+  };
+  const locate = (pool: SlabPool, i: number): void => {
+    const chunk = i >>> CHUNK_BITS;
+    const row = i & (CHUNK - 1);
+    at.f64 = pool.f64[chunk] as Float64Array;
+    at.f32 = pool.f32[chunk] as Float32Array;
+    at.o64 = row * pool.f64Stride;
+    at.o32 = row * pool.f32Stride;
+  };
+
   /** Claims a zeroed slot of kind `e` for an entity first seen at `t`; returns its slot id. */
   const allocate = (e: number, t: number): number => {
     const pool = pools[e] as SlabPool;
@@ -158,10 +174,8 @@ export function createCounterStore(options: CounterStoreOptions): CounterStore {
         }
       }
     }
-    const f64 = pool.f64[i >>> CHUNK_BITS] as Float64Array;
-    const f32 = pool.f32[i >>> CHUNK_BITS] as Float32Array;
-    const o64 = (i & (CHUNK - 1)) * pool.f64Stride;
-    const o32 = (i & (CHUNK - 1)) * pool.f32Stride;
+    locate(pool, i);
+    const { f64, o64, f32, o32 } = at;
     f64.fill(0, o64, o64 + pool.f64Stride);
     f32.fill(0, o32, o32 + pool.f32Stride);
     f64[o64 + FIRST] = t;
@@ -236,10 +250,8 @@ export function createCounterStore(options: CounterStoreOptions): CounterStore {
       const pool = pools[e] as SlabPool;
       const i = slot & (KIND_SPAN - 1);
       generations[e] = pool.generation[i] as number;
-      const f64 = pool.f64[i >>> CHUNK_BITS] as Float64Array;
-      const f32 = pool.f32[i >>> CHUNK_BITS] as Float32Array;
-      const o64 = (i & (CHUNK - 1)) * pool.f64Stride;
-      const o32 = (i & (CHUNK - 1)) * pool.f32Stride;
+      locate(pool, i);
+      const { f64, o64, f32, o32 } = at;
       for (let w = 0; w < W; w++) advance(f64, o64, f32, o32, w, Math.floor(t / (bucketMs[w] as number)));
       for (let k = 0; k < TOTALS; k++) out[o + k] = f32[o32 + k] as number;
       o += TOTALS;
@@ -273,10 +285,8 @@ export function createCounterStore(options: CounterStoreOptions): CounterStore {
         cache.set(k, slot);
       }
       const i = slot & (KIND_SPAN - 1);
-      const f64 = pool.f64[i >>> CHUNK_BITS] as Float64Array;
-      const f32 = pool.f32[i >>> CHUNK_BITS] as Float32Array;
-      const o64 = (i & (CHUNK - 1)) * pool.f64Stride;
-      const o32 = (i & (CHUNK - 1)) * pool.f32Stride;
+      locate(pool, i);
+      const { f64, o64, f32, o32 } = at;
       if (t < (f64[o64 + FIRST] as number)) f64[o64 + FIRST] = t;
       if (t > (f64[o64 + LAST] as number)) f64[o64 + LAST] = t;
       for (let w = 0; w < W; w++) {

@@ -100,15 +100,23 @@ export async function createOnnxScorer(
   let native: NativeSession | undefined;
   let queue: Pending[] = [];
   let scheduled = false;
-  const settle = (batch: readonly Pending[], scores: Float32Array) => {
+  const runFailed = (err: unknown) =>
+    new ModelUnavailableError(`model run failed: ${String(err)}`, { cause: err });
+  const nonFinite = () => new ModelUnavailableError('model returned a non-finite score');
+  /** A model output as a probability in [0, 1]; undefined when it is not a finite number. */
+  const probability = (s: number): number | undefined =>
+    Number.isFinite(s) ? Math.min(1, Math.max(0, s)) : undefined;
+  const settle = (batch: readonly Pending[], scores: Float32Array, started: number) => {
+    options.onBatch?.(batch.length, (performance.now() - started) / 1000);
     for (let i = 0; i < batch.length; i++) {
-      const s = scores[i] as number;
-      if (Number.isFinite(s)) (batch[i] as Pending).resolve(Math.min(1, Math.max(0, s)));
-      else (batch[i] as Pending).reject(new ModelUnavailableError('model returned a non-finite score'));
+      const p = batch[i] as Pending;
+      const v = probability(scores[i] as number);
+      if (v === undefined) p.reject(nonFinite());
+      else p.resolve(v);
     }
   };
   const fail = (batch: readonly Pending[], err: unknown) => {
-    const e = new ModelUnavailableError(`model run failed: ${String(err)}`, { cause: err });
+    const e = runFailed(err);
     for (const p of batch) p.reject(e);
   };
   const flush = () => {
@@ -136,15 +144,11 @@ export async function createOnnxScorer(
         fail(batch, err);
         return;
       }
-      options.onBatch?.(batch.length, (performance.now() - started) / 1000);
-      settle(batch, scores);
+      settle(batch, scores, started);
       return;
     }
     runPublic(data, batch.length).then(
-      (scores) => {
-        options.onBatch?.(batch.length, (performance.now() - started) / 1000);
-        settle(batch, scores);
-      },
+      (scores) => settle(batch, scores, started),
       (err: unknown) => fail(batch, err),
     );
   };
@@ -160,15 +164,16 @@ export async function createOnnxScorer(
     if (native === undefined) throw new ModelUnavailableError('model has no synchronous runtime');
     const started = performance.now();
     writeRow(features, one, 0);
-    let v: number;
+    let s: number;
     try {
-      v = fraudColumn(native.run(one, [1, width]), 1)[0] as number;
+      s = fraudColumn(native.run(one, [1, width]), 1)[0] as number;
     } catch (err) {
-      throw new ModelUnavailableError(`model run failed: ${String(err)}`, { cause: err });
+      throw runFailed(err);
     }
     options.onBatch?.(1, (performance.now() - started) / 1000);
-    if (!Number.isFinite(v)) throw new ModelUnavailableError('model returned a non-finite score');
-    return Math.min(1, Math.max(0, v));
+    const v = probability(s);
+    if (v === undefined) throw nonFinite();
+    return v;
   };
 
   const scorer: ModelScorer = {

@@ -4,16 +4,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BundleError, defaultBundleDir, loadBundleDir } from '../../src/core/bundle-loader.js';
 import { createTokenizer } from '../../src/core/tokenizer.js';
-import {
-  createCounterStore,
-  createFeatureHydrator,
-  DEFAULT_ENTITIES,
-  DEFAULT_WINDOWS,
-} from '../../src/features/index.js';
+import { defaultFeatureSchema } from '../helpers.js';
 
-const schema = createFeatureHydrator(
-  createCounterStore({ entities: DEFAULT_ENTITIES, windows: DEFAULT_WINDOWS, maxEntities: 10 }),
-).schema;
+const schema = defaultFeatureSchema();
 const opts = { schema, tokenizer: createTokenizer('test-key-0123456789'), now: () => 0 };
 
 let dir: string;

@@ -2,18 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultBundleDir } from '../../src/core/bundle-loader.js';
-import {
-  createCounterStore,
-  createFeatureHydrator,
-  DEFAULT_ENTITIES,
-  DEFAULT_WINDOWS,
-} from '../../src/features/index.js';
 import { createOnnxScorer, type ModelScorer, parseManifest } from '../../src/model/index.js';
+import { defaultFeatureSchema } from '../helpers.js';
 import { seededRandom } from './synthetic.js';
 
-const schema = createFeatureHydrator(
-  createCounterStore({ entities: DEFAULT_ENTITIES, windows: DEFAULT_WINDOWS, maxEntities: 10 }),
-).schema;
+const schema = defaultFeatureSchema();
 
 async function defaultScorer(options: Parameters<typeof createOnnxScorer>[3] = {}): Promise<ModelScorer> {
   const dir = join(defaultBundleDir(), 'model');

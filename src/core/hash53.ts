@@ -1,7 +1,10 @@
-/** 53-bit string hash (cyrb53): cheap, well mixed, not a security boundary. */
-export function hash53(s: string): number {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
+/**
+ * 53-bit string hash (cyrb53): cheap, well mixed, not a security boundary. `seed` gives independent
+ * hash families, e.g. one per entity kind so equal strings of different kinds get different hashes.
+ */
+export function hash53(s: string, seed = 0): number {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     h1 = Math.imul(h1 ^ c, 2654435761);

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RiskEvent } from '../../src/core/types.js';
+import { entityKey } from '../../src/features/counter-store.js';
 import { createCounterStore, DEFAULT_WINDOWS, type EntitySpec } from '../../src/features/index.js';
 
 const ENTITY: EntitySpec = {
@@ -51,6 +52,28 @@ describe('counter store', () => {
     expect(later['card.count_1h']).toBe(0);
     expect(later['card.count_24h']).toBe(2);
     expect(read(store, event('c1'), T + 25 * H)['card.count_24h']).toBe(0);
+  });
+
+  it('keeps kinds apart: the same key string as a card and as a device are two entities', () => {
+    const DEVICE: EntitySpec = { name: 'device', key: (e) => e.device.id, distinct: [] };
+    const store = createCounterStore({
+      entities: [ENTITY, DEVICE],
+      windows: DEFAULT_WINDOWS,
+      maxEntities: 100,
+    });
+    for (let i = 0; i < 3; i++) store.commit(event('same', 'other'), T, { amountUsd: 0, decision: 'ALLOW' });
+    store.commit(event('c9', 'same'), T, { amountUsd: 0, decision: 'ALLOW' });
+    const f = read(store, event('same', 'same'), T + 1000);
+    expect(f['card.count_1h']).toBe(3);
+    expect(f['device.count_1h']).toBe(1);
+    expect(store.stats().entities).toBe(4);
+  });
+
+  it('gives entity keys a different hash per kind and the same one for the same kind and key', () => {
+    expect(entityKey(0, 'k')).toBe(entityKey(0, 'k'));
+    expect(entityKey(0, 'k')).not.toBe(entityKey(1, 'k'));
+    expect(entityKey(0, 'k')).not.toBe(entityKey(0, 'k2'));
+    expect(Number.isSafeInteger(entityKey(3, 'any key'))).toBe(true);
   });
 
   it('marks a missing key as missing (NaN), not zero', () => {

@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { hash53 } from '../core/hash53.js';
 import type { Action, RiskEvent } from '../core/types.js';
 import { distinctAdd, distinctCount, distinctLayout } from './distinct-sets.js';
-import type { EntitySpec } from './entities.js';
+import type { DistinctSpec, EntitySpec } from './entities.js';
 import { METRIC_COUNT, METRICS, type WindowSpec, windowMs } from './windows.js';
 
 /** What the commit step tells the store about a decided event. */
@@ -121,6 +121,17 @@ export function createCounterStore(options: CounterStoreOptions): CounterStore {
     }),
   );
   const layouts = entities.map((spec) => distinctLayout(spec.distinct.map((d) => d.cap)));
+  // Distinct sets of different entities often count the same field (devices, cards, accounts): each
+  // distinct value is read and hashed once per commit, shared by every set that counts it.
+  const valueFns: ((e: RiskEvent) => string | undefined)[] = [];
+  const distinctValueOf = entities.map((spec) =>
+    Int32Array.from(spec.distinct, (d) => {
+      let i = valueFns.indexOf(d.of);
+      if (i < 0) i = valueFns.push(d.of) - 1;
+      return i;
+    }),
+  );
+  const valueHashes = new Float64Array(valueFns.length);
   /** Where the distinct sets start in an entity's f64 stride. */
   const DISTINCT = HEAD + W;
 
@@ -281,6 +292,10 @@ export function createCounterStore(options: CounterStoreOptions): CounterStore {
     const failedLogin = event.type === 'LOGIN' && event.login !== undefined && !event.login.success ? 1 : 0;
     const blocked = info.decision === 'BLOCK' ? 1 : 0;
     const keys = touched?.keys ?? keysOf(event);
+    for (let f = 0; f < valueFns.length; f++) {
+      const v = (valueFns[f] as (e: RiskEvent) => string | undefined)(event);
+      valueHashes[f] = v === undefined || v === '' ? Number.NaN : hash53(v);
+    }
     for (let e = 0; e < entities.length; e++) {
       const spec = entities[e] as EntitySpec;
       const k = keys[e];
@@ -318,11 +333,17 @@ export function createCounterStore(options: CounterStoreOptions): CounterStore {
         f32[to + 3] = (f32[to + 3] as number) + failedLogin;
       }
       const offsets = (layouts[e] as { offsets: Int32Array }).offsets;
-      for (let d = 0; d < spec.distinct.length; d++) {
-        const dspec = spec.distinct[d] as (typeof spec.distinct)[number];
-        const v = dspec.of(event);
-        if (v !== undefined && v !== '')
-          distinctAdd(f64, o64 + DISTINCT + (offsets[d] as number), dspec.cap, hash53(v), t);
+      const values = distinctValueOf[e] as Int32Array;
+      for (let d = 0; d < values.length; d++) {
+        const h = valueHashes[values[d] as number] as number;
+        if (!Number.isNaN(h))
+          distinctAdd(
+            f64,
+            o64 + DISTINCT + (offsets[d] as number),
+            (spec.distinct[d] as DistinctSpec).cap,
+            h,
+            t,
+          );
       }
     }
   };

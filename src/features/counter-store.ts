@@ -1,8 +1,8 @@
-import { LRUCache } from 'lru-cache';
 import { hash53 } from '../core/hash53.js';
 import type { Action, RiskEvent } from '../core/types.js';
 import { distinctAdd, distinctCount, distinctLayout } from './distinct-sets.js';
 import type { DistinctSpec, EntitySpec } from './entities.js';
+import { createEntityIndex } from './entity-index.js';
 import { METRIC_COUNT, METRICS, type WindowSpec, windowMs } from './windows.js';
 
 /** What the commit step tells the store about a decided event. */
@@ -30,7 +30,7 @@ export interface CounterStore {
 export interface CounterStoreOptions {
   readonly entities: readonly EntitySpec[];
   readonly windows: readonly WindowSpec[];
-  /** Ceiling on tracked entities across all kinds; least recently used are evicted past it. */
+  /** Ceiling on tracked entities across all kinds; past it, entities not used lately are evicted (CLOCK). */
   readonly maxEntities: number;
 }
 
@@ -56,7 +56,7 @@ const HEAD = 2;
 /** Slots per slab chunk: slabs grow a chunk at a time and never move an entity. */
 const CHUNK_BITS = 10;
 const CHUNK = 1 << CHUNK_BITS;
-/** A slot id is kind * KIND_SPAN + index within the kind: a small integer for the LRU to hold. */
+/** A slot id is kind * KIND_SPAN + index within the kind: a small integer for the entity index to hold. */
 const KIND_BITS = 26;
 const KIND_SPAN = 1 << KIND_BITS;
 
@@ -86,9 +86,10 @@ interface SlabPool {
 /**
  * Creates the in-memory counter store. Entity states live in slabs, one per entity kind: chunks of
  * Float64Array and Float32Array holding many entities each at a fixed stride, so an entity costs no
- * JavaScript objects beyond its key (the garbage collector never walks counters) and its times,
- * totals and distinct sets sit in a few adjacent cache lines. The LRU maps each key to a slot id;
- * an evicted entity's slot goes back to its kind's free list and is zeroed when reused.
+ * JavaScript objects at all (the garbage collector never walks counters) and its times, totals and
+ * distinct sets sit in a few adjacent cache lines. The entity index (entity-index.ts, typed arrays
+ * too) maps each key's hash to a slot id; an evicted entity's slot goes back to its kind's free list
+ * and is zeroed when reused.
  *
  * A read copies the totals instead of scanning the rings: buckets expire, and the totals are
  * recomputed from the live ones, only when an entity's clock crosses a bucket boundary. Windows are
@@ -152,16 +153,11 @@ export function createCounterStore(options: CounterStoreOptions): CounterStore {
     next: 0,
   }));
 
-  let evictions = 0;
-  const cache = new LRUCache<number, number>({
-    max: maxEntities,
-    dispose: (slot, _k, reason) => {
-      if (reason === 'evict') evictions++;
-      const pool = pools[slot >>> KIND_BITS] as SlabPool;
-      const i = slot & (KIND_SPAN - 1);
-      pool.generation[i] = (pool.generation[i] as number) + 1;
-      pool.free.push(i);
-    },
+  const cache = createEntityIndex(maxEntities, (slot) => {
+    const pool = pools[slot >>> KIND_BITS] as SlabPool;
+    const i = slot & (KIND_SPAN - 1);
+    pool.generation[i] = (pool.generation[i] as number) + 1;
+    pool.free.push(i);
   });
 
   /** Where slot index `i` of a pool lives; filled by locate() and read at once, never kept. */
@@ -309,7 +305,7 @@ export function createCounterStore(options: CounterStoreOptions): CounterStore {
         slot = cache.get(k);
       if (slot === undefined) {
         slot = allocate(e, t);
-        cache.set(k, slot);
+        cache.insert(k, slot);
       }
       const i = slot & (KIND_SPAN - 1);
       locate(pool, i);
@@ -352,6 +348,6 @@ export function createCounterStore(options: CounterStoreOptions): CounterStore {
     featureNames: names,
     hydrate,
     commit,
-    stats: () => ({ entities: cache.size, evictions, maxEntities }),
+    stats: () => ({ entities: cache.size, evictions: cache.evictions, maxEntities }),
   };
 }

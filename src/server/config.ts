@@ -76,7 +76,7 @@ export const CONFIG_FIELDS = {
     default: 500_000,
     min: 1000,
     max: 50_000_000,
-    doc: 'ceiling on tracked counter entities (LRU)',
+    doc: 'ceiling on tracked counter entities (least recently used evicted, CLOCK)',
   },
   idempotencyMax: {
     env: 'RISK_IDEMPOTENCY_MAX',

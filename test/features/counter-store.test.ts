@@ -123,14 +123,17 @@ describe('counter store', () => {
 
   it('does not write into a slot that was evicted and reused while a decision was in flight', () => {
     const store = createCounterStore({ entities: [ENTITY], windows: DEFAULT_WINDOWS, maxEntities: 2 });
-    store.commit(event('a'), T, { amountUsd: 1, decision: 'ALLOW' });
+    const allow = { amountUsd: 1, decision: 'ALLOW' } as const;
+    store.commit(event('a'), T, allow);
     const out = new Float64Array(store.featureNames.length);
     const touched = store.hydrate(event('a'), T + 1, out, 0); // decision for card a starts...
-    store.commit(event('b'), T + 2, { amountUsd: 1, decision: 'ALLOW' });
-    store.commit(event('c'), T + 3, { amountUsd: 1, decision: 'ALLOW' }); // ...a is evicted, c takes its slot
-    store.commit(event('a'), T + 4, { amountUsd: 9, decision: 'BLOCK' }, touched); // ...and a commits
-    expect(read(store, event('c'), T + 5)).toMatchObject({ 'card.count_1h': 1, 'card.blocked_1h': 0 });
-    expect(read(store, event('a'), T + 5)).toMatchObject({ 'card.count_1h': 1, 'card.blocked_1h': 1 });
+    store.commit(event('b'), T + 2, allow);
+    store.commit(event('c'), T + 3, allow); // a was just read and is spared; b is evicted
+    store.commit(event('d'), T + 4, allow); // now a is evicted...
+    store.commit(event('e'), T + 5, allow); // ...and e is given a's old slot
+    store.commit(event('a'), T + 6, { amountUsd: 9, decision: 'BLOCK' }, touched); // ...then a commits
+    expect(read(store, event('e'), T + 7)).toMatchObject({ 'card.count_1h': 1, 'card.blocked_1h': 0 });
+    expect(read(store, event('a'), T + 7)).toMatchObject({ 'card.count_1h': 1, 'card.blocked_1h': 1 });
   });
 
   it('agrees with a brute-force count to within one bucket (property)', () => {

@@ -1,3 +1,5 @@
+import { hash53 } from './hash53.js';
+import { createNumberTable } from './number-table.js';
 import type { DecisionResult } from './types.js';
 
 /**
@@ -22,6 +24,8 @@ export interface IdempotencyStoreOptions {
   readonly slotBytes?: number;
   /** Clock for the time to live (epoch ms). */
   readonly now?: () => number;
+  /** Hash of an event id into [0, 2^53); tests pass a poor one to force collisions. */
+  readonly hash?: (id: string) => number;
 }
 
 /** Slot size: a decision with a few reasons is 700–900 bytes of JSON. */
@@ -33,24 +37,37 @@ const CHUNK_SLOTS = 8192;
 interface Chunk {
   /** Not zero-filled: pages are committed as slots are first written. */
   readonly bytes: Buffer;
-  readonly keys: (string | undefined)[];
+  /** Sequence number of each slot's record, -1 before the first. */
   readonly seqs: Float64Array;
+  /** Hash of each slot's event id, to find its entry in the table when the slot is reused. */
+  readonly hashes: Float64Array;
   readonly created: Float64Array;
+  readonly idBytes: Uint16Array;
   readonly fingerprintBytes: Uint16Array;
   /** Total bytes of each slot's record; 0 when the record is on the heap (`spilled`). */
   readonly lengths: Uint32Array;
+}
+
+/** A finished record too long for its slot, kept on the heap. */
+interface Spilled {
+  readonly id: string;
+  readonly fingerprint: string;
+  readonly json: string;
 }
 
 /**
  * Creates a bounded store of the last `max` finished decisions, each kept for at most `ttlMs`;
  * `max` 0 disables replay. Decisions still in flight are kept apart (on the heap) until they finish.
  *
- * Finished decisions are written as bytes into a ring of fixed-size slots, in buffers allocated a
- * chunk at a time: the n-th decision takes slot n mod max and evicts whatever was there, so the
- * oldest goes first. The garbage collector never sees the records (about a kilobyte each), only
- * the map from event id to sequence number: kept as JavaScript strings, every record was promoted
- * to the old generation and later swept by a major collection. A record longer than a slot (many
- * long reasons) stays on the heap.
+ * Finished decisions live outside the JavaScript heap. Each is written as bytes (event id,
+ * fingerprint, record) into a ring of fixed-size slots, in buffers allocated a chunk at a time:
+ * the n-th decision takes slot n mod max and evicts whatever was there, so the oldest goes first.
+ * The event id's 53-bit hash finds its slot through a NumberTable, and a lookup then compares the
+ * id stored in the slot, so a hash collision can never replay another event's decision; two live
+ * ids with the same hash (about max²/2^54 per ring: 1 in 2 million at 100,000) only make the
+ * older one be decided afresh if it is retried. The garbage collector sees no object per decision:
+ * no id string, no record, no map entry. A record longer than a slot (many long reasons) stays on
+ * the heap.
  */
 export function createIdempotencyStore(
   max: number,
@@ -60,10 +77,11 @@ export function createIdempotencyStore(
   if (max === 0) return { get: () => undefined, set: () => {}, delete: () => {}, size: 0 };
   const slotBytes = options.slotBytes ?? DEFAULT_SLOT_BYTES;
   const now = options.now ?? Date.now;
+  const hash = options.hash ?? hash53;
   const chunks: Chunk[] = [];
-  const index = new Map<string, number>(); // event id -> sequence number of its record
+  const table = createNumberTable(max); // hash of event id -> sequence number of its record
   const inFlight = new Map<string, Entry>();
-  const spilled = new Map<number, { fingerprint: string; json: string }>();
+  const spilled = new Map<number, Spilled>();
   let next = 0;
 
   const chunkOf = (slot: number): Chunk => {
@@ -73,9 +91,10 @@ export function createIdempotencyStore(
       const n = Math.min(CHUNK_SLOTS, max - c * CHUNK_SLOTS);
       chunk = {
         bytes: Buffer.allocUnsafeSlow(n * slotBytes),
-        keys: new Array(n),
         seqs: new Float64Array(n).fill(-1),
+        hashes: new Float64Array(n),
         created: new Float64Array(n),
+        idBytes: new Uint16Array(n),
         fingerprintBytes: new Uint16Array(n),
         lengths: new Uint32Array(n),
       };
@@ -89,47 +108,72 @@ export function createIdempotencyStore(
     const slot = seq % max;
     const chunk = chunkOf(slot);
     const i = slot % CHUNK_SLOTS;
-    const old = chunk.keys[i];
-    if (old !== undefined && index.get(old) === chunk.seqs[i]) index.delete(old);
+    const oldSeq = chunk.seqs[i] as number;
+    // The slot's previous record leaves, unless its id has been recorded again since (newer slot).
+    if (oldSeq >= 0 && table.get(chunk.hashes[i] as number) === oldSeq)
+      table.delete(chunk.hashes[i] as number);
     spilled.delete(slot);
-    chunk.keys[i] = id;
+    const h = hash(id);
     chunk.seqs[i] = seq;
+    chunk.hashes[i] = h;
     chunk.created[i] = now();
-    index.set(id, seq);
+    table.set(h, seq);
     // UTF-8 takes at least a byte per UTF-16 unit and at most three: only measure when in doubt.
-    const size = fingerprint.length + json.length;
+    const size = id.length + fingerprint.length + json.length;
     const fits =
       size * 3 <= slotBytes ||
-      (size <= slotBytes && Buffer.byteLength(fingerprint) + Buffer.byteLength(json) <= slotBytes);
+      (size <= slotBytes &&
+        Buffer.byteLength(id) + Buffer.byteLength(fingerprint) + Buffer.byteLength(json) <= slotBytes);
     if (!fits) {
       chunk.lengths[i] = 0;
-      spilled.set(slot, { fingerprint, json });
+      spilled.set(slot, { id, fingerprint, json });
       return;
     }
     const base = i * slotBytes;
-    const f = chunk.bytes.write(fingerprint, base, 'utf8');
-    const j = chunk.bytes.write(json, base + f, 'utf8');
+    const d = chunk.bytes.write(id, base, 'utf8');
+    const f = chunk.bytes.write(fingerprint, base + d, 'utf8');
+    const j = chunk.bytes.write(json, base + d + f, 'utf8');
+    chunk.idBytes[i] = d;
     chunk.fingerprintBytes[i] = f;
-    chunk.lengths[i] = f + j;
+    chunk.lengths[i] = d + f + j;
   };
 
-  const read = (id: string): Entry | undefined => {
-    const seq = index.get(id);
-    if (seq === undefined) return undefined;
+  /** The live record of `id`: its chunk, index and spilled copy; undefined when there is none. */
+  const find = (id: string): { chunk: Chunk; i: number; slot: number; h: number } | undefined => {
+    const h = hash(id);
+    const seq = table.get(h);
+    if (seq < 0) return undefined;
     const slot = seq % max;
     const chunk = chunkOf(slot);
     const i = slot % CHUNK_SLOTS;
+    if (chunk.lengths[i] === 0) {
+      if (spilled.get(slot)?.id !== id) return undefined;
+    } else {
+      const base = i * slotBytes;
+      if (chunk.bytes.toString('utf8', base, base + (chunk.idBytes[i] as number)) !== id) return undefined;
+    }
+    return { chunk, i, slot, h };
+  };
+
+  const read = (id: string): Entry | undefined => {
+    const at = find(id);
+    if (at === undefined) return undefined;
+    const { chunk, i, slot, h } = at;
     if (now() - (chunk.created[i] as number) > ttlMs) {
-      index.delete(id);
+      table.delete(h);
       return undefined;
     }
     const length = chunk.lengths[i] as number;
-    if (length === 0) return spilled.get(slot);
-    const base = i * slotBytes;
+    if (length === 0) {
+      const s = spilled.get(slot) as Spilled;
+      return { fingerprint: s.fingerprint, json: s.json };
+    }
+    const base = i * slotBytes + (chunk.idBytes[i] as number);
     const f = chunk.fingerprintBytes[i] as number;
+    const end = i * slotBytes + length;
     return {
       fingerprint: chunk.bytes.toString('utf8', base, base + f),
-      json: chunk.bytes.toString('utf8', base + f, base + length),
+      json: chunk.bytes.toString('utf8', base + f, end),
     };
   };
 
@@ -145,10 +189,11 @@ export function createIdempotencyStore(
     },
     delete: (id) => {
       inFlight.delete(id);
-      index.delete(id);
+      const at = find(id);
+      if (at !== undefined) table.delete(at.h);
     },
     get size() {
-      return index.size + inFlight.size;
+      return table.size + inFlight.size;
     },
   };
 }

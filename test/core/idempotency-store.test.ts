@@ -41,11 +41,12 @@ describe('idempotency store', () => {
 
   it('keeps records longer than a slot, including multi-byte text at the edge', () => {
     const store = createIdempotencyStore(5, 60_000, { slotBytes: 64 });
+    // Each slot holds the id (`id0`, 3 bytes), the fingerprint (`fp0`, 3 bytes) and the record.
     const cases = [
-      'x'.repeat(40), // fits without measuring
-      'é'.repeat(30), // 3 + 60 bytes: measured, fits
-      'é'.repeat(31), // 3 + 62 bytes: measured, kept on the heap
-      '€'.repeat(20), // 3 + 60 bytes
+      'x'.repeat(15), // 21 units: fits without measuring
+      'é'.repeat(29), // 3 + 3 + 58 bytes: measured, fits exactly
+      'é'.repeat(30), // 3 + 3 + 60 bytes: measured, kept on the heap
+      '€'.repeat(19), // 3 + 3 + 57 bytes
       'y'.repeat(500), // longer than the slot in units already
     ];
     for (const [i, json] of cases.entries()) store.set(`id${i}`, done(`fp${i}`, json));
@@ -75,6 +76,29 @@ describe('idempotency store', () => {
     store.set('b', done('fb', '{}'));
     store.set('c', done('fc', '{}')); // overwrites the slot of the first 'a'
     expect(store.get('a')).toEqual(done('new', '{"v":2}'));
+  });
+
+  it('never replays another id on a hash collision: the older id is only forgotten', () => {
+    const store = createIdempotencyStore(10, 60_000, { hash: () => 12345 });
+    store.set('a', done('fa', '{"id":"a"}'));
+    store.set('b', done('fb', '{"id":"b"}'));
+    expect(store.get('a')).toBeUndefined();
+    expect(store.get('b')).toEqual(done('fb', '{"id":"b"}'));
+    store.delete('a'); // not a's entry any more: b's stays
+    expect(store.get('b')).toEqual(done('fb', '{"id":"b"}'));
+    // The same holds for a record kept on the heap.
+    const long = 'z'.repeat(2000);
+    store.set('c', done('fc', long));
+    expect(store.get('b')).toBeUndefined();
+    expect(store.get('c')).toEqual(done('fc', long));
+  });
+
+  it('keeps event ids with multi-byte text', () => {
+    const store = createIdempotencyStore(4, 60_000);
+    const ids = ['évènement-1', '事件-2', 'emoji-😀-3'];
+    for (const id of ids) store.set(id, done(`fp-${id}`, `{"id":${JSON.stringify(id)}}`));
+    for (const id of ids) expect(store.get(id)).toEqual(done(`fp-${id}`, `{"id":${JSON.stringify(id)}}`));
+    expect(store.get('évènement-2')).toBeUndefined();
   });
 
   it('is a no-op when replay is off', () => {

@@ -166,7 +166,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     );
     lap('commit');
 
-    const result: DecisionResult = {
+    const result: { -readonly [K in keyof DecisionResult]: DecisionResult[K] } = {
       decisionId: randomUUID(),
       eventId: event.eventId,
       decision: combined.decision,
@@ -178,7 +178,10 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
       degraded,
       timings,
       replayed: false,
+      json: undefined,
     };
+    // The replay record, made once: REST sends the same text as its response body.
+    if (replayEnabled) result.json = JSON.stringify(result);
     onDecision?.(event, result, features, shadowHits);
     return result;
   };
@@ -202,13 +205,13 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
       if (prior !== undefined) {
         if (prior.fingerprint !== fingerprint) throw new RiskError('RISK_ERR_IDEMPOTENCY_CONFLICT');
         const r = 'json' in prior ? (JSON.parse(prior.json) as DecisionResult) : await prior.pending;
-        return { ...r, replayed: true };
+        return { ...r, replayed: true, json: undefined };
       }
       const pending = run(event, deadlineMs, bundle, batchModel);
       const id = event.eventId;
       replay.set(id, { fingerprint, pending });
       pending.then(
-        (r) => replay.set(id, { fingerprint, json: JSON.stringify(r) }),
+        (r) => replay.set(id, { fingerprint, json: r.json ?? JSON.stringify(r) }),
         // A failed decision must not be replayed: the retry deserves a fresh attempt.
         () => replay.delete(id),
       );

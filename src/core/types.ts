@@ -106,4 +106,10 @@ export interface DecisionResult {
   readonly degraded: readonly string[];
   readonly timings: readonly StageTiming[];
   readonly replayed: boolean;
+  /**
+   * This result as JSON (without this field), set on a fresh decision when the engine keeps a
+   * replay record: the record itself. A transport whose wire form is that JSON may send it as it
+   * is instead of serialising the result again. Never set on a replay.
+   */
+  readonly json?: string;
 }

@@ -68,6 +68,9 @@ export function registerRest(app: FastifyInstance, deps: RestDeps): void {
       }
       const result = await gate.decide(msg, Date.now() + timeoutMs);
       metrics.request('rest', 'OK');
+      // A fresh decision's replay record is this response's JSON already: send it as it is.
+      if (result.json !== undefined && !result.replayed)
+        return reply.header('content-type', 'application/json; charset=utf-8').send(result.json);
       return reply.send(decisionToJson(result));
     },
   );

@@ -163,7 +163,11 @@ describe('decision engine', () => {
     const first = await engine.decide(event('r'));
     await new Promise((r) => setImmediate(r));
     const again = await engine.decide(event('r'));
-    expect(again).toEqual({ ...first, replayed: true });
+    expect(again).toEqual({ ...first, json: undefined, replayed: true });
+    // The fresh result carried its record: its own JSON, without the record field.
+    const { json, ...fields } = first;
+    expect(JSON.parse(json as string)).toEqual(fields);
+    expect(again.json).toBeUndefined();
   });
 
   it('decides every call afresh when replay is off', async () => {
@@ -175,6 +179,7 @@ describe('decision engine', () => {
     const b = await engine.decide(event('same'));
     expect(a.decisionId).not.toBe(b.decisionId);
     expect(b.replayed).toBe(false);
+    expect(b.json).toBeUndefined(); // no replay record to reuse
     expect(shadow).toHaveLength(2);
   });
 
@@ -183,5 +188,6 @@ describe('decision engine', () => {
     const [a, b] = await Promise.all([engine.decide(event('f')), engine.decide(event('f'))]);
     expect(a.decisionId).toBe(b.decisionId);
     expect([a.replayed, b.replayed]).toEqual([false, true]);
+    expect([typeof a.json, b.json]).toEqual(['string', undefined]);
   });
 });

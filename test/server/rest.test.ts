@@ -66,10 +66,29 @@ describe('POST /v1/decisions', () => {
   });
 
   it('replays the stored decision for a retried event_id and counts nothing twice', async () => {
-    const first = (await post(ACCEPTANCE_REQUEST)).json();
-    const again = (await post(ACCEPTANCE_REQUEST)).json();
+    const firstRes = await post(ACCEPTANCE_REQUEST);
+    const first = firstRes.json();
+    const againRes = await post(ACCEPTANCE_REQUEST);
+    const again = againRes.json();
     expect(again.decisionId).toBe(first.decisionId);
     expect(again.replayed).toBe(true);
+    // The fresh answer is sent as its replay record, the replay through the response serializer:
+    // the same fields either way, and nothing internal leaks.
+    for (const res of [firstRes, againRes]) expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect({ ...again, replayed: false }).toEqual(first);
+    expect(Object.keys(first)).toEqual([
+      'decisionId',
+      'eventId',
+      'decision',
+      'score',
+      'modelScore',
+      'reasons',
+      'bundleVersion',
+      'modelVersion',
+      'degraded',
+      'timings',
+      'replayed',
+    ]);
     const next = (await post(paymentRequest('evt-0002'))).json();
     const ids = [first, next].map((b) => b.eventId);
     expect(ids).toEqual(['evt-0001', 'evt-0002']);

@@ -10,7 +10,18 @@ const us = (v: number) => `${v.toFixed(1)} µs`;
 const verdict = (pass: boolean) => (pass ? 'PASS' : 'BELOW TARGET');
 
 function loadRow(name: string, r: LoadResult): string {
-  return `  ${name.padEnd(8)}${int(r.rps).padStart(12)}${ms(r.p50Us).padStart(12)}${ms(r.p99Us).padStart(12)}${int(r.errors).padStart(9)}`;
+  const cpu = r.cpuUsPerRequest === undefined ? 'n/a' : us(r.cpuUsPerRequest);
+  return `  ${name.padEnd(8)}${int(r.rps).padStart(12)}${ms(r.p50Us).padStart(12)}${ms(r.p99Us).padStart(12)}${int(r.errors).padStart(9)}${cpu.padStart(14)}`;
+}
+
+/** The decision's own CPU cost per request: real minus empty, which drifts less than the ratio. */
+function cpuLine(t: TransportResult): string[] {
+  const real = t.real.cpuUsPerRequest;
+  const empty = t.empty.cpuUsPerRequest;
+  if (real === undefined || empty === undefined) return [];
+  return [
+    `  server CPU per request: real ${us(real)}, empty ${us(empty)}; the decision adds ${us(real - empty)} (${(real / empty).toFixed(2)}× the empty request)`,
+  ];
 }
 
 function profileLines(p: CpuProfileSummary): string[] {
@@ -30,13 +41,14 @@ function profileLines(p: CpuProfileSummary): string[] {
 function transport(title: string, t: TransportResult): string[] {
   return [
     title,
-    `  ${'server'.padEnd(8)}${'decisions/s'.padStart(12)}${'p50'.padStart(12)}${'p99'.padStart(12)}${'errors'.padStart(9)}`,
+    `  ${'server'.padEnd(8)}${'decisions/s'.padStart(12)}${'p50'.padStart(12)}${'p99'.padStart(12)}${'errors'.padStart(9)}${'CPU/request'.padStart(14)}`,
     loadRow('empty', t.empty),
     loadRow('real', t.real),
     `  ratio real/empty = ${t.ratio.toFixed(2)} (target >= ${t.target})  ${verdict(t.pass)}` +
       (t.rounds.length > 1
         ? `   (pooled over ${t.rounds.length} alternating rounds: ${t.rounds.map((r) => `${int(r.realRps)}/${int(r.emptyRps)} = ${r.ratio.toFixed(2)}`).join(', ')})`
         : ''),
+    ...cpuLine(t),
     ...t.notes.map((n) => `  - ${n}`),
     ...t.empty.notes.map((n) => `  - empty: ${n}`),
     ...t.real.notes.map((n) => `  - real: ${n}`),

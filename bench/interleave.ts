@@ -1,4 +1,4 @@
-import type { LoadResult } from './load-result.js';
+import { cpuUsPerRequest, type LoadResult } from './load-result.js';
 import { progress } from './progress.js';
 import type { RoundResult } from './transport-result.js';
 
@@ -49,6 +49,10 @@ export function pool(slices: readonly LoadResult[]): LoadResult {
   };
   const ok = sum((r) => r.ok);
   const seconds = sum((r) => r.seconds);
+  const cpuSeconds = slices.every((r) => r.cpuSeconds !== undefined)
+    ? sum((r) => r.cpuSeconds ?? 0)
+    : undefined;
+  const cpuUs = cpuUsPerRequest(cpuSeconds, ok);
   return {
     rps: ok / seconds,
     p50Us: median((r) => r.p50Us),
@@ -56,6 +60,8 @@ export function pool(slices: readonly LoadResult[]): LoadResult {
     ok,
     errors: sum((r) => r.errors),
     seconds,
+    ...(cpuSeconds !== undefined ? { cpuSeconds } : {}),
+    ...(cpuUs !== undefined ? { cpuUsPerRequest: cpuUs } : {}),
     notes: slices.flatMap((r, i) => r.notes.map((n) => `#${i + 1} ${n}`)),
   };
 }

@@ -9,6 +9,18 @@ export interface LoadResult {
   /** Failed requests: non-2xx, socket errors, timeouts, or (gRPC) a grpc-status other than OK. */
   readonly errors: number;
   readonly seconds: number;
+  /**
+   * CPU seconds (user + system, all threads) the server used during the measured run, from
+   * /proc/<pid>/stat; undefined where /proc is not available.
+   */
+  readonly cpuSeconds?: number;
+  /** cpuSeconds per successful request, in µs: what one request costs the server, load aside. */
+  readonly cpuUsPerRequest?: number;
   /** How `errors` was established, and anything odd seen on the way. */
   readonly notes: readonly string[];
+}
+
+/** CPU µs per successful request, when the CPU time is known and requests succeeded. */
+export function cpuUsPerRequest(cpuSeconds: number | undefined, ok: number): number | undefined {
+  return cpuSeconds === undefined || ok === 0 ? undefined : (cpuSeconds / ok) * 1e6;
 }

@@ -4,8 +4,9 @@ import type { BenchContext } from './bench-context.js';
 import { mainThreadProfile, summarizeCpuProfile } from './cpu-profile-summary.js';
 import { createEventPool, DEFAULT_POOL_USERS, withEventId } from './event-pool.js';
 import { interleave } from './interleave.js';
-import type { LoadResult } from './load-result.js';
+import { cpuUsPerRequest, type LoadResult } from './load-result.js';
 import { type DecisionProbe, probeDecision } from './probe-decision.js';
+import { withCpu } from './process-cpu.js';
 import { progress } from './progress.js';
 import { countDelta, formatCounts, scrapeDecisionCounts, scrapeRequestCounts } from './request-counts.js';
 import { type ServerProcess, withServer } from './server-process.js';
@@ -41,8 +42,11 @@ export async function benchRest(
   };
   const measure = async (server: ServerProcess, label: string): Promise<LoadResult> => {
     progress(`${label}: wrk -t1 -c${o.connections} -d${o.durationSec}s`);
-    const w = await runWrk({ ...base(server), durationSec: o.durationSec, tag: `${runTag}-${label}` });
+    const [w, cpuSeconds] = await withCpu(server.pid, () =>
+      runWrk({ ...base(server), durationSec: o.durationSec, tag: `${runTag}-${label}` }),
+    );
     const ok = w.requests - w.non2xx;
+    const cpuUs = cpuUsPerRequest(cpuSeconds, ok);
     return {
       rps: ok / w.seconds,
       p50Us: w.p50Us,
@@ -50,6 +54,8 @@ export async function benchRest(
       ok,
       errors: w.non2xx + w.socketErrors,
       seconds: w.seconds,
+      ...(cpuSeconds !== undefined ? { cpuSeconds } : {}),
+      ...(cpuUs !== undefined ? { cpuUsPerRequest: cpuUs } : {}),
       notes: [`wrk: ${w.requests} responses, ${w.non2xx} non-2xx, ${w.socketErrors} socket errors`],
     };
   };

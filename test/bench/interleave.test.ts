@@ -39,6 +39,16 @@ describe('interleave', () => {
     expect(r.real.notes).toEqual(['#1 6000/s', '#2 3000/s', '#3 4500/s']);
   });
 
+  it('pools server CPU time into CPU per request, only when every slice measured it', () => {
+    const withCpu = (rps: number, cpuSeconds: number): LoadResult => ({ ...slice(rps, 100), cpuSeconds });
+    const pooled = pool([withCpu(1000, 1), withCpu(3000, 2)]); // 40,000 requests, 3 CPU seconds
+    expect(pooled.cpuSeconds).toBe(3);
+    expect(pooled.cpuUsPerRequest).toBeCloseTo(75, 9);
+    const partial = pool([withCpu(1000, 1), slice(3000, 100)]);
+    expect(partial.cpuSeconds).toBeUndefined();
+    expect(partial.cpuUsPerRequest).toBeUndefined();
+  });
+
   it('passes a single slice through and takes the middle two for an even count', () => {
     const one = slice(1000, 500);
     expect(pool([one])).toBe(one);

@@ -8,7 +8,7 @@ import { createEventPool, withEventId } from './event-pool.js';
 import { grpcFrame } from './grpc-frame.js';
 import { runH2load } from './h2load.js';
 import { interleave } from './interleave.js';
-import { cpuUsPerRequest, type LoadResult } from './load-result.js';
+import { cpuFields, type LoadResult } from './load-result.js';
 import { type DecisionProbe, probeDecision } from './probe-decision.js';
 import { withCpu } from './process-cpu.js';
 import { progress } from './progress.js';
@@ -88,7 +88,6 @@ export async function benchGrpc(
     // abandoned at its deadline can hide as many, so the server's own non-OK count is a floor.
     const mismatch = h.succeeded - okDelta;
     const ok = Math.min(h.succeeded, okDelta);
-    const cpuUs = cpuUsPerRequest(cpuSeconds, ok);
     return {
       rps: ok / h.seconds,
       p50Us: h.p50Us,
@@ -96,8 +95,7 @@ export async function benchGrpc(
       ok,
       errors: transportErrors + Math.max(0, mismatch, statusErrors),
       seconds: h.seconds,
-      ...(cpuSeconds !== undefined ? { cpuSeconds } : {}),
-      ...(cpuUs !== undefined ? { cpuUsPerRequest: cpuUs } : {}),
+      ...cpuFields(cpuSeconds, ok),
       notes: [
         `h2load: ${h.done} done, ${h.succeeded} succeeded (HTTP 2xx), ${h.failed} failed, ${h.errored} errored, ${h.timeout} timeout, ${h.non2xx} non-2xx; ${h.logged} latencies logged`,
         `server counted ${formatCounts(delta)} (non-OK grpc statuses: ${statusErrors}); h2load succeeded − server OK = ${mismatch}` +

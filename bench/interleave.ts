@@ -1,4 +1,4 @@
-import { cpuUsPerRequest, type LoadResult } from './load-result.js';
+import { cpuFields, type LoadResult } from './load-result.js';
 import { progress } from './progress.js';
 import type { RoundResult } from './transport-result.js';
 
@@ -52,7 +52,6 @@ export function pool(slices: readonly LoadResult[]): LoadResult {
   const cpuSeconds = slices.every((r) => r.cpuSeconds !== undefined)
     ? sum((r) => r.cpuSeconds ?? 0)
     : undefined;
-  const cpuUs = cpuUsPerRequest(cpuSeconds, ok);
   return {
     rps: ok / seconds,
     p50Us: median((r) => r.p50Us),
@@ -60,8 +59,7 @@ export function pool(slices: readonly LoadResult[]): LoadResult {
     ok,
     errors: sum((r) => r.errors),
     seconds,
-    ...(cpuSeconds !== undefined ? { cpuSeconds } : {}),
-    ...(cpuUs !== undefined ? { cpuUsPerRequest: cpuUs } : {}),
+    ...cpuFields(cpuSeconds, ok),
     notes: slices.flatMap((r, i) => r.notes.map((n) => `#${i + 1} ${n}`)),
   };
 }

@@ -20,7 +20,14 @@ export interface LoadResult {
   readonly notes: readonly string[];
 }
 
-/** CPU µs per successful request, when the CPU time is known and requests succeeded. */
-export function cpuUsPerRequest(cpuSeconds: number | undefined, ok: number): number | undefined {
-  return cpuSeconds === undefined || ok === 0 ? undefined : (cpuSeconds / ok) * 1e6;
+/**
+ * The CPU fields of a LoadResult: the server's CPU seconds over the run and, when requests
+ * succeeded, that time per request in µs; empty when the CPU time is unknown.
+ */
+export function cpuFields(
+  cpuSeconds: number | undefined,
+  ok: number,
+): Pick<LoadResult, 'cpuSeconds' | 'cpuUsPerRequest'> {
+  if (cpuSeconds === undefined) return {};
+  return ok === 0 ? { cpuSeconds } : { cpuSeconds, cpuUsPerRequest: (cpuSeconds / ok) * 1e6 };
 }

@@ -4,7 +4,7 @@ import type { BenchContext } from './bench-context.js';
 import { mainThreadProfile, summarizeCpuProfile } from './cpu-profile-summary.js';
 import { createEventPool, DEFAULT_POOL_USERS, withEventId } from './event-pool.js';
 import { interleave } from './interleave.js';
-import { cpuUsPerRequest, type LoadResult } from './load-result.js';
+import { cpuFields, type LoadResult } from './load-result.js';
 import { type DecisionProbe, probeDecision } from './probe-decision.js';
 import { withCpu } from './process-cpu.js';
 import { progress } from './progress.js';
@@ -46,7 +46,6 @@ export async function benchRest(
       runWrk({ ...base(server), durationSec: o.durationSec, tag: `${runTag}-${label}` }),
     );
     const ok = w.requests - w.non2xx;
-    const cpuUs = cpuUsPerRequest(cpuSeconds, ok);
     return {
       rps: ok / w.seconds,
       p50Us: w.p50Us,
@@ -54,8 +53,7 @@ export async function benchRest(
       ok,
       errors: w.non2xx + w.socketErrors,
       seconds: w.seconds,
-      ...(cpuSeconds !== undefined ? { cpuSeconds } : {}),
-      ...(cpuUs !== undefined ? { cpuUsPerRequest: cpuUs } : {}),
+      ...cpuFields(cpuSeconds, ok),
       notes: [`wrk: ${w.requests} responses, ${w.non2xx} non-2xx, ${w.socketErrors} socket errors`],
     };
   };

@@ -1,4 +1,4 @@
-import { createNumberTable, NUMBER_TABLE_MAX } from '../core/number-table.js';
+import { createNumberTable } from '../core/number-table.js';
 
 /** Maps entity keys to slot ids with a ceiling on entries; past it, an entry not used lately goes. */
 export interface EntityIndex {
@@ -12,9 +12,6 @@ export interface EntityIndex {
   readonly size: number;
   readonly evictions: number;
 }
-
-/** Largest ceiling. */
-export const ENTITY_INDEX_MAX = NUMBER_TABLE_MAX;
 
 /**
  * Creates an index of at most `max` entries, keys being integers in [0, 2^53) that are already
@@ -31,8 +28,7 @@ export const ENTITY_INDEX_MAX = NUMBER_TABLE_MAX;
  * insertion order; an entry read between two passes of the hand survives.
  */
 export function createEntityIndex(max: number, onEvict: (value: number) => void): EntityIndex {
-  if (!Number.isInteger(max) || max < 1 || max > ENTITY_INDEX_MAX)
-    throw new RangeError(`entity index size must be an integer in [1, ${ENTITY_INDEX_MAX}], got ${max}`);
+  // The table checks `max` (a RangeError for a size it cannot hold) before the frames are sized.
   const table = createNumberTable(max);
   /** Frame f: frames[2f] = value, frames[2f + 1] = 1 when used since the hand last passed. */
   const frames = new Int32Array(2 * max);

@@ -11,24 +11,64 @@ const verdict = (pass: boolean) => (pass ? 'PASS' : 'BELOW TARGET');
 
 function loadRow(name: string, r: LoadResult): string {
   const cpu = r.cpuUsPerRequest === undefined ? 'n/a' : us(r.cpuUsPerRequest);
-  return `  ${name.padEnd(8)}${int(r.rps).padStart(12)}${ms(r.p50Us).padStart(12)}${ms(r.p99Us).padStart(12)}${int(r.errors).padStart(9)}${cpu.padStart(14)}`;
+  const sys = r.systemUsPerRequest === undefined ? 'n/a' : us(r.systemUsPerRequest);
+  return `  ${name.padEnd(8)}${int(r.rps).padStart(12)}${ms(r.p50Us).padStart(12)}${ms(r.p99Us).padStart(12)}${int(r.errors).padStart(9)}${cpu.padStart(14)}${sys.padStart(12)}`;
 }
 
-/** The decision's own CPU cost per request: real minus empty, which drifts less than the ratio. */
-function cpuLine(t: TransportResult): string[] {
+/**
+ * What each part costs the server per request: real minus empty (the decision), split at the edge
+ * when measured, and the budget the target leaves. CPU per request drifts less than the ratio.
+ */
+function cpuLines(t: TransportResult): string[] {
   const real = t.real.cpuUsPerRequest;
   const empty = t.empty.cpuUsPerRequest;
   if (real === undefined || empty === undefined) return [];
+  const edge = t.edge?.cpuUsPerRequest;
+  const budget = empty / t.target;
+  // User time is the code's own; system time also holds the kernel's socket work and wake-ups of
+  // the load generator, which depend on how idle it is as much as on the server.
+  const user = (r: LoadResult | undefined) =>
+    r?.cpuUsPerRequest === undefined || r.systemUsPerRequest === undefined
+      ? undefined
+      : r.cpuUsPerRequest - r.systemUsPerRequest;
+  const part = (hi: LoadResult, lo: LoadResult, total: number) => {
+    const u = user(hi);
+    const l = user(lo);
+    return u === undefined || l === undefined ? us(total) : `${us(total)} (${us(u - l)} of it user)`;
+  };
   return [
     `  server CPU per request: real ${us(real)}, empty ${us(empty)}; the decision adds ${us(real - empty)} (${(real / empty).toFixed(2)}× the empty request)`,
+    ...(edge !== undefined && t.edge !== undefined
+      ? [
+          `  of that, the edge (edge − empty) is ${part(t.edge, t.empty, edge - empty)} and the decision core (real − edge) ${part(t.real, t.edge, real - edge)}`,
+          `  the target allows ${us(budget - empty)} over the empty request in all (empty / ${t.target} = ${us(budget)})`,
+        ]
+      : []),
   ];
 }
 
-function profileLines(p: CpuProfileSummary): string[] {
+function edgeLine(t: TransportResult): string[] {
+  if (t.edgeRatio === undefined) return [];
+  return [
+    `  ratio edge/empty = ${t.edgeRatio.toFixed(2)}: the real transport, validation and tokenisation answering a constant; ` +
+      'no decision core, however cheap, lifts real/empty above this',
+  ];
+}
+
+function roundsText(t: TransportResult): string {
+  if (t.rounds.length <= 1) return '';
+  const round = (r: TransportResult['rounds'][number]) =>
+    r.edgeRps === undefined
+      ? `${int(r.realRps)}/${int(r.emptyRps)} = ${r.ratio.toFixed(2)}`
+      : `${int(r.realRps)}/${int(r.emptyRps)} = ${r.ratio.toFixed(2)} (edge ${(r.edgeRps / r.emptyRps).toFixed(2)})`;
+  return `   (pooled over ${t.rounds.length} alternating rounds: ${t.rounds.map(round).join(', ')})`;
+}
+
+function profileLines(p: CpuProfileSummary, server = 'real'): string[] {
   const rows = (entries: readonly ProfileEntry[], k: number) =>
     entries.slice(0, k).map((e) => `    ${e.pct.toFixed(1).padStart(5)}%  ${e.name}`);
   return [
-    `  cpu profile of the real server: ${p.file}`,
+    `  cpu profile of the ${server} server: ${p.file}`,
     `  busy ${int(p.busyMs)} ms, idle ${int(p.idleMs)} ms (whole process life, start-up and warm-up included); self time:`,
     ...rows(p.topSelf, 12),
     '  self time by module:',
@@ -41,18 +81,19 @@ function profileLines(p: CpuProfileSummary): string[] {
 function transport(title: string, t: TransportResult): string[] {
   return [
     title,
-    `  ${'server'.padEnd(8)}${'decisions/s'.padStart(12)}${'p50'.padStart(12)}${'p99'.padStart(12)}${'errors'.padStart(9)}${'CPU/request'.padStart(14)}`,
+    `  ${'server'.padEnd(8)}${'decisions/s'.padStart(12)}${'p50'.padStart(12)}${'p99'.padStart(12)}${'errors'.padStart(9)}${'CPU/request'.padStart(14)}${'of it sys'.padStart(12)}`,
     loadRow('empty', t.empty),
+    ...(t.edge !== undefined ? [loadRow('edge', t.edge)] : []),
     loadRow('real', t.real),
-    `  ratio real/empty = ${t.ratio.toFixed(2)} (target >= ${t.target})  ${verdict(t.pass)}` +
-      (t.rounds.length > 1
-        ? `   (pooled over ${t.rounds.length} alternating rounds: ${t.rounds.map((r) => `${int(r.realRps)}/${int(r.emptyRps)} = ${r.ratio.toFixed(2)}`).join(', ')})`
-        : ''),
-    ...cpuLine(t),
+    `  ratio real/empty = ${t.ratio.toFixed(2)} (target >= ${t.target})  ${verdict(t.pass)}${roundsText(t)}`,
+    ...edgeLine(t),
+    ...cpuLines(t),
     ...t.notes.map((n) => `  - ${n}`),
     ...t.empty.notes.map((n) => `  - empty: ${n}`),
+    ...(t.edge?.notes ?? []).map((n) => `  - edge: ${n}`),
     ...t.real.notes.map((n) => `  - real: ${n}`),
     ...(t.profile !== undefined ? profileLines(t.profile) : []),
+    ...(t.edgeProfile !== undefined ? profileLines(t.edgeProfile, 'edge') : []),
     '',
   ];
 }

@@ -21,7 +21,7 @@ import {
   scrapeRequestCounts,
 } from './request-counts.js';
 import { type ServerProcess, withServer } from './server-process.js';
-import { emptyServerSpec, profileDir, realServerSpec } from './server-specs.js';
+import { edgeServerSpec, emptyServerSpec, profileDir, realServerSpec } from './server-specs.js';
 import { settle } from './settle.js';
 import type { TransportResult } from './transport-result.js';
 
@@ -75,7 +75,7 @@ export async function benchGrpc(
     const before = await counts();
     const decidedBefore = await decisions?.();
     progress(`${label}: h2load -t1 -c${clients} -m${streams} -D ${o.durationSec}`);
-    const [h, cpuSeconds] = await withCpu(server.pid, () => run(server, label, o.durationSec));
+    const [h, cpu] = await withCpu(server.pid, () => run(server, label, o.durationSec));
     await settle();
     const delta = countDelta(before, await counts());
     const decided =
@@ -95,7 +95,7 @@ export async function benchGrpc(
       ok,
       errors: transportErrors + Math.max(0, mismatch, statusErrors),
       seconds: h.seconds,
-      ...cpuFields(cpuSeconds, ok),
+      ...cpuFields(cpu, ok),
       notes: [
         `h2load: ${h.done} done, ${h.succeeded} succeeded (HTTP 2xx), ${h.failed} failed, ${h.errored} errored, ${h.timeout} timeout, ${h.non2xx} non-2xx; ${h.logged} latencies logged`,
         `server counted ${formatCounts(delta)} (non-OK grpc statuses: ${statusErrors}); h2load succeeded − server OK = ${mismatch}` +
@@ -111,33 +111,41 @@ export async function benchGrpc(
     };
   };
 
-  // Both servers stay up; the measured slices alternate between them (see interleave.ts).
+  const measureService = (s: ServerProcess, label: string) =>
+    measure(
+      s,
+      label,
+      () => scrapeRequestCounts(s.httpPort, 'grpc'),
+      () => scrapeDecisionCounts(s.httpPort),
+    );
+
+  // All three servers stay up; the measured slices rotate between them (see interleave.ts).
   let probe: DecisionProbe | undefined;
-  const { empty, real, rounds } = await withServer(emptyServerSpec(ctx, 'empty-grpc'), (e) =>
-    withServer(realServerSpec(ctx, 'real-grpc', { RISK_IDEMPOTENCY_MAX: '0' }), async (s) => {
-      probe = await probeDecision(s.httpPort, withEventId(template, `grpc-probe-${Date.now()}`));
-      await warmUp(e, 'empty-grpc');
-      await warmUp(s, 'real-grpc');
-      return interleave(
-        o.rounds,
-        (i) => measure(e, `empty-grpc-${i}`, () => fetchEmptyGrpcCounts(e.httpPort)),
-        (i) =>
-          measure(
-            s,
-            `real-grpc-${i}`,
-            () => scrapeRequestCounts(s.httpPort, 'grpc'),
-            () => scrapeDecisionCounts(s.httpPort),
-          ),
-      );
-    }),
+  const { empty, edge, real, rounds } = await withServer(emptyServerSpec(ctx, 'empty-grpc'), (e) =>
+    withServer(edgeServerSpec(ctx, 'edge-grpc'), (g) =>
+      withServer(realServerSpec(ctx, 'real-grpc', { RISK_IDEMPOTENCY_MAX: '0' }), async (s) => {
+        probe = await probeDecision(s.httpPort, withEventId(template, `grpc-probe-${Date.now()}`));
+        await warmUp(e, 'empty-grpc');
+        await warmUp(g, 'edge-grpc');
+        await warmUp(s, 'real-grpc');
+        return interleave(
+          o.rounds,
+          (i) => measure(e, `empty-grpc-${i}`, () => fetchEmptyGrpcCounts(e.httpPort)),
+          (i) => measureService(s, `real-grpc-${i}`),
+          (i) => measureService(g, `edge-grpc-${i}`),
+        );
+      }),
+    ),
   );
   if (probe === undefined) throw new Error('gRPC probe did not run');
 
   const prof = profileDir(ctx, 'real-grpc');
+  const edgeProf = profileDir(ctx, 'edge-grpc');
   const ratio = real.rps / empty.rps;
   const result: TransportResult = {
     transport: 'grpc',
     empty,
+    ...(edge !== undefined ? { edge, edgeRatio: edge.rps / empty.rps } : {}),
     real,
     ratio,
     rounds,
@@ -149,6 +157,9 @@ export async function benchGrpc(
     ],
     ...(prof !== undefined
       ? { profile: await summarizeCpuProfile(await mainThreadProfile(prof), ctx.runtime.codeRoot) }
+      : {}),
+    ...(edgeProf !== undefined
+      ? { edgeProfile: await summarizeCpuProfile(await mainThreadProfile(edgeProf), ctx.runtime.codeRoot) }
       : {}),
   };
   return { result, probe };

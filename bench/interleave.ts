@@ -2,16 +2,18 @@ import { cpuFields, type LoadResult } from './load-result.js';
 import { progress } from './progress.js';
 import type { RoundResult } from './transport-result.js';
 
-/** Both sides of a comparison pooled over their slices, and each slice pair. */
+/** Each side of a comparison pooled over its slices, and each round. */
 export interface Interleaved {
   readonly empty: LoadResult;
+  /** Present when an edge side was measured. */
+  readonly edge?: LoadResult;
   readonly real: LoadResult;
   readonly rounds: readonly RoundResult[];
 }
 
 /**
- * Measures two servers that are both up, in alternating slices (empty, real, empty, real, ...),
- * and pools each side: rate = all successful requests / all measured seconds, errors summed,
+ * Measures servers that are all up, in alternating slices (empty, real, empty, real, ... or with an
+ * edge side empty, edge, real, empty, edge, real, ...), and pools each side: rate = all successful requests / all measured seconds, errors summed,
  * p50 and p99 the median of the slices'. On a shared VM the speed of the CPU drifts by tens of
  * percent within a minute; slices taken back to back see the same drift, so the pooled ratio
  * holds still where one long run of each, a minute apart, does not.
@@ -20,20 +22,30 @@ export async function interleave(
   rounds: number,
   measureEmpty: (round: number) => Promise<LoadResult>,
   measureReal: (round: number) => Promise<LoadResult>,
+  measureEdge?: (round: number) => Promise<LoadResult>,
 ): Promise<Interleaved> {
   const empties: LoadResult[] = [];
+  const edges: LoadResult[] = [];
   const reals: LoadResult[] = [];
   for (let i = 1; i <= rounds; i++) {
     if (rounds > 1) progress(`round ${i} of ${rounds}`);
     empties.push(await measureEmpty(i));
+    if (measureEdge !== undefined) edges.push(await measureEdge(i));
     reals.push(await measureReal(i));
   }
   return {
     empty: pool(empties),
+    ...(edges.length > 0 ? { edge: pool(edges) } : {}),
     real: pool(reals),
     rounds: empties.map((e, i) => {
       const r = reals[i] as LoadResult;
-      return { emptyRps: e.rps, realRps: r.rps, ratio: r.rps / e.rps };
+      const edge = edges[i];
+      return {
+        emptyRps: e.rps,
+        realRps: r.rps,
+        ratio: r.rps / e.rps,
+        ...(edge !== undefined ? { edgeRps: edge.rps } : {}),
+      };
     }),
   };
 }
@@ -49,8 +61,11 @@ export function pool(slices: readonly LoadResult[]): LoadResult {
   };
   const ok = sum((r) => r.ok);
   const seconds = sum((r) => r.seconds);
-  const cpuSeconds = slices.every((r) => r.cpuSeconds !== undefined)
-    ? sum((r) => r.cpuSeconds ?? 0)
+  const cpu = slices.every((r) => r.cpuSeconds !== undefined && r.systemSeconds !== undefined)
+    ? {
+        user: sum((r) => (r.cpuSeconds ?? 0) - (r.systemSeconds ?? 0)),
+        system: sum((r) => r.systemSeconds ?? 0),
+      }
     : undefined;
   return {
     rps: ok / seconds,
@@ -59,7 +74,7 @@ export function pool(slices: readonly LoadResult[]): LoadResult {
     ok,
     errors: sum((r) => r.errors),
     seconds,
-    ...cpuFields(cpuSeconds, ok),
+    ...cpuFields(cpu, ok),
     notes: slices.flatMap((r, i) => r.notes.map((n) => `#${i + 1} ${n}`)),
   };
 }

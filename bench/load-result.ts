@@ -1,3 +1,5 @@
+import type { CpuTimes } from './process-cpu.js';
+
 /** One measured load run against one server. */
 export interface LoadResult {
   /** Successful responses per second (errors excluded). */
@@ -14,20 +16,32 @@ export interface LoadResult {
    * /proc/<pid>/stat; undefined where /proc is not available.
    */
   readonly cpuSeconds?: number;
+  /** Of cpuSeconds, the time in the kernel (system): sockets, wake-ups, page faults. */
+  readonly systemSeconds?: number;
   /** cpuSeconds per successful request, in µs: what one request costs the server, load aside. */
   readonly cpuUsPerRequest?: number;
+  /** systemSeconds per successful request, in µs. */
+  readonly systemUsPerRequest?: number;
   /** How `errors` was established, and anything odd seen on the way. */
   readonly notes: readonly string[];
 }
 
 /**
- * The CPU fields of a LoadResult: the server's CPU seconds over the run and, when requests
- * succeeded, that time per request in µs; empty when the CPU time is unknown.
+ * The CPU fields of a LoadResult: the server's CPU seconds over the run (in all, and in the kernel)
+ * and, when requests succeeded, those times per request in µs; empty when the CPU time is unknown.
  */
 export function cpuFields(
-  cpuSeconds: number | undefined,
+  cpu: CpuTimes | undefined,
   ok: number,
-): Pick<LoadResult, 'cpuSeconds' | 'cpuUsPerRequest'> {
-  if (cpuSeconds === undefined) return {};
-  return ok === 0 ? { cpuSeconds } : { cpuSeconds, cpuUsPerRequest: (cpuSeconds / ok) * 1e6 };
+): Pick<LoadResult, 'cpuSeconds' | 'systemSeconds' | 'cpuUsPerRequest' | 'systemUsPerRequest'> {
+  if (cpu === undefined) return {};
+  const cpuSeconds = cpu.user + cpu.system;
+  const systemSeconds = cpu.system;
+  if (ok === 0) return { cpuSeconds, systemSeconds };
+  return {
+    cpuSeconds,
+    systemSeconds,
+    cpuUsPerRequest: (cpuSeconds / ok) * 1e6,
+    systemUsPerRequest: (systemSeconds / ok) * 1e6,
+  };
 }

@@ -10,7 +10,7 @@ import { withCpu } from './process-cpu.js';
 import { progress } from './progress.js';
 import { countDelta, formatCounts, scrapeDecisionCounts, scrapeRequestCounts } from './request-counts.js';
 import { type ServerProcess, withServer } from './server-process.js';
-import { emptyServerSpec, profileDir, realServerSpec } from './server-specs.js';
+import { edgeServerSpec, emptyServerSpec, profileDir, realServerSpec } from './server-specs.js';
 import { settle } from './settle.js';
 import type { TransportResult } from './transport-result.js';
 import { runWrk } from './wrk.js';
@@ -42,7 +42,7 @@ export async function benchRest(
   };
   const measure = async (server: ServerProcess, label: string): Promise<LoadResult> => {
     progress(`${label}: wrk -t1 -c${o.connections} -d${o.durationSec}s`);
-    const [w, cpuSeconds] = await withCpu(server.pid, () =>
+    const [w, cpu] = await withCpu(server.pid, () =>
       runWrk({ ...base(server), durationSec: o.durationSec, tag: `${runTag}-${label}` }),
     );
     const ok = w.requests - w.non2xx;
@@ -53,54 +53,66 @@ export async function benchRest(
       ok,
       errors: w.non2xx + w.socketErrors,
       seconds: w.seconds,
-      ...cpuFields(cpuSeconds, ok),
+      ...cpuFields(cpu, ok),
       notes: [`wrk: ${w.requests} responses, ${w.non2xx} non-2xx, ${w.socketErrors} socket errors`],
     };
   };
 
-  // Both servers stay up; the measured slices alternate between them (see interleave.ts).
+  /** A slice against the service (real or edge), with its own count of requests and decisions. */
+  const measureService = async (s: ServerProcess, label: string): Promise<LoadResult> => {
+    const before = await scrapeRequestCounts(s.httpPort, 'rest');
+    const decidedBefore = await scrapeDecisionCounts(s.httpPort);
+    const r = await measure(s, label);
+    await settle();
+    const delta = countDelta(before, await scrapeRequestCounts(s.httpPort, 'rest'));
+    const decided = countDelta(decidedBefore, await scrapeDecisionCounts(s.httpPort));
+    const fresh = [...decided.values()].reduce((a, n) => a + n, 0);
+    const replays = (delta.get('OK') ?? 0) - fresh;
+    return {
+      ...r,
+      notes: [
+        ...r.notes,
+        `server risk_requests_total{transport="rest"}: ${formatCounts(delta)}; fresh decisions (risk_decisions_total): ${formatCounts(decided)}; replays: ${replays}`,
+      ],
+    };
+  };
+
+  // All three servers stay up; the measured slices rotate between them (see interleave.ts).
   let probe: DecisionProbe | undefined;
   const measured = await withServer(emptyServerSpec(ctx, 'empty-rest'), (e) =>
-    withServer(realServerSpec(ctx, 'real-rest'), async (s) => {
-      probe = await probeDecision(s.httpPort, withEventId(templates[0] ?? { event: {} }, `${runTag}-probe`));
-      progress(
-        `real-rest: bundle ${probe.bundleVersion}, model ${probe.modelVersion || 'none'}, degraded [${probe.degraded.join(', ')}]`,
-      );
-      await warmUp(e, 'empty-rest');
-      await warmUp(s, 'real-rest');
-      return interleave(
-        o.rounds,
-        (i) => measure(e, `empty-rest-${i}`),
-        async (i) => {
-          const before = await scrapeRequestCounts(s.httpPort, 'rest');
-          const decidedBefore = await scrapeDecisionCounts(s.httpPort);
-          const r = await measure(s, `real-rest-${i}`);
-          await settle();
-          const delta = countDelta(before, await scrapeRequestCounts(s.httpPort, 'rest'));
-          const decided = countDelta(decidedBefore, await scrapeDecisionCounts(s.httpPort));
-          const fresh = [...decided.values()].reduce((a, n) => a + n, 0);
-          const replays = (delta.get('OK') ?? 0) - fresh;
-          return {
-            ...r,
-            notes: [
-              ...r.notes,
-              `server risk_requests_total{transport="rest"}: ${formatCounts(delta)}; fresh decisions (risk_decisions_total): ${formatCounts(decided)}; replays: ${replays}`,
-            ],
-          };
-        },
-      );
-    }),
+    withServer(edgeServerSpec(ctx, 'edge-rest'), (g) =>
+      withServer(realServerSpec(ctx, 'real-rest'), async (s) => {
+        probe = await probeDecision(
+          s.httpPort,
+          withEventId(templates[0] ?? { event: {} }, `${runTag}-probe`),
+        );
+        progress(
+          `real-rest: bundle ${probe.bundleVersion}, model ${probe.modelVersion || 'none'}, degraded [${probe.degraded.join(', ')}]`,
+        );
+        await warmUp(e, 'empty-rest');
+        await warmUp(g, 'edge-rest');
+        await warmUp(s, 'real-rest');
+        return interleave(
+          o.rounds,
+          (i) => measure(e, `empty-rest-${i}`),
+          (i) => measureService(s, `real-rest-${i}`),
+          (i) => measureService(g, `edge-rest-${i}`),
+        );
+      }),
+    ),
   );
   if (probe === undefined) throw new Error('REST probe did not run');
-  const { empty, real, rounds } = measured;
+  const { empty, edge, real, rounds } = measured;
 
   const prof = profileDir(ctx, 'real-rest');
+  const edgeProf = profileDir(ctx, 'edge-rest');
   const ratio = real.rps / empty.rps;
   return {
     probe,
     result: {
       transport: 'rest',
       empty,
+      ...(edge !== undefined ? { edge, edgeRatio: edge.rps / empty.rps } : {}),
       real,
       ratio,
       rounds,
@@ -111,6 +123,9 @@ export async function benchRest(
       ],
       ...(prof !== undefined
         ? { profile: await summarizeCpuProfile(await mainThreadProfile(prof), ctx.runtime.codeRoot) }
+        : {}),
+      ...(edgeProf !== undefined
+        ? { edgeProfile: await summarizeCpuProfile(await mainThreadProfile(edgeProf), ctx.runtime.codeRoot) }
         : {}),
     },
   };

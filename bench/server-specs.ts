@@ -34,10 +34,31 @@ export function realServerSpec(
   name: string,
   env: Readonly<Record<string, string>> = {},
 ): ServerSpec {
+  return serviceSpec(ctx, name, 'src/main.ts', env);
+}
+
+/**
+ * The edge server (bench/edge-server.ts): the real service answering a constant instead of
+ * deciding, started and profiled like realServerSpec.
+ */
+export function edgeServerSpec(
+  ctx: BenchContext,
+  name: string,
+  env: Readonly<Record<string, string>> = {},
+): ServerSpec {
+  return serviceSpec(ctx, name, 'bench/edge-server.ts', env);
+}
+
+function serviceSpec(
+  ctx: BenchContext,
+  name: string,
+  entry: string,
+  env: Readonly<Record<string, string>>,
+): ServerSpec {
   const dir = profileDir(ctx, name);
   return {
     name,
-    entry: 'src/main.ts',
+    entry,
     runtime: ctx.runtime,
     cpu: ctx.options.serverCpu,
     env: { ...COMMON_ENV, ...env },
@@ -45,7 +66,7 @@ export function realServerSpec(
   };
 }
 
-/** Where realServerSpec(ctx, name) writes its profiles, when profiling. */
+/** Where realServerSpec(ctx, name) and edgeServerSpec(ctx, name) write profiles, when profiling. */
 export function profileDir(ctx: BenchContext, name: string): string | undefined {
   const root = ctx.options.cpuProfDir;
   return root === undefined ? undefined : join(root, name);

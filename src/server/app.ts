@@ -37,6 +37,12 @@ export interface ServiceOptions {
   /** Use this bundle instead of loading config.bundleDir. */
   readonly bundle?: Bundle;
   readonly logger?: FastifyServerOptions['logger'];
+  /**
+   * What the transports call instead of the engine built here, given that engine. The bench's edge
+   * server (bench/edge-server.ts) answers with a constant decision this way, to measure the
+   * transports, validation and tokenisation without the core.
+   */
+  readonly wrapEngine?: (engine: DecisionEngine) => DecisionEngine;
 }
 
 /** Loads the bundle and builds the core and both transports from explicit dependencies. */
@@ -76,7 +82,8 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     idempotency: { max: config.idempotencyMax, ttlMs: config.idempotencyTtlMs },
   });
 
-  const gate = createDecisionGate(engine, tokenizer, metrics, config.maxInFlight);
+  const served = options.wrapEngine?.(engine) ?? engine;
+  const gate = createDecisionGate(served, tokenizer, metrics, config.maxInFlight);
   inFlight = gate.inFlight;
 
   const http = Fastify(httpServerOptions(config, options.logger));
@@ -86,7 +93,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     metrics,
     ready: () => ready,
     defaultTimeoutMs: config.defaultTimeoutMs,
-    bundleVersion: () => engine.bundle.version,
+    bundleVersion: () => served.bundle.version,
     maxBodyBytes: config.maxBodyBytes,
   });
   const grpc = buildGrpc({
@@ -106,7 +113,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
 
   return {
     config,
-    engine,
+    engine: served,
     tokenizer,
     metrics,
     http,

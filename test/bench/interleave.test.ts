@@ -13,6 +13,22 @@ const slice = (rps: number, p50Us: number, errors = 0): LoadResult => ({
 });
 
 describe('interleave', () => {
+  it('rotates empty, edge and real when an edge side is given, and pools it too', async () => {
+    const order: string[] = [];
+    const side = (name: string, rps: number) => async (i: number) => {
+      order.push(`${name}${i}`);
+      return slice(rps * i, 1000);
+    };
+    const r = await interleave(2, side('e', 10_000), side('r', 2_000), side('g', 5_000));
+    expect(order).toEqual(['e1', 'g1', 'r1', 'e2', 'g2', 'r2']);
+    expect(r.edge?.rps).toBe(7_500);
+    expect(r.rounds.map((x) => x.edgeRps)).toEqual([5_000, 10_000]);
+    expect(r.rounds.map((x) => x.ratio)).toEqual([0.2, 0.2]);
+    const two = await interleave(1, side('e', 1), side('r', 1));
+    expect(two.edge).toBeUndefined();
+    expect(two.rounds[0]?.edgeRps).toBeUndefined();
+  });
+
   it('alternates the two sides, pools each and keeps every pair', async () => {
     const order: string[] = [];
     const empties = [slice(20_000, 2000), slice(10_000, 4000), slice(15_000, 3000)];
@@ -40,13 +56,21 @@ describe('interleave', () => {
   });
 
   it('pools server CPU time into CPU per request, only when every slice measured it', () => {
-    const withCpu = (rps: number, cpuSeconds: number): LoadResult => ({ ...slice(rps, 100), cpuSeconds });
-    const pooled = pool([withCpu(1000, 1), withCpu(3000, 2)]); // 40,000 requests, 3 CPU seconds
+    const withCpu = (rps: number, cpuSeconds: number, systemSeconds: number): LoadResult => ({
+      ...slice(rps, 100),
+      cpuSeconds,
+      systemSeconds,
+    });
+    // 40,000 requests, 3 CPU seconds of which 0.5 in the kernel
+    const pooled = pool([withCpu(1000, 1, 0.25), withCpu(3000, 2, 0.25)]);
     expect(pooled.cpuSeconds).toBe(3);
+    expect(pooled.systemSeconds).toBe(0.5);
     expect(pooled.cpuUsPerRequest).toBeCloseTo(75, 9);
-    const partial = pool([withCpu(1000, 1), slice(3000, 100)]);
+    expect(pooled.systemUsPerRequest).toBeCloseTo(12.5, 9);
+    const partial = pool([withCpu(1000, 1, 0.5), slice(3000, 100)]);
     expect(partial.cpuSeconds).toBeUndefined();
     expect(partial.cpuUsPerRequest).toBeUndefined();
+    expect(partial.systemUsPerRequest).toBeUndefined();
   });
 
   it('passes a single slice through and takes the middle two for an even count', () => {

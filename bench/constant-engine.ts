@@ -7,26 +7,30 @@ import type { DecisionResult } from '../src/core/types.js';
  * /readyz and the versions in the answer are the real ones. bench/edge-server.ts serves it.
  */
 export function constantEngine(inner: DecisionEngine): DecisionEngine {
-  const base = {
-    decisionId: '00000000-0000-4000-8000-000000000000',
-    decision: 'ALLOW',
-    score: 0,
-    reasons: [],
-    degraded: [],
-    timings: [],
-    replayed: false,
-    json: undefined,
-  } as const;
+  const none: readonly never[] = [];
   return {
     get bundle() {
       return inner.bundle;
     },
     swapBundle: (next) => inner.swapBundle(next),
-    decide: async (event): Promise<DecisionResult> => ({
-      ...base,
-      eventId: event.eventId,
-      bundleVersion: inner.bundle.version,
-      modelVersion: inner.bundle.model?.version ?? '',
-    }),
+    // A plain literal in the field order of a real result: the edge should cost what the
+    // transports cost, not what building its stand-in costs.
+    decide(event) {
+      const b = inner.bundle;
+      const r: DecisionResult = {
+        decisionId: '00000000-0000-4000-8000-000000000000',
+        eventId: event.eventId,
+        decision: 'ALLOW',
+        score: 0,
+        reasons: none,
+        bundleVersion: b.version,
+        modelVersion: b.model?.version ?? '',
+        degraded: none,
+        timings: none,
+        replayed: false,
+        json: undefined,
+      };
+      return Promise.resolve(r);
+    },
   };
 }

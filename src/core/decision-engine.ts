@@ -171,7 +171,9 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
       eventId: event.eventId,
       decision: combined.decision,
       score,
-      ...(modelScore !== undefined ? { modelScore } : {}),
+      // Always present (undefined when the model did not run) so every result has one shape;
+      // JSON leaves it out when undefined.
+      modelScore,
       reasons: combined.reasons,
       bundleVersion: b.version,
       modelVersion: b.model?.version ?? '',

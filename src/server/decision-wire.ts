@@ -8,7 +8,7 @@ export function decisionToJson(r: DecisionResult): Record<string, unknown> {
     eventId: r.eventId,
     decision: r.decision,
     score: r.score,
-    ...(r.modelScore !== undefined ? { modelScore: r.modelScore } : {}),
+    modelScore: r.modelScore,
     reasons: r.reasons,
     bundleVersion: r.bundleVersion,
     modelVersion: r.modelVersion,

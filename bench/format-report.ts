@@ -23,7 +23,8 @@ function cpuLines(t: TransportResult): string[] {
   const real = t.real.cpuUsPerRequest;
   const empty = t.empty.cpuUsPerRequest;
   if (real === undefined || empty === undefined) return [];
-  const edge = t.edge?.cpuUsPerRequest;
+  const edgeRun = t.edge;
+  const edge = edgeRun?.cpuUsPerRequest;
   const budget = empty / t.target;
   // User time is the code's own; system time also holds the kernel's socket work and wake-ups of
   // the load generator, which depend on how idle it is as much as on the server.
@@ -38,9 +39,9 @@ function cpuLines(t: TransportResult): string[] {
   };
   return [
     `  server CPU per request: real ${us(real)}, empty ${us(empty)}; the decision adds ${us(real - empty)} (${(real / empty).toFixed(2)}× the empty request)`,
-    ...(edge !== undefined && t.edge !== undefined
+    ...(edgeRun !== undefined && edge !== undefined
       ? [
-          `  of that, the edge (edge − empty) is ${part(t.edge, t.empty, edge - empty)} and the decision core (real − edge) ${part(t.real, t.edge, real - edge)}`,
+          `  of that, the edge (edge − empty) is ${part(edgeRun, t.empty, edge - empty)} and the decision core (real − edge) ${part(t.real, edgeRun, real - edge)}`,
           `  the target allows ${us(budget - empty)} over the empty request in all (empty / ${t.target} = ${us(budget)})`,
         ]
       : []),

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { fromJson, toBinary } from '@bufbuild/protobuf';
 import { DecideRequestSchema } from '../src/gen/risk/v1/risk_pb.js';
 import type { BenchContext } from './bench-context.js';
-import { mainThreadProfile, summarizeCpuProfile } from './cpu-profile-summary.js';
 import { createEventPool, withEventId } from './event-pool.js';
 import { grpcFrame } from './grpc-frame.js';
 import { runH2load } from './h2load.js';
@@ -21,8 +20,9 @@ import {
   scrapeRequestCounts,
 } from './request-counts.js';
 import { type ServerProcess, withServer } from './server-process.js';
-import { edgeServerSpec, emptyServerSpec, profileDir, realServerSpec } from './server-specs.js';
+import { edgeServerSpec, emptyServerSpec, realServerSpec } from './server-specs.js';
 import { settle } from './settle.js';
+import { transportComparison } from './transport-comparison.js';
 import type { TransportResult } from './transport-result.js';
 
 export const GRPC_TARGET = 0.6;
@@ -121,7 +121,7 @@ export async function benchGrpc(
 
   // All three servers stay up; the measured slices rotate between them (see interleave.ts).
   let probe: DecisionProbe | undefined;
-  const { empty, edge, real, rounds } = await withServer(emptyServerSpec(ctx, 'empty-grpc'), (e) =>
+  const measured = await withServer(emptyServerSpec(ctx, 'empty-grpc'), (e) =>
     withServer(edgeServerSpec(ctx, 'edge-grpc'), (g) =>
       withServer(realServerSpec(ctx, 'real-grpc', { RISK_IDEMPOTENCY_MAX: '0' }), async (s) => {
         probe = await probeDecision(s.httpPort, withEventId(template, `grpc-probe-${Date.now()}`));
@@ -139,28 +139,13 @@ export async function benchGrpc(
   );
   if (probe === undefined) throw new Error('gRPC probe did not run');
 
-  const prof = profileDir(ctx, 'real-grpc');
-  const edgeProf = profileDir(ctx, 'edge-grpc');
-  const ratio = real.rps / empty.rps;
   const result: TransportResult = {
     transport: 'grpc',
-    empty,
-    ...(edge !== undefined ? { edge, edgeRatio: edge.rps / empty.rps } : {}),
-    real,
-    ratio,
-    rounds,
-    target: GRPC_TARGET,
-    pass: ratio >= GRPC_TARGET && real.errors === 0,
+    ...(await transportComparison(ctx, 'grpc', measured, GRPC_TARGET)),
     notes: [
       `h2load -t1 -c${clients} -m${streams}: one fixed DecideRequest (h2load cannot vary the body); real server started with RISK_IDEMPOTENCY_MAX=0 so every request is decided fresh, not replayed (same card/user every time: velocity rules fire on all of them)`,
       'grpc-status verified on the server side: risk_requests_total{transport="grpc"} (real) and /bench/counts (baseline)',
     ],
-    ...(prof !== undefined
-      ? { profile: await summarizeCpuProfile(await mainThreadProfile(prof), ctx.runtime.codeRoot) }
-      : {}),
-    ...(edgeProf !== undefined
-      ? { edgeProfile: await summarizeCpuProfile(await mainThreadProfile(edgeProf), ctx.runtime.codeRoot) }
-      : {}),
   };
   return { result, probe };
 }

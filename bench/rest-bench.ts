@@ -1,7 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BenchContext } from './bench-context.js';
-import { mainThreadProfile, summarizeCpuProfile } from './cpu-profile-summary.js';
 import { createEventPool, DEFAULT_POOL_USERS, withEventId } from './event-pool.js';
 import { interleave } from './interleave.js';
 import { cpuFields, type LoadResult } from './load-result.js';
@@ -10,8 +9,9 @@ import { withCpu } from './process-cpu.js';
 import { progress } from './progress.js';
 import { countDelta, formatCounts, scrapeDecisionCounts, scrapeRequestCounts } from './request-counts.js';
 import { type ServerProcess, withServer } from './server-process.js';
-import { edgeServerSpec, emptyServerSpec, profileDir, realServerSpec } from './server-specs.js';
+import { edgeServerSpec, emptyServerSpec, realServerSpec } from './server-specs.js';
 import { settle } from './settle.js';
+import { transportComparison } from './transport-comparison.js';
 import type { TransportResult } from './transport-result.js';
 import { runWrk } from './wrk.js';
 import { renderWrkScript } from './wrk-script.js';
@@ -102,31 +102,14 @@ export async function benchRest(
     ),
   );
   if (probe === undefined) throw new Error('REST probe did not run');
-  const { empty, edge, real, rounds } = measured;
-
-  const prof = profileDir(ctx, 'real-rest');
-  const edgeProf = profileDir(ctx, 'edge-rest');
-  const ratio = real.rps / empty.rps;
   return {
     probe,
     result: {
       transport: 'rest',
-      empty,
-      ...(edge !== undefined ? { edge, edgeRatio: edge.rps / empty.rps } : {}),
-      real,
-      ratio,
-      rounds,
-      target: REST_TARGET,
-      pass: ratio >= REST_TARGET && real.errors === 0,
+      ...(await transportComparison(ctx, 'rest', measured, REST_TARGET)),
       notes: [
         `wrk -t1 -c${o.connections}, Lua script: unique eventId per request, ${templates.length} templates from the traffic simulator (${DEFAULT_POOL_USERS} legitimate users plus fraud scenarios); idempotent replay store on (default RISK_IDEMPOTENCY_MAX) but never hit (replays counted below)`,
       ],
-      ...(prof !== undefined
-        ? { profile: await summarizeCpuProfile(await mainThreadProfile(prof), ctx.runtime.codeRoot) }
-        : {}),
-      ...(edgeProf !== undefined
-        ? { edgeProfile: await summarizeCpuProfile(await mainThreadProfile(edgeProf), ctx.runtime.codeRoot) }
-        : {}),
     },
   };
 }

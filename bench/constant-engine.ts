@@ -1,5 +1,5 @@
-import type { DecisionEngine } from '../src/core/decision-engine.js';
-import type { DecisionResult } from '../src/core/types.js';
+import type { DecisionResult } from '../src/domain/index.js';
+import type { DecisionEngine } from '../src/engine/index.js';
 
 /**
  * An engine that answers every event with the same ALLOW (echoing its event id) without deciding:

@@ -9,9 +9,7 @@
  * rules, the replay fingerprint and record, the decision id. The edge's response is the same JSON
  * or protobuf message shape with no reasons, encoded by the transport's own serialiser.
  */
-import { buildService } from '../src/server/app.js';
-import { loadConfig } from '../src/server/config.js';
-import { bindGrpc } from '../src/server/grpc.js';
+import { bindGrpc, buildService, loadConfig } from '../src/server/index.js';
 import { constantEngine } from './constant-engine.js';
 
 const config = loadConfig();

@@ -7,11 +7,10 @@
  * Prints one InprocessResult as JSON on stdout.
  */
 import { fromJson } from '@bufbuild/protobuf';
-import type { RiskEvent } from '../src/core/types.js';
+import type { RiskEvent } from '../src/domain/index.js';
+import { eventFromProto } from '../src/domain/index.js';
 import { DecideRequestSchema } from '../src/gen/risk/v1/risk_pb.js';
-import { buildService } from '../src/server/app.js';
-import { loadConfig } from '../src/server/config.js';
-import { eventFromProto } from '../src/server/event-from-proto.js';
+import { buildService, loadConfig } from '../src/server/index.js';
 import { Rng } from '../src/sim/index.js';
 import { createEventPool, withEventId } from './event-pool.js';
 import type { InprocessResult } from './inprocess-result.js';

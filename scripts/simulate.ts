@@ -1,5 +1,5 @@
 // Traffic simulator CLI: `npm run simulate -- --help`. Logic lives in src/sim/cli.ts.
-import { runCli } from '../src/sim/cli.js';
+import { runCli } from '../src/sim/index.js';
 
 const ac = new AbortController();
 process.once('SIGINT', () => {

@@ -11,9 +11,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fromJson } from '@bufbuild/protobuf';
-import { defaultBundleDir, loadBundleDir } from '../src/core/bundle-loader.js';
-import { createDecisionEngine } from '../src/core/decision-engine.js';
-import { createTokenizer } from '../src/core/tokenizer.js';
+import { createTokenizer, eventFromProto } from '../src/domain/index.js';
+import { createDecisionEngine, defaultBundleDir, loadBundleDir } from '../src/engine/index.js';
 import {
   createCounterStore,
   createFeatureHydrator,
@@ -23,12 +22,12 @@ import {
 } from '../src/features/index.js';
 import { DecideRequestSchema } from '../src/gen/risk/v1/risk_pb.js';
 import {
+  createOnnxScorer,
   createRowWriter,
   type ManifestFeature,
   type ModelManifest,
   parseManifest,
-} from '../src/model/manifest.js';
-import { createOnnxScorer } from '../src/model/onnx-scorer.js';
+} from '../src/model/index.js';
 import {
   exportGbdtToOnnx,
   featureImportance,
@@ -38,7 +37,6 @@ import {
   rocAuc,
   trainGbdt,
 } from '../src/model/train/index.js';
-import { eventFromProto } from '../src/server/event-from-proto.js';
 import { createSimulator } from '../src/sim/index.js';
 
 const { values: args } = parseArgs({

@@ -1,6 +1,4 @@
-import { buildService } from './server/app.js';
-import { loadConfig } from './server/config.js';
-import { bindGrpc } from './server/grpc.js';
+import { bindGrpc, buildService, loadConfig } from './server/index.js';
 
 /** Starts the service: the only place that listens and handles signals. */
 async function main(): Promise<void> {

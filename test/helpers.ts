@@ -1,4 +1,4 @@
-import { type Clock, createManualClock } from '../src/core/clock.js';
+import { type Clock, createManualClock } from '../src/domain/clock.js';
 import {
   createCounterStore,
   createFeatureHydrator,

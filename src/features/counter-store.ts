@@ -1,5 +1,5 @@
-import { hash53 } from '../core/hash53.js';
-import type { Action, RiskEvent } from '../core/types.js';
+import type { Action, RiskEvent } from '../domain/index.js';
+import { hash53 } from '../domain/index.js';
 import { distinctAdd, distinctCount, distinctLayout } from './distinct-sets.js';
 import type { DistinctSpec, EntitySpec } from './entities.js';
 import { createEntityIndex } from './entity-index.js';

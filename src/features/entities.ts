@@ -1,4 +1,4 @@
-import type { RiskEvent } from '../core/types.js';
+import type { RiskEvent } from '../domain/index.js';
 
 /** A bounded distinct-count of another field per entity (e.g. accounts per device). */
 export interface DistinctSpec {

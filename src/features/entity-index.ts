@@ -1,4 +1,4 @@
-import { createNumberTable } from '../core/number-table.js';
+import { createNumberTable } from '../domain/index.js';
 
 /** Maps entity keys to slot ids with a ceiling on entries; past it, an entry not used lately goes. */
 export interface EntityIndex {

@@ -1,4 +1,4 @@
-import type { RiskEvent } from '../core/types.js';
+import type { RiskEvent } from '../domain/index.js';
 import { toUsd } from './fx.js';
 import { timezoneCountry } from './timezone-country.js';
 

@@ -1,4 +1,4 @@
-import type { RiskEvent } from '../core/types.js';
+import type { RiskEvent } from '../domain/index.js';
 import type { CounterStore, Touched } from './counter-store.js';
 import { EVENT_FEATURE_NAMES, writeEventFeatures } from './event-features.js';
 import { createFeatureSchema, type FeatureSchema } from './feature-schema.js';

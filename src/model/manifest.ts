@@ -1,4 +1,4 @@
-import type { FeatureSchema } from '../features/feature-schema.js';
+import type { FeatureSchema } from '../features/index.js';
 
 /** How a raw feature value is transformed before it reaches the model. */
 export type FeatureTransform = 'identity' | 'log1p';

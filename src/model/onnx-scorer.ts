@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import type { FeatureSchema } from '../features/feature-schema.js';
+import type { FeatureSchema } from '../features/index.js';
 import { createRowWriter, type ModelManifest } from './manifest.js';
 import { type NativeSession, openNativeSession } from './native-session.js';
 

@@ -1,4 +1,4 @@
-import type { RiskEvent } from '../core/types.js';
+import type { RiskEvent } from '../domain/index.js';
 
 /** Reads one string field of an event; undefined when absent. */
 export type StringField = (e: RiskEvent) => string | undefined;

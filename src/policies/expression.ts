@@ -1,5 +1,5 @@
-import type { RiskEvent } from '../core/types.js';
-import type { FeatureSchema } from '../features/feature-schema.js';
+import type { RiskEvent } from '../domain/index.js';
+import type { FeatureSchema } from '../features/index.js';
 import { stringField } from './event-fields.js';
 
 /** What a compiled expression reads. */

@@ -1,4 +1,4 @@
-import type { Action, RiskEvent } from '../core/types.js';
+import type { Action, RiskEvent } from '../domain/index.js';
 import type { ListLookup } from './expression.js';
 
 /** What a list holds; it decides which event field is matched. */

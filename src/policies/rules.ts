@@ -1,5 +1,5 @@
-import type { Action, RiskEvent } from '../core/types.js';
-import type { FeatureSchema } from '../features/feature-schema.js';
+import type { Action, RiskEvent } from '../domain/index.js';
+import type { FeatureSchema } from '../features/index.js';
 import { stringField } from './event-fields.js';
 import { type CompileOptions, compileExpression, type EvalContext, type Predicate } from './expression.js';
 

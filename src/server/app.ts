@@ -1,9 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { Bundle } from '../core/bundle.js';
-import { loadBundleDir } from '../core/bundle-loader.js';
-import { type Clock, systemClock } from '../core/clock.js';
-import { createDecisionEngine, type DecisionEngine } from '../core/decision-engine.js';
-import { createTokenizer, type Tokenizer } from '../core/tokenizer.js';
+import { type Clock, createTokenizer, systemClock, type Tokenizer } from '../domain/index.js';
+import type { Bundle } from '../engine/index.js';
+import { createDecisionEngine, type DecisionEngine, loadBundleDir } from '../engine/index.js';
 import {
   createCounterStore,
   createFeatureHydrator,

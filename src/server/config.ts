@@ -1,4 +1,4 @@
-import { defaultBundleDir } from '../core/bundle-loader.js';
+import { defaultBundleDir } from '../engine/index.js';
 
 /** Service configuration: one schema, defaults beside it, validated once, then frozen. */
 export interface Config {

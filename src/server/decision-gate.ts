@@ -1,9 +1,7 @@
-import type { DecisionEngine } from '../core/decision-engine.js';
-import { RiskError } from '../core/errors.js';
-import type { Tokenizer } from '../core/tokenizer.js';
-import type { DecisionResult } from '../core/types.js';
+import type { DecisionResult, Tokenizer } from '../domain/index.js';
+import { eventFromProto, RiskError } from '../domain/index.js';
+import type { DecisionEngine } from '../engine/index.js';
 import type { DecideRequest } from '../gen/risk/v1/risk_pb.js';
-import { eventFromProto } from './event-from-proto.js';
 import type { Metrics } from './metrics.js';
 
 /** What both transports call with a decoded request: validation, load shedding, the core, metrics. */

@@ -1,4 +1,4 @@
-import type { DecisionResult } from '../core/types.js';
+import type { DecisionResult } from '../domain/index.js';
 import { type DecideResponse, Decision, ReasonSource } from '../gen/risk/v1/risk_pb.js';
 
 /** The proto3 JSON form of a DecideResponse, written directly (no reflection on the hot path). */

@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
-import { RiskError } from '../core/errors.js';
+import { RiskError } from '../domain/index.js';
 import {
   type DecideRequest,
   DecideRequestSchema,

@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { DecisionResult } from '../core/types.js';
+import type { DecisionResult } from '../domain/index.js';
 
 /** Prometheus metrics of one service instance (a registry per instance keeps tests independent). */
 export interface Metrics {

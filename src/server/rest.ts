@@ -1,6 +1,6 @@
 import { fromJson } from '@bufbuild/protobuf';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { ERRORS, type FieldViolation, RiskError } from '../core/errors.js';
+import { ERRORS, type FieldViolation, RiskError } from '../domain/index.js';
 import { DecideRequestSchema } from '../gen/risk/v1/risk_pb.js';
 import { decideRequestFromJson } from './codec/index.js';
 import type { DecisionGate } from './decision-gate.js';

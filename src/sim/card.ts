@@ -1,4 +1,4 @@
-import { isLuhnValid, luhnCheckDigit } from '../core/luhn.js';
+import { isLuhnValid, luhnCheckDigit } from '../domain/index.js';
 import type { CardBrand } from './geo.js';
 import type { Rng } from './rng.js';
 

@@ -4,7 +4,7 @@
  * The JSON shapes are type aliases (not interfaces) so they are assignable to protobuf's JsonValue.
  */
 
-import type { EventType } from '../core/types.js';
+import type { EventType } from '../domain/index.js';
 
 /** risk.v1.EventType names (the domain's event types). */
 export type EventTypeName = EventType;

@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { constantEngine } from '../../bench/constant-engine.js';
-import type { RiskEvent } from '../../src/core/types.js';
-import { buildService, type Service } from '../../src/server/app.js';
-import { loadConfig } from '../../src/server/config.js';
+import type { RiskEvent } from '../../src/domain/index.js';
+import { buildService, loadConfig, type Service } from '../../src/server/index.js';
 import { ACCEPTANCE_REQUEST, paymentRequest } from '../helpers.js';
 
 /**

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { RiskEvent } from '../../src/core/types.js';
+import type { RiskEvent } from '../../src/domain/index.js';
 import { entityKey } from '../../src/features/counter-store.js';
 import { createCounterStore, DEFAULT_WINDOWS, type EntitySpec } from '../../src/features/index.js';
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultBundleDir } from '../../src/core/bundle-loader.js';
+import { defaultBundleDir } from '../../src/engine/index.js';
 import { createOnnxScorer, type ModelScorer, parseManifest } from '../../src/model/index.js';
 import { defaultFeatureSchema } from '../helpers.js';
 import { seededRandom } from './synthetic.js';

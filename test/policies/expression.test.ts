@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RiskEvent } from '../../src/core/types.js';
+import type { RiskEvent } from '../../src/domain/index.js';
 import { createFeatureSchema } from '../../src/features/index.js';
 import { compileExpression, createListSet } from '../../src/policies/index.js';
 

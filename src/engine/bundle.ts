@@ -1,6 +1,5 @@
-import type { ModelScorer } from '../model/onnx-scorer.js';
-import type { ListSet } from '../policies/lists.js';
-import type { CompiledRule } from '../policies/rules.js';
+import type { ModelScorer } from '../model/index.js';
+import type { CompiledRule, ListSet } from '../policies/index.js';
 
 /**
  * Everything one decision reads, immutable and versioned: a decision reads exactly one bundle and

@@ -2,8 +2,8 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BundleError, defaultBundleDir, loadBundleDir } from '../../src/core/bundle-loader.js';
-import { createTokenizer } from '../../src/core/tokenizer.js';
+import { createTokenizer } from '../../src/domain/index.js';
+import { BundleError, defaultBundleDir, loadBundleDir } from '../../src/engine/bundle-loader.js';
 import { defaultFeatureSchema } from '../helpers.js';
 
 const schema = defaultFeatureSchema();

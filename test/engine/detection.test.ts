@@ -1,8 +1,7 @@
 import { fromJson } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
-import { createManualClock } from '../../src/core/clock.js';
+import { createManualClock, eventFromProto } from '../../src/domain/index.js';
 import { DecideRequestSchema } from '../../src/gen/risk/v1/risk_pb.js';
-import { eventFromProto } from '../../src/server/event-from-proto.js';
 import { createSimulator } from '../../src/sim/index.js';
 import { testService } from '../helpers.js';
 

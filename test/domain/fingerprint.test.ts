@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fingerprint } from '../../src/core/fingerprint.js';
+import { fingerprint } from '../../src/domain/fingerprint.js';
 
 describe('fingerprint', () => {
   it('is the same for equal content and ignores undefined properties, as JSON does', () => {

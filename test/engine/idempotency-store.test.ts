@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createIdempotencyStore } from '../../src/core/idempotency-store.js';
-import type { DecisionResult } from '../../src/core/types.js';
+import type { DecisionResult } from '../../src/domain/index.js';
+import { createIdempotencyStore } from '../../src/engine/idempotency-store.js';
 
 const done = (fingerprint: string, json: string) => ({ fingerprint, json });
 

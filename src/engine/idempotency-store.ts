@@ -1,6 +1,5 @@
-import { hash53 } from './hash53.js';
-import { createNumberTable } from './number-table.js';
-import type { DecisionResult } from './types.js';
+import type { DecisionResult } from '../domain/index.js';
+import { createNumberTable, hash53 } from '../domain/index.js';
 
 /**
  * Stored outcome of an event id: its content fingerprint and either the decision in flight or,

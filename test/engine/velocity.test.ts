@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createManualClock } from '../../src/core/clock.js';
-import type { Service } from '../../src/server/app.js';
+import { createManualClock } from '../../src/domain/index.js';
+import type { Service } from '../../src/server/index.js';
 import { paymentRequest, T0, testService } from '../helpers.js';
 
 const decide = async (service: Service, payload: unknown) => {

@@ -2,14 +2,20 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import ipaddr from 'ipaddr.js';
-import type { FeatureSchema } from '../features/feature-schema.js';
-import { parseManifest } from '../model/manifest.js';
-import { createOnnxScorer, type OnnxScorerOptions } from '../model/onnx-scorer.js';
-import { createListSet, LIST_FIELD, type ListItem, type ListKind, type RiskList } from '../policies/lists.js';
-import { compileRules, type RuleSource } from '../policies/rules.js';
+import type { Action } from '../domain/index.js';
+import { canonical, type Tokenizer } from '../domain/index.js';
+import type { FeatureSchema } from '../features/index.js';
+import { createOnnxScorer, type OnnxScorerOptions, parseManifest } from '../model/index.js';
+import {
+  compileRules,
+  createListSet,
+  LIST_FIELD,
+  type ListItem,
+  type ListKind,
+  type RiskList,
+  type RuleSource,
+} from '../policies/index.js';
 import type { Bundle } from './bundle.js';
-import { canonical, type Tokenizer } from './tokenizer.js';
-import type { Action } from './types.js';
 
 /** A bundle that failed validation; `problems` lists every one, and the old bundle keeps serving. */
 export class BundleError extends Error {

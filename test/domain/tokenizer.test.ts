@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonical, createTokenizer } from '../../src/core/tokenizer.js';
+import { canonical, createTokenizer } from '../../src/domain/tokenizer.js';
 
 describe('tokenizer', () => {
   const key = 'test-key-0123456789';

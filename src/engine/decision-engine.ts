@@ -1,15 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { CounterStore } from '../features/counter-store.js';
-import type { FeatureHydrator } from '../features/feature-hydrator.js';
-import type { EvalContext } from '../policies/expression.js';
-import type { CompiledRule } from '../policies/rules.js';
+import type { Clock, DecisionResult, Reason, ReasonSource, RiskEvent, StageTiming } from '../domain/index.js';
+import { fingerprint as fingerprintOf, RiskError } from '../domain/index.js';
+import type { CounterStore, FeatureHydrator } from '../features/index.js';
+import type { CompiledRule, EvalContext } from '../policies/index.js';
 import type { Bundle } from './bundle.js';
-import type { Clock } from './clock.js';
 import { combine } from './combine.js';
-import { RiskError } from './errors.js';
-import { fingerprint as fingerprintOf } from './fingerprint.js';
 import { createIdempotencyStore } from './idempotency-store.js';
-import type { DecisionResult, Reason, ReasonSource, RiskEvent, StageTiming } from './types.js';
 
 /** A decided event with what the commit step and observers need beyond the response. */
 export type DecisionObserver = (

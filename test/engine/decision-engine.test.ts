@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Bundle } from '../../src/core/bundle.js';
-import { createDecisionEngine } from '../../src/core/decision-engine.js';
-import type { RiskEvent } from '../../src/core/types.js';
+import type { RiskEvent } from '../../src/domain/index.js';
+import type { Bundle } from '../../src/engine/bundle.js';
+import { createDecisionEngine } from '../../src/engine/decision-engine.js';
 import {
   createCounterStore,
   createFeatureHydrator,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createNumberTable } from '../../src/core/number-table.js';
+import { createNumberTable } from '../../src/domain/number-table.js';
 
 /** Keys sharing their low 32 bits all start probing at the same bucket: worst-case runs. */
 const clashing = (i: number) => i * 2 ** 32 + 7;

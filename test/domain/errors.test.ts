@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ERRORS, GrpcCode, RiskError } from '../../src/core/errors.js';
+import { ERRORS, GrpcCode, RiskError } from '../../src/domain/errors.js';
 
 const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
 const rows = new Map(

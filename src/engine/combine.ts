@@ -1,4 +1,4 @@
-import type { Action, Reason } from './types.js';
+import type { Action, Reason } from '../domain/index.js';
 
 const RANK: Readonly<Record<Action, number>> = { ALLOW: 0, CHALLENGE: 1, REVIEW: 2, BLOCK: 3 };
 

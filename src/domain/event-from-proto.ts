@@ -1,10 +1,10 @@
 import { isIPv4 } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import type { FieldViolation } from '../core/errors.js';
-import { isLuhnValid } from '../core/luhn.js';
-import { canonical, type Tokenizer } from '../core/tokenizer.js';
-import type { EventType as DomainEventType, RiskEvent } from '../core/types.js';
 import { type DecideRequest, EventType, LoginMethod, PaymentChannel } from '../gen/risk/v1/risk_pb.js';
+import type { FieldViolation } from './errors.js';
+import { isLuhnValid } from './luhn.js';
+import { canonical, type Tokenizer } from './tokenizer.js';
+import type { EventType as DomainEventType, RiskEvent } from './types.js';
 
 const MAX_ID = 128;
 const MAX_TEXT = 512;

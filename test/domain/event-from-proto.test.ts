@@ -1,9 +1,9 @@
 import { fromJson } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
-import { createTokenizer } from '../../src/core/tokenizer.js';
-import type { RiskEvent } from '../../src/core/types.js';
+import { eventFromProto } from '../../src/domain/event-from-proto.js';
+import { createTokenizer } from '../../src/domain/tokenizer.js';
+import type { RiskEvent } from '../../src/domain/types.js';
 import { DecideRequestSchema } from '../../src/gen/risk/v1/risk_pb.js';
-import { eventFromProto } from '../../src/server/event-from-proto.js';
 import { ACCEPTANCE_REQUEST } from '../helpers.js';
 
 const tokenizer = createTokenizer('test-key-0123456789');

@@ -1,0 +1,22 @@
+// The engine layer: one decision's pipeline over the stages, bundle loading, combining, idempotency.
+
+/** The immutable, versioned configuration a decision reads. */
+export type { Bundle } from './bundle.js';
+/** Loads, compiles and probes a bundle directory; a bad bundle is a BundleError listing every problem. */
+export { BundleError, type BundleLoadOptions, defaultBundleDir, loadBundleDir } from './bundle-loader.js';
+/** Reasons to one action: allowlist > BLOCK > REVIEW > CHALLENGE > ALLOW. */
+export { combine } from './combine.js';
+/** The transport-neutral decision core: decide(event, deadline). */
+export {
+  createDecisionEngine,
+  type DecideOptions,
+  type DecisionEngine,
+  type DecisionEngineOptions,
+  type DecisionObserver,
+} from './decision-engine.js';
+/** Idempotent replay of finished decisions by event id. */
+export {
+  createIdempotencyStore,
+  type IdempotencyStore,
+  type IdempotencyStoreOptions,
+} from './idempotency-store.js';

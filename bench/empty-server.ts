@@ -18,8 +18,13 @@ import {
   type DecideResponse,
   DecideResponseSchema,
 } from '../src/gen/risk/v1/risk_pb.js';
-import { decideRequestFromBinary, decideResponseToBinary } from '../src/server/index.js';
-import { grpcServerOptions, httpServerOptions, loadConfig } from '../src/server/index.js';
+import {
+  decideRequestFromBinary,
+  decideResponseToBinary,
+  grpcServerOptions,
+  httpServerOptions,
+  loadConfig,
+} from '../src/server/index.js';
 
 /** Answers counted by the baseline, read by the bench to verify gRPC statuses. */
 export interface EmptyCounts {

@@ -83,6 +83,13 @@ module.exports = {
       },
     },
     {
+      name: 'onnxruntime-telemetry-off',
+      comment: 'onnxruntime-node is loaded only by src/model/onnxruntime.ts, which switches its telemetry off first.',
+      severity: 'error',
+      from: { pathNot: '^src/model/onnxruntime\\.ts$' },
+      to: { path: 'node_modules/onnxruntime-node/' },
+    },
+    {
       name: 'no-circular',
       comment: 'No import cycles inside the service.',
       severity: 'error',
@@ -92,7 +99,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(node_modules|dist)/' },
+    exclude: { path: '^dist/' },
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
     enhancedResolveOptions: { extensions: ['.ts', '.js'] },

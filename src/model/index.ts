@@ -11,3 +11,5 @@ export {
   ModelUnavailableError,
   type OnnxScorerOptions,
 } from './onnx-scorer.js';
+/** onnxruntime-node with telemetry off; import it from here, never from the package. */
+export { ort } from './onnxruntime.js';

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import * as ort from 'onnxruntime-node';
+import { ort } from './onnxruntime.js';
 
 /** Runs one float32 input through the model on the calling thread and returns one float32 output. */
 export type SyncRun = (data: Float32Array, dims: readonly number[]) => Float32Array;

@@ -1,7 +1,7 @@
-import * as ort from 'onnxruntime-node';
 import type { FeatureSchema } from '../features/index.js';
 import { createRowWriter, type ModelManifest } from './manifest.js';
 import { type NativeSession, openNativeSession } from './native-session.js';
+import { ort } from './onnxruntime.js';
 
 /** Scores feature vectors with a model. Rejects (never hangs) when the model fails or is too slow. */
 export interface ModelScorer {

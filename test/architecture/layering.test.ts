@@ -15,7 +15,7 @@ async function violations(baseDir: string, paths: string[]): Promise<string[]> {
     validate: true,
     ruleSet: { forbidden: config.forbidden },
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(node_modules|dist)/' },
+    exclude: { path: '^dist/' },
     tsPreCompilationDeps: true,
     enhancedResolveOptions: { extensions: ['.ts', '.js'] },
   });

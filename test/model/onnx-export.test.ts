@@ -1,6 +1,6 @@
 import onnxProto from 'onnx-proto';
-import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+import { ort } from '../../src/model/index.js';
 import {
   exportGbdtToOnnx,
   exportLogisticToOnnx,

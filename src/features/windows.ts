@@ -11,7 +11,7 @@ export function windowMs(w: WindowSpec): number {
   return w.bucketMs * w.buckets;
 }
 
-/** 1 h in 5-minute buckets and 24 h in 1-hour buckets (DESIGN §3). */
+/** 1 h in 5-minute buckets and 24 h in 1-hour buckets (docs/architecture.md §3). */
 export const DEFAULT_WINDOWS: readonly WindowSpec[] = [
   { label: '1h', bucketMs: 5 * 60_000, buckets: 12 },
   { label: '24h', bucketMs: 60 * 60_000, buckets: 24 },

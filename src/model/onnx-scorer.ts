@@ -54,7 +54,7 @@ interface Pending {
 /**
  * Loads an ONNX model and checks it against its manifest (input name and width, output name) and
  * with a probe run, so a broken model is rejected before it serves. Inference runs on the event
- * loop single-threaded (DESIGN §5): decisions that reach the model in the same event-loop turn are
+ * loop single-threaded (docs/architecture.md §5): decisions that reach the model in the same event-loop turn are
  * micro-batched into one synchronous native run (see native-session.ts), which amortises the
  * per-call cost of the binding under load.
  */

@@ -1,11 +1,12 @@
 # syntax=docker/dockerfile:1
-# Same steps as the README quick start: npm install (pinned by the lock), build, node dist/main.js.
+# Same steps as the README quick start: install exactly the lock, build, node dist/main.js.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
-# onnxruntime-node's postinstall would fetch CUDA binaries; the CPU binary is in the npm package.
+# package.json's allowScripts denies install scripts on npm 11; older npm versions read this instead
+# (onnxruntime-node's postinstall would fetch CUDA binaries; the CPU binary is in the npm package).
 ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json .npmrc ./
-RUN npm install --no-audit --no-fund
+RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY proto ./proto
 COPY src ./src
@@ -13,7 +14,7 @@ COPY bundles ./bundles
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
-ENV NODE_ENV=production HTTP_PORT=8080 GRPC_PORT=50051
+ENV NODE_ENV=production HTTP_PORT=8080 GRPC_PORT=50051 ORT_DISABLE_TELEMETRY=1
 WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules

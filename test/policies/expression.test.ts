@@ -1,39 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { RiskEvent } from '../../src/domain/index.js';
-import { createFeatureSchema } from '../../src/features/index.js';
-import { compileExpression, createListSet } from '../../src/policies/index.js';
+import { compileExpression } from '../../src/policies/index.js';
+import { compile, eventOf, lists, schema } from './fixtures.js';
 
-const schema = createFeatureSchema(['amount_usd', 'card.count_1h', 'device.bot']);
-const lists = createListSet([
-  {
-    id: 'vip',
-    kind: 'user',
-    reasonCode: 'vip',
-    message: 'vip',
-    items: new Map([['u-vip', { value: 'u-vip' }]]),
-  },
-  {
-    id: 'old',
-    kind: 'user',
-    reasonCode: 'old',
-    message: 'old',
-    items: new Map([['u-old', { value: 'u-old', expiresAtMs: 1000 }]]),
-  },
-]);
-const event = (user?: string, cardCountry?: string, ipCountry?: string): RiskEvent => ({
-  eventId: 'e',
-  type: 'PAYMENT',
-  account: user ? { id: user } : {},
-  payment: { amountMinor: 1, ...(cardCountry ? { cardCountry } : {}) },
-  network: { isProxy: false, ...(ipCountry ? { ipCountry } : {}) },
-  device: { emulator: false, rooted: false, bot: false, incognito: false },
-  attributes: { channel: 'web' },
-});
-const run = (src: string, features: number[], e: RiskEvent = event('u-1', 'DE', 'FR')) => {
-  const c = compileExpression(src, { schema, lists, now: () => 5000 });
-  if ('error' in c) throw new Error(`${c.error.line}:${c.error.column} ${c.error.message}`);
-  return c.value({ event: e, features: Float64Array.from(features) });
-};
+const event = (user?: string, cardCountry?: string, ipCountry?: string): RiskEvent =>
+  eventOf({ user, cardCountry, ipCountry, channel: 'web' });
+const run = (src: string, features: number[], e: RiskEvent = event('u-1', 'DE', 'FR')) =>
+  compile(src)({ event: e, features: Float64Array.from(features) });
 
 describe('rule expressions', () => {
   const cases: [string, number[], boolean][] = [

@@ -361,30 +361,55 @@ function asNum(x: Typed, pos: number): Num {
   throw new CompileError(pos, 'expected a number');
 }
 
-const NUM_TESTS: Readonly<Record<string, (x: number, y: number) => boolean>> = {
-  '==': (x, y) => x === y,
-  '!=': (x, y) => x !== y,
-  '<': (x, y) => x < y,
-  '<=': (x, y) => x <= y,
-  '>': (x, y) => x > y,
-  '>=': (x, y) => x >= y,
-};
+const missing = (x: number, y: number): boolean => Number.isNaN(x) || Number.isNaN(y);
 
-function compare(op: string, l: Typed, r: Typed, lpos: number, rpos: number): Typed {
-  if (l.kind === 'num' && r.kind === 'num') {
-    const a = l.f;
-    const b = r.f;
-    const test = NUM_TESTS[op] as (x: number, y: number) => boolean;
-    // NaN (missing) makes every operator unknown, != included, so its negation does not fire either.
-    return {
-      kind: 'bool',
-      f: (c) => {
+// One closure literal per operator, not a shared one calling an operator function: each stays
+// monomorphic and this is the hottest code of a decision. A JS comparison that holds proves both
+// sides present, so NaN (missing) is checked only on the way to FALSE; every operator, != included,
+// is UNKNOWN on a missing side, so its negation does not fire either.
+function numCompare(op: string, a: Num, b: Num): Cond {
+  switch (op) {
+    case '==':
+      return (c) => {
         const x = a(c);
         const y = b(c);
-        return Number.isNaN(x) || Number.isNaN(y) ? UNKNOWN : truth(test(x, y));
-      },
-    };
+        return x === y ? TRUE : missing(x, y) ? UNKNOWN : FALSE;
+      };
+    case '!=':
+      return (c) => {
+        const x = a(c);
+        const y = b(c);
+        return x === y ? FALSE : missing(x, y) ? UNKNOWN : TRUE;
+      };
+    case '<':
+      return (c) => {
+        const x = a(c);
+        const y = b(c);
+        return x < y ? TRUE : missing(x, y) ? UNKNOWN : FALSE;
+      };
+    case '<=':
+      return (c) => {
+        const x = a(c);
+        const y = b(c);
+        return x <= y ? TRUE : missing(x, y) ? UNKNOWN : FALSE;
+      };
+    case '>':
+      return (c) => {
+        const x = a(c);
+        const y = b(c);
+        return x > y ? TRUE : missing(x, y) ? UNKNOWN : FALSE;
+      };
+    default:
+      return (c) => {
+        const x = a(c);
+        const y = b(c);
+        return x >= y ? TRUE : missing(x, y) ? UNKNOWN : FALSE;
+      };
   }
+}
+
+function compare(op: string, l: Typed, r: Typed, lpos: number, rpos: number): Typed {
+  if (l.kind === 'num' && r.kind === 'num') return { kind: 'bool', f: numCompare(op, l.f, r.f) };
   if (l.kind === 'str' && r.kind === 'str') {
     if (op !== '==' && op !== '!=')
       throw new CompileError(lpos, `operator ${op} compares numbers, not strings`);

@@ -25,7 +25,7 @@ describe('rule expressions', () => {
     ['card.count_1h in [1, 2, 3]', [0, 2, 0], true],
     ["attr.channel == 'web'", [0, 0, 0], true],
     ['user.id in @vip', [0, 0, 0], false],
-    // Missing values make every comparison false (Radar semantics), including !=.
+    // A missing value makes every comparison unknown, != included, and unknown does not fire (Radar).
     ['amount_usd > 5', [Number.NaN, 0, 0], false],
     ['amount_usd != 5', [Number.NaN, 0, 0], false],
     ['amount_usd <= 5', [Number.NaN, 0, 0], false],
@@ -34,7 +34,7 @@ describe('rule expressions', () => {
     expect(run(src, f)).toBe(expected);
   });
 
-  it('treats missing strings as false on both == and !=', () => {
+  it('fires neither == nor != on a missing string', () => {
     expect(run('card.country != ip.country', [0, 0, 0], event('u', undefined, 'FR'))).toBe(false);
     expect(run("card.country == 'DE'", [0, 0, 0], event('u', undefined, 'FR'))).toBe(false);
   });

@@ -1,25 +1,24 @@
 import type { Action, Reason } from '../domain/index.js';
 
-const RANK: Readonly<Record<Action, number>> = { ALLOW: 0, CHALLENGE: 1, REVIEW: 2, BLOCK: 3 };
+// How strongly a reason decides: an allowlist (an ALLOW reason) wins over everything, then
+// BLOCK > REVIEW > CHALLENGE. So the strongest reason's action is the decision.
+const STRENGTH: Readonly<Record<Action, number>> = { ALLOW: 4, BLOCK: 3, REVIEW: 2, CHALLENGE: 1 };
 
 /**
- * Combines live reasons into one outcome: an allowlist (an ALLOW reason) wins over everything,
- * then BLOCK > REVIEW > CHALLENGE > ALLOW. Reasons come back strongest first, all kept.
+ * Combines live reasons into one outcome: allowlist > BLOCK > REVIEW > CHALLENGE > ALLOW (no
+ * reason). Reasons come back strongest first, the deciding one leading, in their original order
+ * within an action, and one per code: graded rules sharing a code (REVIEW at 4 charges, BLOCK at
+ * 10) keep only their strongest reason, so the response does not repeat itself.
  */
 export function combine(reasons: readonly Reason[]): { decision: Action; reasons: Reason[] } {
-  let allow = false;
-  let best: Action = 'ALLOW';
-  for (const r of reasons) {
-    if (r.action === 'ALLOW') allow = true;
-    else if (RANK[r.action] > RANK[best]) best = r.action;
-  }
-  const sorted = [...reasons].sort((a, b) => RANK[b.action] - RANK[a.action]);
-  if (allow) {
-    // The allow reasons lead so the caller sees why a would-be block was let through.
-    return {
-      decision: 'ALLOW',
-      reasons: [...sorted.filter((r) => r.action === 'ALLOW'), ...sorted.filter((r) => r.action !== 'ALLOW')],
-    };
-  }
-  return { decision: best, reasons: sorted };
+  // Array sort is stable, so equal strengths keep the pipeline's order (lists, device, model, rules).
+  const sorted = [...reasons].sort((a, b) => STRENGTH[b.action] - STRENGTH[a.action]);
+  const kept: Reason[] = [];
+  for (const r of sorted) if (!hasCode(kept, r.code)) kept.push(r);
+  return { decision: kept[0]?.action ?? 'ALLOW', reasons: kept };
+}
+
+function hasCode(reasons: readonly Reason[], code: string): boolean {
+  for (const r of reasons) if (r.code === code) return true;
+  return false;
 }

@@ -1,6 +1,7 @@
 import type { RiskEvent } from '../domain/index.js';
 import type { FeatureSchema } from '../features/index.js';
 import { stringField } from './event-fields.js';
+import { andOf, type Condition, FALSE, notOf, orOf, TRUE, type Truth, truth, UNKNOWN } from './truth.js';
 
 /** What a compiled expression reads. */
 export interface EvalContext {
@@ -24,15 +25,16 @@ export interface ExpressionError {
   readonly message: string;
 }
 
-/** A compiled boolean expression. */
+/** A compiled rule condition: true only when the condition is definitely true (unknown does not fire). */
 export type Predicate = (ctx: EvalContext) => boolean;
 
 type Num = (ctx: EvalContext) => number;
 type Str = (ctx: EvalContext) => string | undefined;
+type Cond = Condition<EvalContext>;
 type Typed =
   | { kind: 'num'; f: Num }
   | { kind: 'str'; f: Str }
-  | { kind: 'bool'; f: Predicate }
+  | { kind: 'bool'; f: Cond }
   | { kind: 'set'; items: Set<string> | Set<number>; num: boolean };
 
 interface Token {
@@ -120,7 +122,9 @@ export interface CompileOptions {
  * Compiles a rule condition to a closure, once, at bundle load: no eval, no per-request parsing.
  * Grammar: or / and / not over comparisons (== != < <= > >=), `x in @list`, `x in [a, b]`,
  * arithmetic (+ - * /) on numbers, identifiers naming features (numbers) or event fields (strings).
- * A missing value makes any comparison false, as in Stripe Radar.
+ * Evaluation is three-valued (Kleene): a comparison touching a missing value (NaN, an absent or
+ * empty string) is unknown, `not unknown` is unknown, and the rule fires only on a definite true,
+ * so neither a comparison nor its negation matches a missing value, as in Stripe Radar.
  */
 export function compileExpression(
   src: string,
@@ -141,14 +145,14 @@ export function compileExpression(
         throw new CompileError(t.pos, `expected '${v}' but found ${describe(t)}`);
     };
 
-    const asBool = (x: Typed, pos: number): Predicate => {
+    const asBool = (x: Typed, pos: number): Cond => {
       if (x.kind === 'bool') return x.f;
       if (x.kind === 'num') {
-        // A bare numeric feature is truthy when present and non-zero (flags are 0/1).
+        // A bare numeric feature is true when non-zero (flags are 0/1), unknown when missing.
         const f = x.f;
         return (c) => {
           const v = f(c);
-          return !Number.isNaN(v) && v !== 0;
+          return Number.isNaN(v) ? UNKNOWN : v !== 0 ? TRUE : FALSE;
         };
       }
       throw new CompileError(pos, `expected a condition, found a ${x.kind === 'str' ? 'string' : 'set'}`);
@@ -162,7 +166,7 @@ export function compileExpression(
         const rpos = peek().pos;
         const a = asBool(left, pos);
         const b = asBool(parseAnd(), rpos);
-        left = { kind: 'bool', f: (c) => a(c) || b(c) };
+        left = { kind: 'bool', f: orOf(a, b) };
       }
       return left;
     };
@@ -174,7 +178,7 @@ export function compileExpression(
         const rpos = peek().pos;
         const a = asBool(left, pos);
         const b = asBool(parseNot(), rpos);
-        left = { kind: 'bool', f: (c) => a(c) && b(c) };
+        left = { kind: 'bool', f: andOf(a, b) };
       }
       return left;
     };
@@ -183,7 +187,7 @@ export function compileExpression(
         next();
         const pos = peek().pos;
         const a = asBool(parseNot(), pos);
-        return { kind: 'bool', f: (c) => !a(c) };
+        return { kind: 'bool', f: notOf(a) };
       }
       return parseCmp();
     };
@@ -203,11 +207,11 @@ export function compileExpression(
         next();
         const rpos = peek().pos;
         const member = membership(left, lpos, rpos);
-        return { kind: 'bool', f: negate ? (c) => !member(c) : member };
+        return { kind: 'bool', f: negate ? notOf(member) : member };
       }
       return left;
     };
-    const membership = (left: Typed, lpos: number, rpos: number): Predicate => {
+    const membership = (left: Typed, lpos: number, rpos: number): Cond => {
       const t = peek();
       if (t.t === 'list') {
         next();
@@ -219,7 +223,7 @@ export function compileExpression(
         const { lists, now } = opts;
         return (c) => {
           const v = f(c);
-          return v !== undefined && lists.contains(id, v, now());
+          return v === undefined ? UNKNOWN : truth(lists.contains(id, v, now()));
         };
       }
       const set = parsePrimary();
@@ -230,14 +234,17 @@ export function compileExpression(
         const items = set.items as Set<string>;
         return (c) => {
           const v = f(c);
-          return v !== undefined && items.has(v);
+          return v === undefined ? UNKNOWN : truth(items.has(v));
         };
       }
       if (left.kind === 'num') {
         if (!set.num) throw new CompileError(rpos, 'cannot look up a number in a list of strings');
         const f = left.f;
         const items = set.items as Set<number>;
-        return (c) => items.has(f(c));
+        return (c) => {
+          const v = f(c);
+          return Number.isNaN(v) ? UNKNOWN : truth(items.has(v));
+        };
       }
       throw new CompileError(lpos, "left side of 'in' must be a field");
     };
@@ -295,7 +302,9 @@ export function compileExpression(
           const idx = opts.schema.indexOf(t.v);
           if (idx !== undefined) return { kind: 'num', f: (c) => c.features[idx] as number };
           const sf = stringField(t.v);
-          if (sf !== undefined) return { kind: 'str', f: (c) => sf(c.event) };
+          // An empty string is missing, as at intake (which drops empty proto strings) and in the
+          // counters; only custom attributes can still carry one this far.
+          if (sf !== undefined) return { kind: 'str', f: (c) => sf(c.event) || undefined };
           throw new CompileError(t.pos, `unknown field '${t.v}'`);
         }
         case 'op':
@@ -317,8 +326,11 @@ export function compileExpression(
       const strs = new Set<string>();
       while (!isOp(']')) {
         const t = next();
-        if (t.t === 'num') nums.add(Number(t.v));
-        else if (t.t === 'str') strs.add(t.v);
+        if (t.t === 'num') {
+          const v = Number(t.v);
+          if (!Number.isFinite(v)) throw new CompileError(t.pos, `bad number ${t.v}`);
+          nums.add(v);
+        } else if (t.t === 'str') strs.add(t.v);
         else throw new CompileError(t.pos, 'set items must be literal numbers or strings');
         if (!isOp(']')) expect(',');
       }
@@ -333,7 +345,8 @@ export function compileExpression(
     const root = parseOr();
     const end = peek();
     if (end.t !== 'eof') throw new CompileError(end.pos, `unexpected ${describe(end)}`);
-    return { value: asBool(root, 0) };
+    const cond = asBool(root, 0);
+    return { value: (c) => cond(c) === TRUE };
   } catch (err) {
     if (err instanceof CompileError) {
       const { line, column } = lineColumn(src, err.pos);
@@ -348,56 +361,70 @@ function asNum(x: Typed, pos: number): Num {
   throw new CompileError(pos, 'expected a number');
 }
 
-function compare(op: string, l: Typed, r: Typed, lpos: number, rpos: number): Typed {
-  if (l.kind === 'num' && r.kind === 'num') {
-    const a = l.f;
-    const b = r.f;
-    // NaN (missing) compares false under every operator, including != (Radar semantics).
-    switch (op) {
-      case '==':
-        return { kind: 'bool', f: (c) => a(c) === b(c) };
-      case '!=':
-        return {
-          kind: 'bool',
-          f: (c) => {
-            const x = a(c);
-            const y = b(c);
-            return !Number.isNaN(x) && !Number.isNaN(y) && x !== y;
-          },
-        };
-      case '<':
-        return { kind: 'bool', f: (c) => a(c) < b(c) };
-      case '<=':
-        return { kind: 'bool', f: (c) => a(c) <= b(c) };
-      case '>':
-        return { kind: 'bool', f: (c) => a(c) > b(c) };
-      default:
-        return { kind: 'bool', f: (c) => a(c) >= b(c) };
-    }
+const missing = (x: number, y: number): boolean => Number.isNaN(x) || Number.isNaN(y);
+
+// One closure literal per operator, not a shared one calling an operator function: each stays
+// monomorphic and this is the hottest code of a decision. A JS comparison that holds proves both
+// sides present, so NaN (missing) is checked only on the way to FALSE; every operator, != included,
+// is UNKNOWN on a missing side, so its negation does not fire either.
+function numCompare(op: string, a: Num, b: Num): Cond {
+  switch (op) {
+    case '==':
+      return (c) => {
+        const x = a(c);
+        const y = b(c);
+        return x === y ? TRUE : missing(x, y) ? UNKNOWN : FALSE;
+      };
+    case '!=':
+      return (c) => {
+        const x = a(c);
+        const y = b(c);
+        return x === y ? FALSE : missing(x, y) ? UNKNOWN : TRUE;
+      };
+    case '<':
+      return (c) => {
+        const x = a(c);
+        const y = b(c);
+        return x < y ? TRUE : missing(x, y) ? UNKNOWN : FALSE;
+      };
+    case '<=':
+      return (c) => {
+        const x = a(c);
+        const y = b(c);
+        return x <= y ? TRUE : missing(x, y) ? UNKNOWN : FALSE;
+      };
+    case '>':
+      return (c) => {
+        const x = a(c);
+        const y = b(c);
+        return x > y ? TRUE : missing(x, y) ? UNKNOWN : FALSE;
+      };
+    default:
+      return (c) => {
+        const x = a(c);
+        const y = b(c);
+        return x >= y ? TRUE : missing(x, y) ? UNKNOWN : FALSE;
+      };
   }
+}
+
+function compare(op: string, l: Typed, r: Typed, lpos: number, rpos: number): Typed {
+  if (l.kind === 'num' && r.kind === 'num') return { kind: 'bool', f: numCompare(op, l.f, r.f) };
   if (l.kind === 'str' && r.kind === 'str') {
+    if (op !== '==' && op !== '!=')
+      throw new CompileError(lpos, `operator ${op} compares numbers, not strings`);
     const a = l.f;
     const b = r.f;
-    if (op === '==') {
-      return {
-        kind: 'bool',
-        f: (c) => {
-          const x = a(c);
-          return x !== undefined && x === b(c);
-        },
-      };
-    }
-    if (op === '!=') {
-      return {
-        kind: 'bool',
-        f: (c) => {
-          const x = a(c);
-          const y = b(c);
-          return x !== undefined && y !== undefined && x !== y;
-        },
-      };
-    }
-    throw new CompileError(lpos, `operator ${op} compares numbers, not strings`);
+    const equal: Truth = op === '==' ? TRUE : FALSE;
+    return {
+      kind: 'bool',
+      f: (c) => {
+        const x = a(c);
+        const y = b(c);
+        if (x === undefined || y === undefined) return UNKNOWN;
+        return x === y ? equal : ((TRUE - equal) as Truth);
+      },
+    };
   }
   throw new CompileError(
     l.kind === 'num' || l.kind === 'str' ? rpos : lpos,

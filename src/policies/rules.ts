@@ -94,7 +94,7 @@ function compileTemplate(
     } else {
       const sf = stringField(name);
       if (sf === undefined) return { error: `unknown placeholder {${name}}` };
-      parts.push((c: EvalContext) => sf(c.event as RiskEvent) ?? 'unknown');
+      parts.push((c: EvalContext) => sf(c.event as RiskEvent) || 'unknown'); // empty is missing, as in conditions
     }
     last = (m.index as number) + m[0].length;
   }

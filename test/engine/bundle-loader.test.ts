@@ -2,7 +2,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTokenizer } from '../../src/domain/index.js';
+import { createTokenizer, type RiskEvent } from '../../src/domain/index.js';
 import { BundleError, defaultBundleDir, loadBundleDir } from '../../src/engine/bundle-loader.js';
 import { defaultFeatureSchema } from '../helpers.js';
 
@@ -39,6 +39,31 @@ describe('bundle loader', () => {
     expect(again.version).toBe(b.version);
     await b.model?.close();
     await again.model?.close();
+  });
+
+  it('keeps the meaning of its conditions under three-valued evaluation', async () => {
+    // Without `not` or `not in`, a condition fires under Kleene logic exactly when it fired under
+    // the old two-valued reading (test/policies/three-valued.test.ts checks that property).
+    for (const file of ['rules.json', 'device.json']) {
+      const doc = JSON.parse(await readFile(join(dir, file), 'utf8')) as Record<string, { when: string }[]>;
+      for (const r of Object.values(doc).flat()) expect(r.when).not.toMatch(/\bnot\b|!(?!=)/);
+    }
+    // And with nothing known, nothing fires, whatever the event type.
+    const b = await loadBundleDir(dir, opts);
+    await b.model?.close();
+    const features = new Float64Array(schema.size).fill(Number.NaN);
+    for (const type of ['PAYMENT', 'LOGIN', 'PAYOUT', 'PAYOUT_METHOD_ADD', 'PASSWORD_CHANGE'] as const) {
+      const event: RiskEvent = {
+        eventId: 'e',
+        type,
+        account: {},
+        network: { isProxy: false },
+        device: { emulator: false, rooted: false, bot: false, incognito: false },
+        attributes: {},
+      };
+      const fired = [...b.rules, ...b.deviceChecks].filter((r) => r.test({ event, features }));
+      expect(fired.map((r) => r.id)).toEqual([]);
+    }
   });
 
   it('rejects a rule that does not compile, with file, rule, line and column', async () => {

@@ -6,7 +6,11 @@ import { paymentRequest, T0, testService } from '../helpers.js';
 const decide = async (service: Service, payload: unknown) => {
   const res = await service.http.inject({ method: 'POST', url: '/v1/decisions', payload: payload as object });
   expect(res.statusCode).toBe(200);
-  return res.json() as { decision: string; score: number; reasons: { code: string; message: string }[] };
+  return res.json() as {
+    decision: string;
+    score: number;
+    reasons: { code: string; message: string; ruleId?: string; action: string }[];
+  };
 };
 
 describe('velocity through the whole service', () => {
@@ -34,6 +38,46 @@ describe('velocity through the whole service', () => {
         paymentRequest('v-late', { occurredAt: new Date(T0 + 2 * 3_600_000).toISOString() }),
       );
       expect(afterWindow.reasons.map((r) => r.code)).not.toContain('card_velocity_1h');
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('reviews the fifth charge of a card in an hour (4 before it) and blocks the eleventh with one reason', async () => {
+    // The README's REST example quotes the first review; this pins its numbers.
+    const clock = createManualClock(T0);
+    const service = await testService({}, clock.now);
+    try {
+      const results = [];
+      for (let i = 0; i < 11; i++) {
+        clock.set(T0 + i * 60_000);
+        const at = new Date(T0 + i * 60_000).toISOString();
+        results.push(await decide(service, paymentRequest(`n-${i}`, { occurredAt: at })));
+      }
+      const decisions = results.map((r) => r.decision);
+      expect(decisions.indexOf('REVIEW') + 1).toBe(5);
+      expect(decisions.indexOf('BLOCK') + 1).toBe(11);
+      const review = results[4];
+      expect(review?.score).toBeCloseTo(0.15, 2);
+      expect(review?.reasons).toEqual([
+        {
+          code: 'card_velocity_1h',
+          message: 'card charged 4 times in the last hour',
+          source: 'RULE',
+          ruleId: 'card_velocity_1h',
+          action: 'REVIEW',
+        },
+      ]);
+      // Both velocity tiers fire at 10; they share the code, so only the BLOCK tier's reason is left.
+      expect(results[10]?.reasons).toEqual([
+        {
+          code: 'card_velocity_1h',
+          message: 'card charged 10 times in the last hour',
+          source: 'RULE',
+          ruleId: 'card_velocity_1h_block',
+          action: 'BLOCK',
+        },
+      ]);
     } finally {
       await service.close();
     }

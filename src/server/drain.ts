@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Service } from './app.js';
 
@@ -37,14 +38,23 @@ export function drain(service: Service, options: DrainOptions): Drain {
   const started = performance.now();
   const elapsedMs = () => Math.round(performance.now() - started);
 
-  // Responses started before the listeners close are written keep-alive unless told otherwise, and
-  // their connection would then hold the close open. Track them from now on (not before: it would
-  // cost every request) so that closing can mark them too.
-  const open = new Set<ServerResponse>();
-  const track = (_req: IncomingMessage, res: ServerResponse) => {
-    if (phase !== 'grace') return markClose(res);
-    open.add(res);
-    res.once('close', () => open.delete(res));
+  // A response started before the listeners close is written keep-alive unless told otherwise, and
+  // its connection would then hold the close open. Track the newest response on each connection
+  // from the signal on (not before: it would cost every request) so that closing can mark it. Only
+  // the newest: after a `Connection: close` response the server closes, and a pipelined request
+  // behind it would be dropped, so a request arriving later takes the mark over.
+  const newest = new Map<Socket, ServerResponse>();
+  const track = (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    if (phase !== 'grace') {
+      const previous = newest.get(socket);
+      if (previous !== undefined && !previous.headersSent) previous.setHeader('connection', 'keep-alive');
+      markClose(res);
+    }
+    newest.set(socket, res);
+    res.once('close', () => {
+      if (newest.get(socket) === res) newest.delete(socket);
+    });
   };
   server.prependListener('request', track);
 
@@ -54,8 +64,7 @@ export function drain(service: Service, options: DrainOptions): Drain {
   const done = (async () => {
     await sleep(graceMs);
     phase = 'closing';
-    for (const res of open) markClose(res);
-    open.clear();
+    for (const res of newest.values()) markClose(res);
     log.info(
       { elapsedMs: elapsedMs() },
       'drain: grace period over; listeners closing, requests in flight finishing',

@@ -9,7 +9,7 @@ import { DecideRequestSchema, Decision } from '../../src/gen/risk/v1/risk_pb.js'
 import { paymentRequest } from '../helpers.js';
 import { decideClient, healthClient } from './grpc-client.js';
 
-const GRACE_MS = 2000;
+const GRACE_MS = 3000;
 /** How long after its probe first fails the load balancer still sends (probe interval, thresholds). */
 const LB_LAG_MS = 400;
 const PROBE_EVERY_MS = 50;

@@ -14,7 +14,7 @@ const GRACE_MS = 3000;
 const LB_LAG_MS = 400;
 const PROBE_EVERY_MS = 50;
 /** Load before the SIGTERM. */
-const WARM_MS = 800;
+const WARM_MS = 2500;
 /** Hard bound on every loop, whatever happens. */
 const MAX_LOAD_MS = 12_000;
 const REST_CONNECTIONS = 32;

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fromJson } from '@bufbuild/protobuf';
-import type { ServiceError } from '@grpc/grpc-js';
+import { type ServiceError, status } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/domain/clock.js';
 import type { DecisionEngine } from '../../src/engine/index.js';
@@ -154,6 +154,9 @@ describe('drain, gRPC', () => {
     try {
       expect((await client.decide(req('g-warm'))).eventId).toBe('g-warm');
       expect(await health.check('')).toBe('SERVING');
+      // A watching client must not hold the shutdown open: its stream ends once the grace is over.
+      const watch = health.watch('risk.v1.DecisionService');
+      await until(() => watch.statuses.length === 1, 'the first Watch status');
 
       draining = drain(service, { graceMs: 400, log });
       expect(await health.check('')).toBe('NOT_SERVING');
@@ -168,8 +171,11 @@ describe('drain, gRPC', () => {
       slow.release();
       expect((await inFlight).eventId).toBe('slow-g');
       await draining.done;
+      expect(watch.statuses).toEqual(['SERVING', 'NOT_SERVING']);
+      expect(await watch.ended).toBe(status.OK);
     } catch (err) {
-      throw new Error(`gRPC call failed: ${(err as ServiceError).code} ${(err as Error).message}`);
+      const code = (err as Partial<ServiceError>).code;
+      throw code === undefined ? err : new Error(`gRPC call failed: ${code} ${(err as Error).message}`);
     } finally {
       client.close();
       health.close();

@@ -41,6 +41,8 @@ const require = createRequire(import.meta.url);
 /** A grpc.health.v1 client (from grpc-health-check's .proto, as a probe would use it). */
 export function healthClient(port: number): {
   check(service: string): Promise<string>;
+  /** Opens a Watch: the statuses it streams, and how it ended (gRPC status code). */
+  watch(service: string): { statuses: string[]; ended: Promise<number> };
   close(): void;
 } {
   const def = loadSync(require.resolve('grpc-health-check/proto/health/v1/health.proto'), { enums: String });
@@ -56,6 +58,7 @@ export function healthClient(port: number): {
       options: grpc.CallOptions,
       cb: (e: grpc.ServiceError | null, r: { status: string }) => void,
     ): void;
+    watch(req: { service: string }): grpc.ClientReadableStream<{ status: string }>;
   };
   return {
     check: (service) =>
@@ -64,6 +67,16 @@ export function healthClient(port: number): {
           e ? reject(e) : resolve(r.status),
         ),
       ),
+    watch(service) {
+      const statuses: string[] = [];
+      const stream = client.watch({ service });
+      stream.on('data', (m: { status: string }) => statuses.push(m.status));
+      const ended = new Promise<number>((resolve) => {
+        stream.on('status', (st: grpc.StatusObject) => resolve(st.code));
+        stream.on('error', () => {});
+      });
+      return { statuses, ended };
+    },
     close: () => client.close(),
   };
 }

@@ -1,5 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fromJson } from '@bufbuild/protobuf';
@@ -8,6 +7,7 @@ import { afterEach, expect, it } from 'vitest';
 import { DecideRequestSchema, Decision } from '../../src/gen/risk/v1/risk_pb.js';
 import { paymentRequest } from '../helpers.js';
 import { decideClient, healthClient } from './grpc-client.js';
+import { spawnService } from './spawn-service.js';
 
 const GRACE_MS = 3000;
 /** How long after its probe first fails the load balancer still sends (probe interval, thresholds). */
@@ -109,41 +109,12 @@ function postDecision(agent: http.Agent, port: number, body: string): Promise<Ou
 }
 
 it('serves every REST and gRPC request across a SIGTERM under keep-alive load, then exits 0', async () => {
-  child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: {
-      ...process.env,
-      HTTP_PORT: '0',
-      GRPC_PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      RISK_DRAIN_GRACE_MS: String(GRACE_MS),
-      RISK_SHUTDOWN_TIMEOUT_MS: '10000',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const svc = await spawnService({
+    RISK_DRAIN_GRACE_MS: String(GRACE_MS),
+    RISK_SHUTDOWN_TIMEOUT_MS: '10000',
   });
-  const proc = child;
-  let out = '';
-  proc.stdout?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  proc.stderr?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  const exited = once(proc, 'exit') as Promise<[number | null, string | null]>;
-  const ports = await new Promise<{ http: number; grpc: number }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line in: ${out}`)), 30_000);
-    const onData = () => {
-      const line = out.split('\n').find((l) => l.includes('risk decision service ready'));
-      const h = line ? /"httpPort":(\d+)/.exec(line) : null;
-      const g = line ? /"grpcPort":(\d+)/.exec(line) : null;
-      if (h && g) {
-        clearTimeout(timer);
-        proc.stdout?.off('data', onData);
-        resolve({ http: Number(h[1]), grpc: Number(g[1]) });
-      }
-    };
-    proc.stdout?.on('data', onData);
-  });
+  child = svc.child;
+  const ports = { http: svc.httpPort, grpc: svc.grpcPort };
 
   const start = Date.now();
   const bounded = () => Date.now() - start < MAX_LOAD_MS;
@@ -233,7 +204,7 @@ it('serves every REST and gRPC request across a SIGTERM under keep-alive load, t
   await sleep(WARM_MS);
   const beforeSignal = { rest: restTally.ok, grpc: grpcTally.ok };
   const signalAt = Date.now();
-  proc.kill('SIGTERM');
+  svc.child.kill('SIGTERM');
   await load;
   const loadStoppedMs = Date.now() - signalAt;
   probing = false;
@@ -241,7 +212,7 @@ it('serves every REST and gRPC request across a SIGTERM under keep-alive load, t
   health.close();
   for (const c of channels) c.close();
   agent.destroy();
-  const [code, signal] = await exited;
+  const [code, signal] = await svc.exited;
 
   const summary = {
     rest: { ...restTally, failures: restTally.failures.slice(0, 5), failed: restTally.failures.length },
@@ -269,5 +240,5 @@ it('serves every REST and gRPC request across a SIGTERM under keep-alive load, t
     'drain: connections closed',
     'drained; exiting',
   ])
-    expect(out).toContain(phase);
+    expect(svc.output()).toContain(phase);
 }, 40_000);

@@ -10,8 +10,16 @@ export interface RawResponse {
 
 /** One kept-alive HTTP/1.1 connection whose requests may be pipelined, and whose close is observable. */
 export interface RawConnection {
-  /** Writes a request now; resolves with its response, in order (HTTP/1.1 pipelining). */
-  request(method: string, path: string, body?: unknown): Promise<RawResponse>;
+  /**
+   * Writes a request now; resolves with its response, in order (HTTP/1.1 pipelining).
+   * `bodyBytesMissing` announces that many more body bytes than are sent, leaving the request open.
+   */
+  request(
+    method: string,
+    path: string,
+    body?: unknown,
+    options?: { bodyBytesMissing?: number },
+  ): Promise<RawResponse>;
   /** Resolves when the server has closed the connection; `error` is set if it was reset. */
   readonly closed: Promise<{ error?: string; pendingRequests: number }>;
   destroy(): void;
@@ -59,12 +67,12 @@ export async function rawConnection(port: number): Promise<RawConnection> {
     });
   });
   return {
-    request(method, path, body) {
+    request(method, path, body, options = {}) {
       const payload = body === undefined ? '' : JSON.stringify(body);
       const head =
         `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
         (body === undefined ? '' : 'Content-Type: application/json\r\n') +
-        `Content-Length: ${Buffer.byteLength(payload)}\r\n\r\n`;
+        `Content-Length: ${Buffer.byteLength(payload) + (options.bodyBytesMissing ?? 0)}\r\n\r\n`;
       const response = new Promise<RawResponse>((resolve, reject) => waiting.push({ resolve, reject }));
       socket.write(head + payload);
       return response;

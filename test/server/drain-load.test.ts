@@ -9,6 +9,15 @@ import { paymentRequest } from '../helpers.js';
 import { decideClient, healthClient } from './grpc-client.js';
 import { spawnService } from './spawn-service.js';
 
+// The service runs as its own process behind a modelled load balancer: REST and gRPC clients send
+// on kept-alive connections while the balancer's probes (/readyz, grpc.health.v1 Check) pass, and
+// for LB_LAG_MS after the first failing probe (probe interval times failure threshold, endpoint
+// propagation), then send no more, as a balancer takes the backend out of rotation. The grace
+// period must cover that lag with room to spare (3 s against about 0.5-1.2 s seen on a loaded 2-core
+// machine): that is the whole point of it. REST clients resend a request only when a pooled
+// connection was closed before any response (Node's documented keep-alive race); gRPC clients only
+// do what grpc-js does by itself. Any other error, any non-200 and any gRPC error is a failure.
+
 const GRACE_MS = 3000;
 /** How long after its probe first fails the load balancer still sends (probe interval, thresholds). */
 const LB_LAG_MS = 400;

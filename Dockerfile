@@ -24,6 +24,7 @@ USER node
 EXPOSE 8080 50051
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.HTTP_PORT||8080)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-# SIGTERM drains: readiness goes NOT_SERVING, in-flight requests finish, then the process exits.
+# SIGTERM drains: readiness goes NOT_SERVING for RISK_DRAIN_GRACE_MS while requests are still served,
+# then the listeners close, in-flight requests finish, and the process exits (README, Docker).
 STOPSIGNAL SIGTERM
 CMD ["node", "dist/main.js"]

@@ -1,4 +1,4 @@
-import { bindGrpc, buildService, loadConfig } from './server/index.js';
+import { bindGrpc, buildService, drain, loadConfig } from './server/index.js';
 
 /** Starts the service: the only place that listens and handles signals. */
 async function main(): Promise<void> {
@@ -32,16 +32,28 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      log.warn({ signal }, 'already draining');
+      return;
+    }
     stopping = true;
-    log.info({ signal }, 'draining');
-    const force = setTimeout(() => {
-      log.error('drain timed out; exiting');
+    const { drainGraceMs, shutdownTimeoutMs } = config;
+    log.info({ signal, drainGraceMs, shutdownTimeoutMs }, 'draining');
+    const draining = drain(service, { graceMs: drainGraceMs, log });
+    const deadline = setTimeout(() => {
+      log.error(
+        { phase: draining.phase(), shutdownTimeoutMs },
+        'shutdown deadline passed; forcing the remaining connections closed',
+      );
+      draining.force();
       process.exit(1);
-    }, 10_000);
-    force.unref();
-    service.close().then(
-      () => process.exit(0),
+    }, shutdownTimeoutMs);
+    draining.done.then(
+      () => {
+        clearTimeout(deadline);
+        log.info('drained; exiting');
+        process.exit(0);
+      },
       (err: unknown) => {
         log.error({ err }, 'error while draining');
         process.exit(1);

@@ -103,6 +103,8 @@ export async function buildService(config: Config, options: ServiceOptions = {})
   });
 
   const setReady = (r: boolean) => {
+    // Health Watch streams are sent every setStatus: send them changes only.
+    if (r === ready) return;
     ready = r;
     const s = r ? 'SERVING' : 'NOT_SERVING';
     grpc.health.setStatus('', s);
@@ -119,6 +121,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     setReady,
     async close() {
       setReady(false);
+      grpc.endHealthWatches();
       await Promise.all([
         http.close(),
         new Promise<void>((resolve) => grpc.server.tryShutdown(() => resolve())),

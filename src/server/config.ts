@@ -23,6 +23,10 @@ export interface Config {
   readonly maxEventSkewMs: number;
   /** Deadline applied to REST requests without an x-risk-timeout-ms header. */
   readonly defaultTimeoutMs: number;
+  /** After SIGTERM, how long readiness reports NOT_SERVING while requests are still served. */
+  readonly drainGraceMs: number;
+  /** After SIGTERM, when remaining connections are forced closed and the process exits 1. */
+  readonly shutdownTimeoutMs: number;
 }
 
 /** Development-only key; anything real must set RISK_TOKEN_KEY. */
@@ -140,6 +144,25 @@ export const CONFIG_FIELDS = {
     max: 60_000,
     doc: 'REST deadline when the caller sends none',
   },
+  drainGraceMs: {
+    env: 'RISK_DRAIN_GRACE_MS',
+    kind: 'int',
+    // Long enough for load balancers to see the failing readiness probe and for endpoint removal to
+    // propagate (the usual 5 s preStop sleep on Kubernetes), short enough to fit docker stop's 10 s.
+    default: 5000,
+    min: 0,
+    max: 600_000,
+    doc: 'after SIGTERM/SIGINT, how long /readyz and gRPC health report NOT_SERVING while requests are still served, before the listeners close',
+  },
+  shutdownTimeoutMs: {
+    env: 'RISK_SHUTDOWN_TIMEOUT_MS',
+    kind: 'int',
+    // Below docker stop's 10 s and Kubernetes' 30 s before SIGKILL, so the forced exit is ours and logged.
+    default: 9000,
+    min: 1,
+    max: 3_600_000,
+    doc: 'after SIGTERM/SIGINT, when connections still open are forced closed and the process exits 1 (must exceed RISK_DRAIN_GRACE_MS)',
+  },
 } as const satisfies Record<string, Field>;
 
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -170,6 +193,10 @@ export function loadConfig(
   const tokenKeyIsDefault = out.tokenKey === '';
   if (tokenKeyIsDefault) out.tokenKey = DEV_TOKEN_KEY;
   else if (String(out.tokenKey).length < 16) problems.push('RISK_TOKEN_KEY: must be at least 16 bytes');
+  if (Number(out.shutdownTimeoutMs) <= Number(out.drainGraceMs))
+    problems.push(
+      `RISK_SHUTDOWN_TIMEOUT_MS=${out.shutdownTimeoutMs}: must exceed RISK_DRAIN_GRACE_MS=${out.drainGraceMs}`,
+    );
   if (out.bundleDir === '') out.bundleDir = defaultBundleDir();
   if (problems.length > 0) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return Object.freeze({ ...(out as unknown as Config), tokenKeyIsDefault, ...overrides });

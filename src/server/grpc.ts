@@ -15,6 +15,7 @@ import {
 import { decideRequestFromBinary, decideResponseToBinary } from './codec/index.js';
 import type { DecisionGate } from './decision-gate.js';
 import { decisionToProto } from './decision-wire.js';
+import { healthWatches } from './health-watches.js';
 import type { Metrics } from './metrics.js';
 import { grpcServerOptions } from './server-options.js';
 
@@ -31,6 +32,8 @@ export interface GrpcDeps {
 export interface GrpcService {
   readonly server: grpc.Server;
   readonly health: HealthImplementation;
+  /** Ends the open health Watch streams, which would otherwise hold a shutdown open. */
+  endHealthWatches(): void;
 }
 
 /** A request that could not be decoded; the handler turns it into INVALID_ARGUMENT. */
@@ -111,7 +114,8 @@ export function buildGrpc(deps: GrpcDeps): GrpcService {
   server.addService(definition, { Decide: decide as grpc.UntypedHandleCall });
 
   const health = new HealthImplementation({ '': 'NOT_SERVING', [SERVICE]: 'NOT_SERVING' });
-  health.addToServer(server);
+  const watches = healthWatches(server);
+  health.addToServer(watches.server);
 
   const fileBytes = [file_google_protobuf_timestamp, file_risk_v1_risk].map((f) =>
     Buffer.from(toBinary(FileDescriptorProtoSchema, f.proto)),
@@ -122,7 +126,7 @@ export function buildGrpc(deps: GrpcDeps): GrpcService {
     [SERVICE]: { fileDescriptorProtos: fileBytes },
   } as unknown as ConstructorParameters<typeof ReflectionService>[0];
   new ReflectionService(pkg).addToServer(server);
-  return { server, health };
+  return { server, health, endHealthWatches: watches.endAll };
 }
 
 /** Binds the server; resolves with the bound port (useful with port 0 in tests). */

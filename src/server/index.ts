@@ -6,6 +6,8 @@ export { buildService, type Service, type ServiceOptions } from './app.js';
 export { decideRequestFromBinary, decideResponseToBinary } from './codec/index.js';
 /** Environment configuration: one schema, validated at once, frozen. */
 export { CONFIG_FIELDS, type Config, loadConfig } from './config.js';
+/** Graceful shutdown: not ready for a grace period while serving, then close listeners and connections. */
+export { type Drain, type DrainOptions, type DrainPhase, drain } from './drain.js';
 /** Binds the gRPC server to a host and port. */
 export { bindGrpc } from './grpc.js';
 /** The fastify and grpc-js server options the service runs with (the bench's empty servers share them). */

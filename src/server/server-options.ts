@@ -12,7 +12,10 @@ export function httpServerOptions(
     bodyLimit: config.maxBodyBytes,
     // One log line per decision would cost more than the decision; /metrics counts them instead.
     logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
+    // While closing, fastify would answer every request on a kept-alive connection with its own
+    // 503 body. Serve them instead: fastify marks those responses `Connection: close`, so each client
+    // leaves after its answer (src/server/drain.ts marks the ones already in flight).
+    return503OnClosing: false,
     ajv: {
       customOptions: {
         removeAdditional: false,

@@ -1,8 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Service } from '../../src/server/app.js';
 import { ACCEPTANCE_REQUEST, paymentRequest, testService } from '../helpers.js';
+import { rawConnection } from './raw-http.js';
+import { spawnService } from './spawn-service.js';
 
 let service: Service | undefined;
 let child: ChildProcess | undefined;
@@ -32,7 +35,15 @@ describe('load shedding', () => {
 describe('process lifecycle', () => {
   it('starts from src/main.ts on embedded defaults, serves, and drains on SIGTERM with exit 0', async () => {
     child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: { ...process.env, HTTP_PORT: '0', GRPC_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+      env: {
+        ...process.env,
+        HTTP_PORT: '0',
+        GRPC_PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+        // The drain itself is tested under load in drain-load.test.ts; here it only has to end.
+        RISK_DRAIN_GRACE_MS: '100',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -64,5 +75,26 @@ describe('process lifecycle', () => {
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).toBe(0);
     expect(out).toContain('draining');
+  }, 40_000);
+});
+
+describe('shutdown deadline', () => {
+  it('forces connections closed and exits 1 with a log line when the drain overruns RISK_SHUTDOWN_TIMEOUT_MS', async () => {
+    const svc = await spawnService({ RISK_DRAIN_GRACE_MS: '100', RISK_SHUTDOWN_TIMEOUT_MS: '1000' });
+    child = svc.child;
+    // A request whose body never finishes arriving keeps its connection busy: closing waits for it.
+    const stuck = await rawConnection(svc.httpPort);
+    const answer = stuck.request('POST', '/v1/decisions', paymentRequest('d-stuck'), {
+      bodyBytesMissing: 10,
+    });
+    answer.catch(() => {});
+    await sleep(100);
+    const signalAt = Date.now();
+    svc.child.kill('SIGTERM');
+    const [code] = await svc.exited;
+    expect(code).toBe(1);
+    expect(Date.now() - signalAt).toBeGreaterThanOrEqual(900);
+    expect(svc.output()).toContain('shutdown deadline passed; forcing the remaining connections closed');
+    expect((await stuck.closed).pendingRequests).toBe(1);
   }, 40_000);
 });

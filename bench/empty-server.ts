@@ -12,19 +12,14 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import Fastify from 'fastify';
+import { decideRequestFromBinary, decideResponseToBinary } from '../src/gen/risk/v1/risk_codec.js';
 import {
   type DecideRequest,
   DecideRequestSchema,
   type DecideResponse,
   DecideResponseSchema,
 } from '../src/gen/risk/v1/risk_pb.js';
-import {
-  decideRequestFromBinary,
-  decideResponseToBinary,
-  grpcServerOptions,
-  httpServerOptions,
-  loadConfig,
-} from '../src/server/index.js';
+import { grpcServerOptions, httpServerOptions, loadConfig } from '../src/server/index.js';
 
 /** Answers counted by the baseline, read by the bench to verify gRPC statuses. */
 export interface EmptyCounts {
@@ -49,8 +44,8 @@ http.get('/readyz', async (_req, reply) =>
 http.get('/bench/counts', async () => counts);
 
 // Same options and codecs as buildGrpc in src/server/grpc.ts (copied: keep in step when those
-// change). The service decodes requests with its reflection-free decoder, which is cheaper
-// than fromBinary, so the baseline does too: a heavier baseline would flatter the ratio.
+// change). The service decodes requests with the generated reflection-free decoder, which is
+// cheaper than fromBinary, so the baseline does too: a heavier baseline would flatter the ratio.
 const server = new grpc.Server(grpcServerOptions(config));
 type Decoded = DecideRequest | undefined;
 const definition: grpc.ServiceDefinition = {

@@ -5,6 +5,8 @@ import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { RiskError } from '../domain/index.js';
+import { CodecError } from '../gen/codec-runtime.js';
+import { decideRequestFromBinary, decideResponseToBinary } from '../gen/risk/v1/risk_codec.js';
 import {
   type DecideRequest,
   DecideRequestSchema,
@@ -12,7 +14,6 @@ import {
   DecideResponseSchema,
   file_risk_v1_risk,
 } from '../gen/risk/v1/risk_pb.js';
-import { decideRequestFromBinary, decideResponseToBinary } from './codec/index.js';
 import type { DecisionGate } from './decision-gate.js';
 import { decisionToProto } from './decision-wire.js';
 import type { Metrics } from './metrics.js';
@@ -69,13 +70,7 @@ export function buildGrpc(deps: GrpcDeps): GrpcService {
         try {
           return { ok: true, msg: decideRequestFromBinary(b) };
         } catch (err) {
-          return {
-            ok: false,
-            error: new RiskError(
-              'RISK_ERR_INPUT_MALFORMED',
-              `request is not a valid risk.v1.DecideRequest: ${(err as Error).message}`,
-            ),
-          };
+          return { ok: false, error: undecodable(err) };
         }
       },
       responseSerialize: (m: DecideResponse) => {
@@ -123,6 +118,23 @@ export function buildGrpc(deps: GrpcDeps): GrpcService {
   } as unknown as ConstructorParameters<typeof ReflectionService>[0];
   new ReflectionService(pkg).addToServer(server);
   return { server, health };
+}
+
+/**
+ * A request the generated decoder refused (truncated, bad tag or varint, invalid UTF-8...): the
+ * catalogued RISK_ERR_INPUT_MALFORMED ("not a DecideRequest"), with the field path in proto names.
+ */
+function undecodable(err: unknown): RiskError {
+  const e = err instanceof CodecError ? err : new CodecError('', String(err));
+  const violations = [{ field: e.path || 'request', description: e.reason }];
+  return new RiskError(
+    'RISK_ERR_INPUT_MALFORMED',
+    `request is not a valid risk.v1.DecideRequest: ${e.message}`,
+    violations,
+    {
+      cause: err,
+    },
+  );
 }
 
 /** Binds the server; resolves with the bound port (useful with port 0 in tests). */

@@ -1,11 +1,13 @@
-import { fromJson } from '@bufbuild/protobuf';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { ERRORS, type FieldViolation, RiskError } from '../domain/index.js';
-import { DecideRequestSchema } from '../gen/risk/v1/risk_pb.js';
-import { decideRequestFromJson } from './codec/index.js';
+import { type FieldViolation, RiskError } from '../domain/index.js';
+import { CodecError } from '../gen/codec-runtime.js';
+import {
+  decideRequestFromJson,
+  decideRequestJsonSchema,
+  decideResponseJsonSchema,
+} from '../gen/risk/v1/risk_codec.js';
 import type { DecisionGate } from './decision-gate.js';
-import { DECISION_RESPONSE_SCHEMA, decisionToJson } from './decision-wire.js';
-import { jsonSchemaFor } from './json-schema.js';
+import { decisionToJson } from './decision-wire.js';
 import type { Metrics } from './metrics.js';
 
 /** What the REST routes need. */
@@ -29,8 +31,6 @@ export function registerRest(app: FastifyInstance, deps: RestDeps): void {
   const { gate, metrics } = deps;
   // JSON only: a text/plain body would otherwise reach validation as a string.
   app.removeContentTypeParser('text/plain');
-  const bodySchema = jsonSchemaFor(DecideRequestSchema);
-  bodySchema.type = 'object';
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const e = fromFastifyError(err, deps.maxBodyBytes);
@@ -44,18 +44,11 @@ export function registerRest(app: FastifyInstance, deps: RestDeps): void {
 
   app.post(
     '/v1/decisions',
-    { schema: { body: bodySchema, response: { 200: DECISION_RESPONSE_SCHEMA } } },
+    { schema: { body: decideRequestJsonSchema, response: { 200: decideResponseJsonSchema } } },
     async (req, reply) => {
-      // Canonical proto3 JSON takes the hand-written decoder; anything else (snake_case names,
-      // enum numbers, int64 strings, nulls) goes through the reflective one, which names errors.
-      let msg = decideRequestFromJson(req.body);
-      if (msg === undefined) {
-        try {
-          msg = fromJson(DecideRequestSchema, req.body as never);
-        } catch (err) {
-          throw new RiskError('RISK_ERR_INPUT_INVALID', protoJsonMessage(err), [], { cause: err });
-        }
-      }
+      // The generated decoder reads every proto3 JSON form (names, enum numbers, int64 strings,
+      // nulls...) without reflection, and names the field of anything the schema let through.
+      const msg = decodeRequest(req.body);
       const hdr = req.headers[TIMEOUT_HEADER];
       let timeoutMs = deps.defaultTimeoutMs;
       if (hdr !== undefined) {
@@ -179,8 +172,12 @@ function restPaths(e: RiskError): RiskError {
   return RiskError.invalid(violations);
 }
 
-/** fromJson's messages name the proto type and field, so they are passed on as they are. */
-function protoJsonMessage(err: unknown): string {
-  const m = err instanceof Error ? err.message : String(err);
-  return m || ERRORS.RISK_ERR_INPUT_INVALID.message;
+/** The proto3 JSON body as a DecideRequest; a decoding error names the field (JSON path). */
+function decodeRequest(body: unknown) {
+  try {
+    return decideRequestFromJson(body);
+  } catch (err) {
+    if (!(err instanceof CodecError)) throw err;
+    throw RiskError.invalid([{ field: err.path || 'body', description: err.reason }]);
+  }
 }

@@ -13,6 +13,12 @@ export function httpServerOptions(
     // One log line per decision would cost more than the decision; /metrics counts them instead.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // A "__proto__" (or "constructor": {"prototype"}) key stays an ordinary own property instead of
+    // failing as "not valid JSON": the schema and the generated decoder then name the field
+    // (event.__proto__ is not a field; event.attributes.__proto__ is refused as a map key). Nothing
+    // copies the body with Object.assign, the one way such a key could reach a prototype.
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
     ajv: {
       customOptions: {
         removeAdditional: false,

@@ -1,0 +1,433 @@
+import { readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
+import {
+  create,
+  type DescMessage,
+  fromBinary,
+  fromJson,
+  type JsonValue,
+  type Message,
+  ScalarType,
+  toBinary,
+  toJson,
+} from '@bufbuild/protobuf';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CodecError } from '../../src/gen/codec-runtime.js';
+import {
+  decideRequestFromBinary,
+  decideRequestFromJson,
+  decideResponseJsonSchema,
+  decideResponseToBinary,
+} from '../../src/gen/risk/v1/risk_codec.js';
+import {
+  type DecideRequest,
+  DecideRequestSchema,
+  type DecideResponse,
+  DecideResponseSchema,
+} from '../../src/gen/risk/v1/risk_pb.js';
+import { createSimulator } from '../../src/sim/index.js';
+import { canonicalJson, fullMessage, jsonVariant, messageArb, messagePaths } from './proto-arbitraries.js';
+
+// Differential tests of the generated codecs against @bufbuild/protobuf's reflective ones. Every
+// generator is derived from the descriptors, so a field added to the .proto is covered at once.
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; err: unknown };
+
+function attempt<T>(f: () => T): Outcome<T> {
+  try {
+    return { ok: true, value: f() };
+  } catch (err) {
+    return { ok: false, err };
+  }
+}
+
+/** Same message: deep-strict-equal (presence, -0, NaN, $typeName, $unknown) and the same bytes. */
+function expectSameMessage(ours: Message, ref: Message, desc: DescMessage = DecideRequestSchema): void {
+  if (!isDeepStrictEqual(ours, ref)) {
+    expect(ours).toStrictEqual(ref); // for the diff
+    expect.fail('not deep-strict-equal');
+  }
+  expect(Buffer.compare(toBinary(desc, ours), toBinary(desc, ref))).toBe(0);
+}
+
+function expectCodecError(err: unknown): asserts err is CodecError {
+  if (!(err instanceof CodecError)) expect.fail(`expected a CodecError, got ${String(err)}`);
+}
+
+/** The JSON decoder agrees with fromJson: the same message, or a CodecError where fromJson throws. */
+function expectSameJson(json: unknown): void {
+  const ref = attempt(() => fromJson(DecideRequestSchema, json as JsonValue));
+  const ours = attempt(() => decideRequestFromJson(json));
+  if (ref.ok) {
+    if (!ours.ok) {
+      // The one deliberate divergence: fromJson silently drops a "__proto__" map key.
+      expectCodecError(ours.err);
+      expect(ours.err.reason, `${ours.err.message} on ${JSON.stringify(json)}`).toBe(
+        'is not allowed as a map key',
+      );
+      return;
+    }
+    expectSameMessage(ours.value, ref.value);
+  } else {
+    expect(ours.ok, `fromJson threw "${String(ref.err)}" but ours accepted ${JSON.stringify(json)}`).toBe(
+      false,
+    );
+    if (!ours.ok) expectCodecError(ours.err);
+  }
+}
+
+/** The binary decoder agrees with fromBinary: the same message, or a CodecError where it throws. */
+function expectSameBinary(bytes: Uint8Array): void {
+  const ref = attempt(() => fromBinary(DecideRequestSchema, bytes));
+  const ours = attempt(() => decideRequestFromBinary(bytes));
+  if (!ref.ok) {
+    expect(ours.ok, `fromBinary threw "${String(ref.err)}" but ours did not`).toBe(false);
+    if (!ours.ok) expectCodecError(ours.err);
+    return;
+  }
+  if (!ours.ok) throw new Error(`ours threw "${String(ours.err)}" but fromBinary did not`);
+  expectSameMessage(ours.value, ref.value);
+}
+
+/** The binary encoder agrees with toBinary: the same bytes, or the same error. */
+function expectSameBytes(m: DecideResponse): void {
+  const ref = attempt(() => toBinary(DecideResponseSchema, m));
+  if (!ref.ok) {
+    expect(() => decideResponseToBinary(m)).toThrow((ref.err as Error).message);
+    return;
+  }
+  const ours = decideResponseToBinary(m);
+  if (Buffer.compare(ours, ref.value) !== 0) expect(ours).toEqual(ref.value);
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  return Uint8Array.from(parts.flatMap((p) => [...p]));
+}
+
+/** 2,000 simulator requests in their JSON form, as the REST endpoint receives them. */
+const simRequests = (() => {
+  let cache: JsonValue[] | undefined;
+  return () => {
+    if (cache === undefined) {
+      cache = [];
+      for (const r of createSimulator({ seed: 11 }).events()) {
+        cache.push(JSON.parse(JSON.stringify(r.request)) as JsonValue);
+        if (cache.length >= 2000) break;
+      }
+    }
+    return cache;
+  };
+})();
+
+const requestBinary = messageArb(DecideRequestSchema, 'binary', true) as fc.Arbitrary<DecideRequest>;
+const requestJson = messageArb(DecideRequestSchema, 'json').map((m) => canonicalJson(DecideRequestSchema, m));
+/** Proto3 JSON in any form fromJson reads, derived field by field from the descriptor. */
+const requestJsonVariant = fc.tuple(requestJson, fc.infiniteStream(fc.nat())).map(([json, stream]) => {
+  const it = stream[Symbol.iterator]();
+  const pick = <T>(xs: readonly T[]): T => xs[(it.next().value as number) % xs.length] as T;
+  return JSON.parse(JSON.stringify(jsonVariant(DecideRequestSchema, json, pick))) as JsonValue;
+});
+
+/** Every field name (JSON and proto) of every message reachable from DecideRequest. */
+const FIELD_NAMES = [
+  ...new Set(
+    messagePaths(DecideRequestSchema).flatMap(({ desc }) => desc.fields.flatMap((f) => [f.jsonName, f.name])),
+  ),
+];
+
+/** Values to splice into valid JSON: anything JSON, plus near-misses of the proto3 JSON forms. */
+const wildValue: fc.Arbitrary<unknown> = fc.oneof(
+  fc.jsonValue({ maxDepth: 2 }),
+  fc.constantFrom(
+    null,
+    'NaN',
+    'Infinity',
+    '-Infinity',
+    'nan',
+    '12',
+    ' 12',
+    '0x1f',
+    '1e3',
+    '1.5',
+    '',
+    1.5,
+    -0,
+    2 ** 53,
+    2 ** 31,
+    2 ** 32,
+    -(2 ** 31) - 1,
+    '9223372036854775808',
+    '-9223372036854775809',
+    '__proto__',
+    'PAYMENT',
+    'ALLOW',
+    'PASSWORD',
+    '\uD800',
+    'AQID',
+    'AQID=',
+    '!!',
+    [null],
+    [1, 'a'],
+  ),
+  fc.stringMatching(/^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{0,10})?([Zz]|[+-]\d{2}:?\d{2})?$/),
+);
+const keyPool = fc.oneof(
+  fc.constantFrom(...FIELD_NAMES, '__proto__', 'constructor', 'toString', '[risk.v1.ext]'),
+  fc.string({ maxLength: 6 }),
+);
+
+// ---------------------------------------------------------------------------------------------
+
+describe('generated decideRequestFromJson', { timeout: 120_000 }, () => {
+  it('equals fromJson for 2,000 simulator events', () => {
+    for (const json of simRequests())
+      expectSameMessage(decideRequestFromJson(json), fromJson(DecideRequestSchema, json));
+  });
+
+  it('equals fromJson for random canonical JSON (property)', () => {
+    fc.assert(
+      fc.property(requestJson, (json) => {
+        expectSameMessage(decideRequestFromJson(json), fromJson(DecideRequestSchema, json));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('equals fromJson for every proto3 JSON form: proto names, enum numbers, int64 and number strings, nulls (property)', () => {
+    fc.assert(
+      fc.property(requestJsonVariant, (json) => {
+        expectSameMessage(decideRequestFromJson(json), fromJson(DecideRequestSchema, json));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('throws a CodecError wherever fromJson throws, and agrees where it does not (mutated JSON, property)', () => {
+    fc.assert(
+      fc.property(
+        requestJsonVariant,
+        fc.nat(),
+        fc.constantFrom('set', 'add', 'delete'),
+        keyPool,
+        wildValue,
+        (json, at, op, key, value) => {
+          const objects: Record<string, unknown>[] = [];
+          const collect = (v: unknown) => {
+            if (typeof v !== 'object' || v === null) return;
+            if (!Array.isArray(v)) objects.push(v as Record<string, unknown>);
+            for (const x of Object.values(v)) collect(x);
+          };
+          collect(json);
+          const target = objects[at % objects.length] as Record<string, unknown>;
+          const keys = Object.keys(target);
+          const existing = keys.length > 0 ? (keys[at % keys.length] as string) : key;
+          if (op === 'set') target[existing] = value;
+          else if (op === 'add')
+            Object.defineProperty(target, key, { value, enumerable: true, writable: true });
+          else delete target[existing];
+          expectSameJson(json);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('names the path of an unknown key in every message, and never decodes it reflectively', () => {
+    for (const { path } of messagePaths(DecideRequestSchema)) {
+      const json: Record<string, unknown> = {};
+      let at = json;
+      for (const p of path) {
+        const next: Record<string, unknown> = {};
+        at[p] = next;
+        at = next;
+      }
+      at.foo = 1;
+      expect(() => fromJson(DecideRequestSchema, json as JsonValue)).toThrow();
+      const r = attempt(() => decideRequestFromJson(json));
+      expect(r.ok).toBe(false);
+      if (!r.ok) {
+        expectCodecError(r.err);
+        expect(r.err.path).toBe([...path, 'foo'].join('.'));
+        expect(r.err.reason).toMatch(/^is not a field of risk\.v1\./);
+      }
+    }
+    // There is no slow path to fall back to: the generated code never calls the reflective codecs
+    // on requests (toBinary appears once, for responses that break their own types).
+    for (const file of ['risk/v1/risk_codec.ts', 'codec-runtime.ts']) {
+      const source = readFileSync(new URL(`../../src/gen/${file}`, import.meta.url), 'utf8');
+      expect(source).not.toMatch(/\b(fromJson|fromBinary|mergeFromJson|mergeFromBinary|reflect)\(/);
+    }
+  });
+
+  it.each([
+    [
+      'a __proto__ map key (refused: fromJson would drop it silently)',
+      '{"event":{"attributes":{"__proto__":"x"}}}',
+      'event.attributes.__proto__',
+    ],
+    ['a field given by both names', '{"event":{"eventId":"a","event_id":"b"}}', 'event.event_id'],
+    ['a null map value', '{"event":{"attributes":{"a":null}}}', 'event.attributes.a'],
+    [
+      'an int64 out of range',
+      '{"event":{"payment":{"amountMinor":"9223372036854775808"}}}',
+      'event.payment.amountMinor',
+    ],
+    ['a NaN number', '{"event":{"device":{"confidence":"nan"}}}', 'event.device.confidence'],
+    ['a leap second', '{"event":{"occurredAt":"2026-12-31T23:59:60Z"}}', 'event.occurredAt'],
+    ['a lone surrogate', '{"event":{"eventId":"\\ud800"}}', 'event.eventId'],
+    ['an array body', '[]', ''],
+  ])('rejects %s with a CodecError naming the field', (_name, text, path) => {
+    const json = JSON.parse(text) as JsonValue;
+    const r = attempt(() => decideRequestFromJson(json));
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expectCodecError(r.err);
+      expect(r.err.path).toBe(path);
+    }
+  });
+
+  it('accepts constructor, prototype and toString as map keys, like fromJson', () => {
+    const json = JSON.parse('{"event":{"attributes":{"constructor":"a","prototype":"b","toString":"c"}}}');
+    expectSameJson(json);
+    expect(decideRequestFromJson(json).event?.attributes).toEqual({
+      constructor: 'a',
+      prototype: 'b',
+      toString: 'c',
+    });
+  });
+
+  it('reads timestamps exactly as fromJson, lenient Date.parse forms included (property)', () => {
+    const ts = fc.oneof(
+      fc.stringMatching(/^\d{4}-[01]\d-[0-3]\dT[0-2]\d:[0-6]\d:[0-6]\d(\.\d{1,10})?(Z|[+-][0-2]\d:[0-6]\d)$/),
+      fc.constantFrom('2026-11-21T24:00:00Z', '0000-01-01T00:00:00Z', '9999-12-31T23:59:59.999999999Z'),
+    );
+    fc.assert(
+      fc.property(ts, (t) => expectSameJson({ event: { occurredAt: t } })),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe('generated decideRequestFromBinary', { timeout: 120_000 }, () => {
+  it('equals fromBinary for 2,000 simulator events', () => {
+    for (const json of simRequests()) {
+      const bytes = toBinary(DecideRequestSchema, fromJson(DecideRequestSchema, json));
+      expectSameMessage(decideRequestFromBinary(bytes), fromBinary(DecideRequestSchema, bytes));
+    }
+  });
+
+  it('equals fromBinary for random messages, with unknown fields and concatenation (merge) (property)', () => {
+    fc.assert(
+      fc.property(requestBinary, fc.option(requestBinary), (a, b) => {
+        const bytes = toBinary(DecideRequestSchema, a);
+        expectSameBinary(b === null ? bytes : concat(bytes, toBinary(DecideRequestSchema, b)));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('throws a CodecError exactly where fromBinary throws on corrupted, truncated or random bytes (property)', () => {
+    const edit = fc.record({
+      at: fc.nat(),
+      byte: fc.integer({ min: 0, max: 255 }),
+      op: fc.constantFrom('set', 'insert', 'delete'),
+    });
+    fc.assert(
+      fc.property(
+        requestBinary,
+        fc.array(edit, { minLength: 1, maxLength: 4 }),
+        fc.option(fc.nat()),
+        (m, edits, cut) => {
+          const bytes = Array.from(toBinary(DecideRequestSchema, m));
+          for (const { at, byte, op } of edits) {
+            const i = at % (bytes.length + 1);
+            if (op === 'insert') bytes.splice(i, 0, byte);
+            else if (i < bytes.length) {
+              if (op === 'set') bytes[i] = byte;
+              else bytes.splice(i, 1);
+            }
+          }
+          if (cut !== null) bytes.length = cut % (bytes.length + 1);
+          expectSameBinary(Uint8Array.from(bytes));
+        },
+      ),
+      { numRuns: 1500 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => expectSameBinary(bytes)),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('agrees with fromBinary on every truncation of a message with every field set', () => {
+    const bytes = toBinary(DecideRequestSchema, fullMessage(DecideRequestSchema));
+    for (let i = 0; i < bytes.length; i++) expectSameBinary(bytes.subarray(0, i));
+  });
+
+  it('names the field of a truncated message in proto names, with a plain reason', () => {
+    const full = fullMessage(DecideRequestSchema);
+    const bytes = toBinary(DecideRequestSchema, full);
+    const r = attempt(() => decideRequestFromBinary(bytes.subarray(0, bytes.length - 1)));
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expectCodecError(r.err);
+      expect(r.err.path).toMatch(/^event\.[a-z_]+/);
+      expect(r.err.message).not.toMatch(/DataView|RangeError|premature EOF/);
+    }
+  });
+
+  it('decodes from a Buffer slice of a larger pool', () => {
+    const bytes = toBinary(DecideRequestSchema, fullMessage(DecideRequestSchema));
+    const pool = Buffer.alloc(bytes.length + 64, 0xff);
+    pool.set(bytes, 17);
+    const slice = pool.subarray(17, 17 + bytes.length);
+    expectSameMessage(decideRequestFromBinary(slice), fromBinary(DecideRequestSchema, slice));
+  });
+});
+
+describe('generated decideResponseToBinary', { timeout: 120_000 }, () => {
+  const responses = messageArb(DecideResponseSchema, 'binary', true) as fc.Arbitrary<DecideResponse>;
+
+  it('is byte-identical to toBinary for random responses (property)', () => {
+    fc.assert(
+      fc.property(responses, (m) => expectSameBytes(m)),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('writes explicit-presence zeros and -0, skips +0 implicit ones, like toBinary', () => {
+    expect(decideResponseToBinary(create(DecideResponseSchema))).toEqual(new Uint8Array(0));
+    for (const f of DecideResponseSchema.fields) {
+      if (f.fieldKind !== 'scalar') continue;
+      const zeros =
+        f.scalar === ScalarType.DOUBLE || f.scalar === ScalarType.FLOAT ? [0, -0, Number.NaN] : [];
+      for (const z of zeros) expectSameBytes(create(DecideResponseSchema, { [f.localName]: z }));
+    }
+  });
+
+  it('fails or succeeds exactly like toBinary on messages that break their types (property)', () => {
+    const wrong = fc.constantFrom<unknown>('x', 1.5, 2 ** 31, -1, true, null, {}, [], 5n, undefined);
+    fc.assert(
+      fc.property(responses, fc.nat(), wrong, (m, at, value) => {
+        const f = DecideResponseSchema.fields[at % DecideResponseSchema.fields.length];
+        if (f === undefined) return;
+        (m as unknown as Record<string, unknown>)[f.localName] = value;
+        expectSameBytes(m);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('generated decideResponseJsonSchema', () => {
+  it('describes every field of the response as toJson writes it', () => {
+    const json = toJson(DecideResponseSchema, fullMessage(DecideResponseSchema)) as Record<string, unknown>;
+    const props = decideResponseJsonSchema.properties as Record<string, { type: string }>;
+    expect(Object.keys(props).sort()).toEqual(DecideResponseSchema.fields.map((f) => f.jsonName).sort());
+    for (const [k, v] of Object.entries(json)) {
+      const t = Array.isArray(v) ? 'array' : typeof v === 'number' ? 'number' : typeof v;
+      expect([t, t === 'number' ? 'integer' : t], k).toContain(props[k]?.type);
+    }
+  });
+});

@@ -1,3 +1,4 @@
+import type { DescField, DescMessage } from '@bufbuild/protobuf';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { type FieldViolation, RiskError } from '../domain/index.js';
 import { CodecError } from '../gen/codec-runtime.js';
@@ -6,6 +7,7 @@ import {
   decideRequestJsonSchema,
   decideResponseJsonSchema,
 } from '../gen/risk/v1/risk_codec.js';
+import { DecideRequestSchema } from '../gen/risk/v1/risk_pb.js';
 import type { DecisionGate } from './decision-gate.js';
 import { decisionToJson } from './decision-wire.js';
 import type { Metrics } from './metrics.js';
@@ -59,7 +61,9 @@ export function registerRest(app: FastifyInstance, deps: RestDeps): void {
           ]);
         }
       }
-      const result = await gate.decide(msg, Date.now() + timeoutMs);
+      const result = await gate.decide(msg, Date.now() + timeoutMs).catch((e: unknown) => {
+        throw e instanceof RiskError ? restPaths(e) : e;
+      });
       metrics.request('rest', 'OK');
       // A fresh decision's replay record is this response's JSON already: send it as it is.
       if (result.json !== undefined && !result.replayed)
@@ -94,7 +98,8 @@ function sendError(reply: FastifyReply, e: RiskError): FastifyReply {
 
 /** Maps fastify's own errors (parsing, limits, schema validation) onto the catalogue. */
 function fromFastifyError(err: FastifyError, maxBodyBytes: number): RiskError {
-  if (err instanceof RiskError) return restPaths(err);
+  // Already in REST terms: the decoder names JSON keys as sent, the route maps the gate's paths.
+  if (err instanceof RiskError) return err;
   if (err.validation !== undefined) {
     const violations = err.validation.map((v) => ajvViolation(v as AjvError));
     return RiskError.invalid(violations);
@@ -164,12 +169,29 @@ const join = (a: string, b: string) => (a === '' ? b : `${a}.${b}`);
 /** Domain validation names proto fields (snake_case); REST callers send JSON names (camelCase). */
 function restPaths(e: RiskError): RiskError {
   if (e.violations.length === 0 || e.code !== 'RISK_ERR_INPUT_INVALID') return e;
-  const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
   const violations = e.violations.map((v) => ({
-    field: v.field.startsWith('header ') ? v.field : camel(v.field),
+    field: v.field.startsWith('header ') ? v.field : jsonPath(v.field),
     description: v.description,
   }));
   return RiskError.invalid(violations);
+}
+
+/**
+ * A proto field path in JSON names, following the descriptor: each segment that names a field
+ * becomes its JSON name; a map key (the segment after a map field) and anything after it are kept
+ * as they are (event.attributes.promo_code stays, event.event_id becomes event.eventId).
+ */
+function jsonPath(path: string): string {
+  const parts = path.split('.');
+  let desc: DescMessage | undefined = DecideRequestSchema;
+  for (let i = 0; i < parts.length && desc !== undefined; i++) {
+    const f: DescField | undefined = desc.fields.find((x) => x.name === parts[i]);
+    if (f === undefined) break;
+    parts[i] = f.jsonName;
+    if (f.fieldKind === 'map') break;
+    desc = f.message;
+  }
+  return parts.join('.');
 }
 
 /** The proto3 JSON body as a DecideRequest; a decoding error names the field (JSON path). */

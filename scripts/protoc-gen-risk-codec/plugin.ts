@@ -156,6 +156,17 @@ function wireType(t: ScalarType): number {
   }
 }
 
+/** Inline test of the canonical JSON form of a scalar: when true the JSON value is the field value. */
+const WELL_FORMED = (v: string) => `(${v} as unknown as { isWellFormed(): boolean }).isWellFormed()`;
+const FAST_JSON: Partial<Record<ScalarType, (v: string) => string>> = {
+  [ScalarType.STRING]: (v) => `typeof ${v} === 'string' && ${WELL_FORMED(v)}`,
+  [ScalarType.BOOL]: (v) => `typeof ${v} === 'boolean'`,
+  [ScalarType.DOUBLE]: (v) => `typeof ${v} === 'number' && Number.isFinite(${v})`,
+  [ScalarType.INT32]: (v) => `typeof ${v} === 'number' && (${v} | 0) === ${v}`,
+  [ScalarType.SINT32]: (v) => `typeof ${v} === 'number' && (${v} | 0) === ${v}`,
+  [ScalarType.SFIXED32]: (v) => `typeof ${v} === 'number' && (${v} | 0) === ${v}`,
+};
+
 class CodecWriter {
   private readonly imported = new Map<string, Printable>();
 
@@ -534,42 +545,50 @@ class CodecWriter {
       f.print();
       return;
     }
-    f.print('  const o = ', this.rt('jsonObject'), `(json, '${m.typeName}');`);
+    f.print('  const plain = ', this.rt('jsonObject'), `(json, '${m.typeName}');`);
+    f.print('  const o = json as Record<string, unknown>;');
     f.print(`  const m = ${this.zeroName(m)}();`);
-    // Only a field with two spellings (JSON and proto name) can be given twice in parsed JSON.
-    const twoNames = m.fields.filter((x) => x.name !== x.jsonName);
-    for (let i = 0; i < twoNames.length; i += 31) f.print(`  let seen${i / 31} = 0;`);
-    f.print("  let k = '';");
-    f.print('  try {');
-    // Own keys only, as fromJson's Object.entries; for-in is faster, and a JSON.parse object
-    // inherits no enumerable key, so only other objects pay for the hasOwn check.
-    f.print('    const plain = ', this.rt('isPlain'), '(o);');
-    f.print('    for (k in o) {');
-    f.print('      if (!plain && !Object.hasOwn(o, k)) continue;');
-    f.print('      const v = o[k];');
+    f.print('  for (const k in o) {');
+    f.print('    if (!plain && !Object.hasOwn(o, k)) continue;');
+    f.print('    const v = o[k];');
+    // A try per key costs nothing until it throws, and names the key in the error path.
+    f.print('    try {');
     f.print('      switch (k) {');
     for (const x of m.fields) {
-      const names = x.name === x.jsonName ? [x.jsonName] : [x.jsonName, x.name];
-      f.print(names.map((n) => `        case '${n}':`).join('\n'), '{');
-      const i = twoNames.indexOf(x);
-      if (i >= 0) {
-        const bit = 1 << (i % 31);
-        const seen = `seen${Math.floor(i / 31)}`;
-        f.print(`          if (${seen} & ${bit}) throw `, this.rt('duplicateField'), '();');
-        f.print(`          ${seen} |= ${bit};`);
+      if (x.name !== x.jsonName) {
+        // Parsed JSON has unique keys, so only a field with two spellings can be given twice
+        // (fromJson: "set multiple times"): checked under the proto name, off the canonical path.
+        f.print(`        case '${x.jsonName}':`);
+        f.print(`        case '${x.name}': {`);
+        f.print(
+          `          if (k === '${x.name}' && Object.hasOwn(o, '${x.jsonName}')) throw `,
+          this.rt('duplicateField'),
+          '();',
+        );
+      } else {
+        f.print(`        case '${x.jsonName}': {`);
       }
       const at = `m.${x.localName}`;
       // null resets a field to its default; each field is set once, so there is nothing to reset.
       switch (x.fieldKind) {
         case 'scalar':
         case 'enum':
-        case 'message':
+        case 'message': {
+          const fast = x.fieldKind === 'scalar' ? FAST_JSON[x.scalar] : undefined;
+          const signed64 =
+            x.fieldKind === 'scalar' && !longAsString(x) && is64(x.scalar) && !isUnsigned(x.scalar);
+          // The canonical form of the commonest scalars is checked inline; anything else (null,
+          // other forms, errors) goes to the runtime converter, which applies fromJson's rules.
+          if (fast !== undefined) f.print(`          if (${fast('v')}) ${at} = v;`);
+          else if (signed64)
+            f.print(`          if (typeof v === 'number' && Number.isSafeInteger(v)) ${at} = BigInt(v);`);
           f.print(
-            `          if (v !== null) ${at} = `,
+            `          ${fast !== undefined || signed64 ? 'else ' : ''}if (v !== null) ${at} = `,
             ...this.jsonValue(x, x.fieldKind === 'scalar' && longAsString(x)),
             '(v);',
           );
           break;
+        }
         case 'list':
           f.print(
             '          if (v !== null) ',
@@ -580,6 +599,30 @@ class CodecWriter {
           );
           break;
         case 'map': {
+          const fastValue = x.mapKind === 'scalar' ? FAST_JSON[x.scalar] : undefined;
+          if (x.mapKey === ScalarType.STRING && fastValue !== undefined) {
+            // The common map<string, scalar> unrolled: canonical entries inline, the rest (and
+            // every error, named by key) through jsonMapEntry.
+            f.print('          if (v !== null) {');
+            f.print('            const mplain = ', this.rt('jsonObject'), "(v, 'a map');");
+            f.print('            const mo = v as Record<string, unknown>;');
+            f.print('            for (const mk in mo) {');
+            f.print('              if (!mplain && !Object.hasOwn(mo, mk)) continue;');
+            f.print('              const x = mo[mk];');
+            f.print(
+              `              if (${fastValue('x')} && mk !== '__proto__' && ${WELL_FORMED('mk')}) ${at}[mk] = x;`,
+            );
+            f.print(
+              '              else ',
+              this.rt('jsonMapEntry'),
+              `(${at}, mk, x, `,
+              ...this.jsonValue(x, false),
+              ');',
+            );
+            f.print('            }');
+            f.print('          }');
+            break;
+          }
           let key: Printable[];
           if (x.mapKey === ScalarType.STRING) key = ['undefined'];
           else if (x.mapKey === ScalarType.BOOL) key = [this.rt('jsonMapKeyBool')];
@@ -604,9 +647,9 @@ class CodecWriter {
     f.print('        default:');
     f.print('          throw ', this.rt('unknownKey'), `('${m.typeName}');`);
     f.print('      }');
+    f.print('    } catch (e) {');
+    f.print('      throw ', this.rt('underKey'), '(e, k);');
     f.print('    }');
-    f.print('  } catch (e) {');
-    f.print('    throw ', this.rt('underKey'), '(e, k);');
     f.print('  }');
     f.print('  return m;');
     f.print('}');

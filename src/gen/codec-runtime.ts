@@ -148,17 +148,18 @@ function show(v: unknown): string {
 
 const fail = (expected: string, v: unknown): CodecError => new CodecError('', `${expected}, got ${show(v)}`);
 
-/** A JSON object for a message or map: fromJson accepts any non-array object. */
-export function jsonObject(v: unknown, what: string): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v))
-    throw fail(`expected ${what} (a JSON object)`, v);
-  return v as Record<string, unknown>;
-}
-
-/** An object as JSON.parse makes it: its for-in keys are its own keys (Object.prototype has no enumerable ones). */
-export function isPlain(o: object): boolean {
-  const p: unknown = Object.getPrototypeOf(o);
-  return p === Object.prototype || p === null;
+/**
+ * Checks that a JSON value is an object for a message or map (fromJson accepts any non-array
+ * object) and tells whether it is plain, as JSON.parse makes it: then its for-in keys are its own
+ * keys (Object.prototype has no enumerable ones) and no hasOwn check is needed.
+ */
+export function jsonObject(v: unknown, what: string): boolean {
+  if (typeof v === 'object' && v !== null) {
+    const p: unknown = Object.getPrototypeOf(v);
+    if (p === Object.prototype || p === null) return true;
+    if (!Array.isArray(v)) return false;
+  }
+  throw fail(`expected ${what} (a JSON object)`, v);
 }
 
 /** A JSON array for a repeated field. */
@@ -312,7 +313,7 @@ export function jsonEnumNumber(v: unknown, names: readonly string[]): number {
 
 /** A map key that would hit Object.prototype's __proto__ setter: refused rather than dropped. */
 export function checkMapKey(key: string): string {
-  if (key === '__proto__') throw new CodecError(key, 'is not allowed as a map key');
+  if (key === '__proto__') throw new CodecError('', 'is not allowed as a map key');
   if (!(key as unknown as WellFormed).isWellFormed()) {
     throw new CodecError('', 'invalid UTF-16 (lone surrogate) in a map key');
   }
@@ -321,28 +322,20 @@ export function checkMapKey(key: string): string {
 
 /** An int32-family map key as fromJson canonicalises it ("01" and "1" are one key). */
 export function jsonMapKeyInt32(key: string, unsigned: boolean): number {
-  try {
-    return unsigned ? jsonUint32(key) : jsonInt32(key);
-  } catch (e) {
-    throw underKey(e, key);
-  }
+  return unsigned ? jsonUint32(key) : jsonInt32(key);
 }
 
 /** A 64-bit map key as fromJson canonicalises it (leading zeros dropped), as a string. */
 export function jsonMapKeyInt64(key: string, unsigned: boolean): string {
   const k = /^-?0+$/.test(key) ? '0' : key.replace(/^(-?)0+(?=\d)/, '$1');
-  try {
-    jsonLong(k, unsigned);
-    return k;
-  } catch (e) {
-    throw underKey(e, key);
-  }
+  jsonLong(k, unsigned);
+  return k;
 }
 
 /** A bool map key: "true" or "false". */
 export function jsonMapKeyBool(key: string): string {
   if (key === 'true' || key === 'false') return key;
-  throw new CodecError(key, 'expected a bool map key ("true" or "false")');
+  throw new CodecError('', 'expected a bool map key ("true" or "false")');
 }
 
 /** Items of a repeated field appended to `out`; a null item is an error (proto3 JSON), named by index. */
@@ -369,29 +362,46 @@ export function jsonMap<K extends string | number, T>(
   value: (x: unknown) => T,
   out: { [k: string]: T },
 ): void {
-  const o = jsonObject(v, 'a map');
+  const plain = jsonObject(v, 'a map');
+  const o = v as Record<string, unknown>;
   const seen = key === undefined ? undefined : new Set<K>();
-  const plain = isPlain(o);
-  for (const k in o) {
-    if (!plain && !Object.hasOwn(o, k)) continue;
-    const mk = key === undefined ? checkMapKey(k) : key(k);
-    if (seen !== undefined) {
-      if (seen.has(mk as K)) throw duplicateMapKey(k);
-      seen.add(mk as K);
-    }
-    const x = o[k];
-    try {
+  let k = '';
+  try {
+    for (k in o) {
+      if (!plain && !Object.hasOwn(o, k)) continue;
+      const mk = key === undefined ? checkMapKey(k) : key(k);
+      if (seen !== undefined) {
+        if (seen.has(mk as K)) throw duplicateMapKey();
+        seen.add(mk as K);
+      }
+      const x = o[k];
       if (x === null) throw nullItem();
       out[mk] = value(x);
-    } catch (e) {
-      throw underKey(e, k);
     }
+  } catch (e) {
+    throw underKey(e, k);
+  }
+}
+
+/** One entry of a map<string, scalar> that is not in canonical form: converted, or an error under its key. */
+export function jsonMapEntry<T>(
+  out: { [k: string]: T },
+  k: string,
+  x: unknown,
+  value: (x: unknown) => T,
+): void {
+  try {
+    checkMapKey(k);
+    if (x === null) throw nullItem();
+    out[k] = value(x);
+  } catch (e) {
+    throw underKey(e, k);
   }
 }
 
 /** A duplicate map key after canonicalisation (e.g. "1" and "01"). */
-export function duplicateMapKey(key: string): CodecError {
-  return new CodecError(key, 'duplicate map key');
+export function duplicateMapKey(): CodecError {
+  return new CodecError('', 'duplicate map key');
 }
 
 /** Seconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z, the range fromJson accepts. */

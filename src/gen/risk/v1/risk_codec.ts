@@ -5,7 +5,7 @@
 import type { Account, Card, DecideRequest, DecideResponse, Device, Event, EventType, Login, LoginMethod, Network, Payment, PaymentChannel, Reason, StageTiming } from "./risk_pb.js";
 import { DecideResponseSchema } from "./risk_pb.js";
 import { BinaryReader } from "@bufbuild/protobuf/wire";
-import { boolSet, doubleSet, duplicateField, encode, isPlain, jsonBool, jsonDouble, jsonEnumNumber, jsonInt32, jsonInt64, jsonMap, jsonObject, jsonString, jsonTimestamp, list, readBool, readString, readTag, readUnknown, stringSet, underKey, unknownKey, writeBool, writeDouble, writeInt32, writeMessage, writeString, writeUnknown } from "../../codec-runtime.js";
+import { boolSet, doubleSet, duplicateField, encode, jsonBool, jsonDouble, jsonEnumNumber, jsonInt32, jsonInt64, jsonMapEntry, jsonObject, jsonString, jsonTimestamp, list, readBool, readString, readTag, readUnknown, stringSet, underKey, unknownKey, writeBool, writeDouble, writeInt32, writeMessage, writeString, writeUnknown } from "../../codec-runtime.js";
 import { toBinary } from "@bufbuild/protobuf";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 
@@ -1069,387 +1069,403 @@ function json_google_protobuf_Timestamp(json: unknown): Timestamp {
 }
 
 function json_risk_v1_Account(json: unknown): Account {
-  const o = jsonObject(json, 'risk.v1.Account');
+  const plain = jsonObject(json, 'risk.v1.Account');
+  const o = json as Record<string, unknown>;
   const m = zero_risk_v1_Account();
-  let seen0 = 0;
-  let k = '';
-  try {
-    const plain = isPlain(o);
-    for (k in o) {
-      if (!plain && !Object.hasOwn(o, k)) continue;
-      const v = o[k];
+  for (const k in o) {
+    if (!plain && !Object.hasOwn(o, k)) continue;
+    const v = o[k];
+    try {
       switch (k) {
-        case 'id':{
-          if (v !== null) m.id = jsonString(v);
+        case 'id': {
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.id = v;
+          else if (v !== null) m.id = jsonString(v);
           break;
         }
-        case 'email':{
-          if (v !== null) m.email = jsonString(v);
+        case 'email': {
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.email = v;
+          else if (v !== null) m.email = jsonString(v);
           break;
         }
-        case 'phone':{
-          if (v !== null) m.phone = jsonString(v);
+        case 'phone': {
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.phone = v;
+          else if (v !== null) m.phone = jsonString(v);
           break;
         }
         case 'createdAt':
-        case 'created_at':{
-          if (seen0 & 1) throw duplicateField();
-          seen0 |= 1;
+        case 'created_at': {
+          if (k === 'created_at' && Object.hasOwn(o, 'createdAt')) throw duplicateField();
           if (v !== null) m.createdAt = json_google_protobuf_Timestamp(v);
           break;
         }
         default:
           throw unknownKey('risk.v1.Account');
       }
+    } catch (e) {
+      throw underKey(e, k);
     }
-  } catch (e) {
-    throw underKey(e, k);
   }
   return m;
 }
 
 function json_risk_v1_Card(json: unknown): Card {
-  const o = jsonObject(json, 'risk.v1.Card');
+  const plain = jsonObject(json, 'risk.v1.Card');
+  const o = json as Record<string, unknown>;
   const m = zero_risk_v1_Card();
-  let seen0 = 0;
-  let k = '';
-  try {
-    const plain = isPlain(o);
-    for (k in o) {
-      if (!plain && !Object.hasOwn(o, k)) continue;
-      const v = o[k];
+  for (const k in o) {
+    if (!plain && !Object.hasOwn(o, k)) continue;
+    const v = o[k];
+    try {
       switch (k) {
-        case 'number':{
-          if (v !== null) m.number = jsonString(v);
+        case 'number': {
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.number = v;
+          else if (v !== null) m.number = jsonString(v);
           break;
         }
-        case 'token':{
-          if (v !== null) m.token = jsonString(v);
+        case 'token': {
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.token = v;
+          else if (v !== null) m.token = jsonString(v);
           break;
         }
-        case 'bin':{
-          if (v !== null) m.bin = jsonString(v);
+        case 'bin': {
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.bin = v;
+          else if (v !== null) m.bin = jsonString(v);
           break;
         }
-        case 'last4':{
-          if (v !== null) m.last4 = jsonString(v);
+        case 'last4': {
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.last4 = v;
+          else if (v !== null) m.last4 = jsonString(v);
           break;
         }
-        case 'country':{
-          if (v !== null) m.country = jsonString(v);
+        case 'country': {
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.country = v;
+          else if (v !== null) m.country = jsonString(v);
           break;
         }
-        case 'brand':{
-          if (v !== null) m.brand = jsonString(v);
+        case 'brand': {
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.brand = v;
+          else if (v !== null) m.brand = jsonString(v);
           break;
         }
         case 'expMonth':
-        case 'exp_month':{
-          if (seen0 & 1) throw duplicateField();
-          seen0 |= 1;
-          if (v !== null) m.expMonth = jsonInt32(v);
+        case 'exp_month': {
+          if (k === 'exp_month' && Object.hasOwn(o, 'expMonth')) throw duplicateField();
+          if (typeof v === 'number' && (v | 0) === v) m.expMonth = v;
+          else if (v !== null) m.expMonth = jsonInt32(v);
           break;
         }
         case 'expYear':
-        case 'exp_year':{
-          if (seen0 & 2) throw duplicateField();
-          seen0 |= 2;
-          if (v !== null) m.expYear = jsonInt32(v);
+        case 'exp_year': {
+          if (k === 'exp_year' && Object.hasOwn(o, 'expYear')) throw duplicateField();
+          if (typeof v === 'number' && (v | 0) === v) m.expYear = v;
+          else if (v !== null) m.expYear = jsonInt32(v);
           break;
         }
         default:
           throw unknownKey('risk.v1.Card');
       }
+    } catch (e) {
+      throw underKey(e, k);
     }
-  } catch (e) {
-    throw underKey(e, k);
   }
   return m;
 }
 
 function json_risk_v1_Payment(json: unknown): Payment {
-  const o = jsonObject(json, 'risk.v1.Payment');
+  const plain = jsonObject(json, 'risk.v1.Payment');
+  const o = json as Record<string, unknown>;
   const m = zero_risk_v1_Payment();
-  let seen0 = 0;
-  let k = '';
-  try {
-    const plain = isPlain(o);
-    for (k in o) {
-      if (!plain && !Object.hasOwn(o, k)) continue;
-      const v = o[k];
+  for (const k in o) {
+    if (!plain && !Object.hasOwn(o, k)) continue;
+    const v = o[k];
+    try {
       switch (k) {
         case 'amountMinor':
-        case 'amount_minor':{
-          if (seen0 & 1) throw duplicateField();
-          seen0 |= 1;
-          if (v !== null) m.amountMinor = jsonInt64(v);
+        case 'amount_minor': {
+          if (k === 'amount_minor' && Object.hasOwn(o, 'amountMinor')) throw duplicateField();
+          if (typeof v === 'number' && Number.isSafeInteger(v)) m.amountMinor = BigInt(v);
+          else if (v !== null) m.amountMinor = jsonInt64(v);
           break;
         }
-        case 'currency':{
-          if (v !== null) m.currency = jsonString(v);
+        case 'currency': {
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.currency = v;
+          else if (v !== null) m.currency = jsonString(v);
           break;
         }
-        case 'card':{
+        case 'card': {
           if (v !== null) m.card = json_risk_v1_Card(v);
           break;
         }
         case 'merchantId':
-        case 'merchant_id':{
-          if (seen0 & 2) throw duplicateField();
-          seen0 |= 2;
-          if (v !== null) m.merchantId = jsonString(v);
+        case 'merchant_id': {
+          if (k === 'merchant_id' && Object.hasOwn(o, 'merchantId')) throw duplicateField();
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.merchantId = v;
+          else if (v !== null) m.merchantId = jsonString(v);
           break;
         }
-        case 'mcc':{
-          if (v !== null) m.mcc = jsonString(v);
+        case 'mcc': {
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.mcc = v;
+          else if (v !== null) m.mcc = jsonString(v);
           break;
         }
         case 'payoutDestination':
-        case 'payout_destination':{
-          if (seen0 & 4) throw duplicateField();
-          seen0 |= 4;
-          if (v !== null) m.payoutDestination = jsonString(v);
+        case 'payout_destination': {
+          if (k === 'payout_destination' && Object.hasOwn(o, 'payoutDestination')) throw duplicateField();
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.payoutDestination = v;
+          else if (v !== null) m.payoutDestination = jsonString(v);
           break;
         }
-        case 'channel':{
+        case 'channel': {
           if (v !== null) m.channel = enum_risk_v1_PaymentChannel(v);
           break;
         }
         default:
           throw unknownKey('risk.v1.Payment');
       }
+    } catch (e) {
+      throw underKey(e, k);
     }
-  } catch (e) {
-    throw underKey(e, k);
   }
   return m;
 }
 
 function json_risk_v1_Login(json: unknown): Login {
-  const o = jsonObject(json, 'risk.v1.Login');
+  const plain = jsonObject(json, 'risk.v1.Login');
+  const o = json as Record<string, unknown>;
   const m = zero_risk_v1_Login();
-  let seen0 = 0;
-  let k = '';
-  try {
-    const plain = isPlain(o);
-    for (k in o) {
-      if (!plain && !Object.hasOwn(o, k)) continue;
-      const v = o[k];
+  for (const k in o) {
+    if (!plain && !Object.hasOwn(o, k)) continue;
+    const v = o[k];
+    try {
       switch (k) {
-        case 'success':{
-          if (v !== null) m.success = jsonBool(v);
+        case 'success': {
+          if (typeof v === 'boolean') m.success = v;
+          else if (v !== null) m.success = jsonBool(v);
           break;
         }
-        case 'method':{
+        case 'method': {
           if (v !== null) m.method = enum_risk_v1_LoginMethod(v);
           break;
         }
         case 'failureReason':
-        case 'failure_reason':{
-          if (seen0 & 1) throw duplicateField();
-          seen0 |= 1;
-          if (v !== null) m.failureReason = jsonString(v);
+        case 'failure_reason': {
+          if (k === 'failure_reason' && Object.hasOwn(o, 'failureReason')) throw duplicateField();
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.failureReason = v;
+          else if (v !== null) m.failureReason = jsonString(v);
           break;
         }
         default:
           throw unknownKey('risk.v1.Login');
       }
+    } catch (e) {
+      throw underKey(e, k);
     }
-  } catch (e) {
-    throw underKey(e, k);
   }
   return m;
 }
 
 function json_risk_v1_Network(json: unknown): Network {
-  const o = jsonObject(json, 'risk.v1.Network');
+  const plain = jsonObject(json, 'risk.v1.Network');
+  const o = json as Record<string, unknown>;
   const m = zero_risk_v1_Network();
-  let seen0 = 0;
-  let k = '';
-  try {
-    const plain = isPlain(o);
-    for (k in o) {
-      if (!plain && !Object.hasOwn(o, k)) continue;
-      const v = o[k];
+  for (const k in o) {
+    if (!plain && !Object.hasOwn(o, k)) continue;
+    const v = o[k];
+    try {
       switch (k) {
-        case 'ip':{
-          if (v !== null) m.ip = jsonString(v);
+        case 'ip': {
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.ip = v;
+          else if (v !== null) m.ip = jsonString(v);
           break;
         }
         case 'userAgent':
-        case 'user_agent':{
-          if (seen0 & 1) throw duplicateField();
-          seen0 |= 1;
-          if (v !== null) m.userAgent = jsonString(v);
+        case 'user_agent': {
+          if (k === 'user_agent' && Object.hasOwn(o, 'userAgent')) throw duplicateField();
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.userAgent = v;
+          else if (v !== null) m.userAgent = jsonString(v);
           break;
         }
         case 'ipCountry':
-        case 'ip_country':{
-          if (seen0 & 2) throw duplicateField();
-          seen0 |= 2;
-          if (v !== null) m.ipCountry = jsonString(v);
+        case 'ip_country': {
+          if (k === 'ip_country' && Object.hasOwn(o, 'ipCountry')) throw duplicateField();
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.ipCountry = v;
+          else if (v !== null) m.ipCountry = jsonString(v);
           break;
         }
-        case 'asn':{
-          if (v !== null) m.asn = jsonString(v);
+        case 'asn': {
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.asn = v;
+          else if (v !== null) m.asn = jsonString(v);
           break;
         }
         case 'isProxy':
-        case 'is_proxy':{
-          if (seen0 & 4) throw duplicateField();
-          seen0 |= 4;
-          if (v !== null) m.isProxy = jsonBool(v);
+        case 'is_proxy': {
+          if (k === 'is_proxy' && Object.hasOwn(o, 'isProxy')) throw duplicateField();
+          if (typeof v === 'boolean') m.isProxy = v;
+          else if (v !== null) m.isProxy = jsonBool(v);
           break;
         }
         default:
           throw unknownKey('risk.v1.Network');
       }
+    } catch (e) {
+      throw underKey(e, k);
     }
-  } catch (e) {
-    throw underKey(e, k);
   }
   return m;
 }
 
 function json_risk_v1_Device(json: unknown): Device {
-  const o = jsonObject(json, 'risk.v1.Device');
+  const plain = jsonObject(json, 'risk.v1.Device');
+  const o = json as Record<string, unknown>;
   const m = zero_risk_v1_Device();
-  let k = '';
-  try {
-    const plain = isPlain(o);
-    for (k in o) {
-      if (!plain && !Object.hasOwn(o, k)) continue;
-      const v = o[k];
+  for (const k in o) {
+    if (!plain && !Object.hasOwn(o, k)) continue;
+    const v = o[k];
+    try {
       switch (k) {
-        case 'id':{
-          if (v !== null) m.id = jsonString(v);
+        case 'id': {
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.id = v;
+          else if (v !== null) m.id = jsonString(v);
           break;
         }
-        case 'confidence':{
-          if (v !== null) m.confidence = jsonDouble(v);
+        case 'confidence': {
+          if (typeof v === 'number' && Number.isFinite(v)) m.confidence = v;
+          else if (v !== null) m.confidence = jsonDouble(v);
           break;
         }
-        case 'emulator':{
-          if (v !== null) m.emulator = jsonBool(v);
+        case 'emulator': {
+          if (typeof v === 'boolean') m.emulator = v;
+          else if (v !== null) m.emulator = jsonBool(v);
           break;
         }
-        case 'rooted':{
-          if (v !== null) m.rooted = jsonBool(v);
+        case 'rooted': {
+          if (typeof v === 'boolean') m.rooted = v;
+          else if (v !== null) m.rooted = jsonBool(v);
           break;
         }
-        case 'bot':{
-          if (v !== null) m.bot = jsonBool(v);
+        case 'bot': {
+          if (typeof v === 'boolean') m.bot = v;
+          else if (v !== null) m.bot = jsonBool(v);
           break;
         }
-        case 'incognito':{
-          if (v !== null) m.incognito = jsonBool(v);
+        case 'incognito': {
+          if (typeof v === 'boolean') m.incognito = v;
+          else if (v !== null) m.incognito = jsonBool(v);
           break;
         }
-        case 'timezone':{
-          if (v !== null) m.timezone = jsonString(v);
+        case 'timezone': {
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.timezone = v;
+          else if (v !== null) m.timezone = jsonString(v);
           break;
         }
-        case 'language':{
-          if (v !== null) m.language = jsonString(v);
+        case 'language': {
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.language = v;
+          else if (v !== null) m.language = jsonString(v);
           break;
         }
-        case 'os':{
-          if (v !== null) m.os = jsonString(v);
+        case 'os': {
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.os = v;
+          else if (v !== null) m.os = jsonString(v);
           break;
         }
         default:
           throw unknownKey('risk.v1.Device');
       }
+    } catch (e) {
+      throw underKey(e, k);
     }
-  } catch (e) {
-    throw underKey(e, k);
   }
   return m;
 }
 
 function json_risk_v1_Event(json: unknown): Event {
-  const o = jsonObject(json, 'risk.v1.Event');
+  const plain = jsonObject(json, 'risk.v1.Event');
+  const o = json as Record<string, unknown>;
   const m = zero_risk_v1_Event();
-  let seen0 = 0;
-  let k = '';
-  try {
-    const plain = isPlain(o);
-    for (k in o) {
-      if (!plain && !Object.hasOwn(o, k)) continue;
-      const v = o[k];
+  for (const k in o) {
+    if (!plain && !Object.hasOwn(o, k)) continue;
+    const v = o[k];
+    try {
       switch (k) {
         case 'eventId':
-        case 'event_id':{
-          if (seen0 & 1) throw duplicateField();
-          seen0 |= 1;
-          if (v !== null) m.eventId = jsonString(v);
+        case 'event_id': {
+          if (k === 'event_id' && Object.hasOwn(o, 'eventId')) throw duplicateField();
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.eventId = v;
+          else if (v !== null) m.eventId = jsonString(v);
           break;
         }
-        case 'type':{
+        case 'type': {
           if (v !== null) m.type = enum_risk_v1_EventType(v);
           break;
         }
         case 'occurredAt':
-        case 'occurred_at':{
-          if (seen0 & 2) throw duplicateField();
-          seen0 |= 2;
+        case 'occurred_at': {
+          if (k === 'occurred_at' && Object.hasOwn(o, 'occurredAt')) throw duplicateField();
           if (v !== null) m.occurredAt = json_google_protobuf_Timestamp(v);
           break;
         }
-        case 'account':{
+        case 'account': {
           if (v !== null) m.account = json_risk_v1_Account(v);
           break;
         }
-        case 'payment':{
+        case 'payment': {
           if (v !== null) m.payment = json_risk_v1_Payment(v);
           break;
         }
-        case 'login':{
+        case 'login': {
           if (v !== null) m.login = json_risk_v1_Login(v);
           break;
         }
-        case 'network':{
+        case 'network': {
           if (v !== null) m.network = json_risk_v1_Network(v);
           break;
         }
-        case 'device':{
+        case 'device': {
           if (v !== null) m.device = json_risk_v1_Device(v);
           break;
         }
-        case 'attributes':{
-          if (v !== null) jsonMap(v, undefined, jsonString, m.attributes);
+        case 'attributes': {
+          if (v !== null) {
+            const mplain = jsonObject(v, 'a map');
+            const mo = v as Record<string, unknown>;
+            for (const mk in mo) {
+              if (!mplain && !Object.hasOwn(mo, mk)) continue;
+              const x = mo[mk];
+              if (typeof x === 'string' && (x as unknown as { isWellFormed(): boolean }).isWellFormed() && mk !== '__proto__' && (mk as unknown as { isWellFormed(): boolean }).isWellFormed()) m.attributes[mk] = x;
+              else jsonMapEntry(m.attributes, mk, x, jsonString);
+            }
+          }
           break;
         }
         default:
           throw unknownKey('risk.v1.Event');
       }
+    } catch (e) {
+      throw underKey(e, k);
     }
-  } catch (e) {
-    throw underKey(e, k);
   }
   return m;
 }
 
 function json_risk_v1_DecideRequest(json: unknown): DecideRequest {
-  const o = jsonObject(json, 'risk.v1.DecideRequest');
+  const plain = jsonObject(json, 'risk.v1.DecideRequest');
+  const o = json as Record<string, unknown>;
   const m = zero_risk_v1_DecideRequest();
-  let k = '';
-  try {
-    const plain = isPlain(o);
-    for (k in o) {
-      if (!plain && !Object.hasOwn(o, k)) continue;
-      const v = o[k];
+  for (const k in o) {
+    if (!plain && !Object.hasOwn(o, k)) continue;
+    const v = o[k];
+    try {
       switch (k) {
-        case 'event':{
+        case 'event': {
           if (v !== null) m.event = json_risk_v1_Event(v);
           break;
         }
         default:
           throw unknownKey('risk.v1.DecideRequest');
       }
+    } catch (e) {
+      throw underKey(e, k);
     }
-  } catch (e) {
-    throw underKey(e, k);
   }
   return m;
 }

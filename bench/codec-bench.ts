@@ -110,7 +110,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 /** Runs the contests (warm-up, then `rounds` interleaved rounds) and prints the table. */
 export function runContests(contests: Contest<unknown>[], rounds: number): void {
-  const rows: string[][] = [['operation', 'codec', 'ns/op', 'x generated']];
+  const rows: string[][] = [['operation', 'codec', 'ns/op', '/ generated']];
   for (const c of contests) {
     const names = Object.keys(c.contenders);
     const samples = new Map<string, number[]>(names.map((n) => [n, []]));

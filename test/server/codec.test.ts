@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import {
   create,
+  type DescField,
   type DescMessage,
   fromBinary,
   fromJson,
@@ -11,6 +12,7 @@ import {
   toBinary,
   toJson,
 } from '@bufbuild/protobuf';
+import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CodecError } from '../../src/gen/codec-runtime.js';
@@ -99,6 +101,23 @@ function expectSameBytes(m: DecideResponse): void {
   }
   const ours = decideResponseToBinary(m);
   if (Buffer.compare(ours, ref.value) !== 0) expect(ours).toEqual(ref.value);
+}
+
+/** Every field reachable from `desc` with the field numbers of the messages leading to it. */
+function fieldsOf(desc: DescMessage, path: number[] = []): { path: number[]; field: DescField }[] {
+  return desc.fields.flatMap((field) => [
+    { path, field },
+    ...(field.fieldKind === 'message' ? fieldsOf(field.message, [...path, field.number]) : []),
+  ]);
+}
+
+/** The bytes of field `no` holding `inner` (length-delimited), nested in the messages of `path`. */
+function nest(path: number[], no: number, inner: Uint8Array): Uint8Array {
+  let bytes = new BinaryWriter().tag(no, WireType.LengthDelimited).bytes(inner).finish();
+  for (const outer of [...path].reverse()) {
+    bytes = new BinaryWriter().tag(outer, WireType.LengthDelimited).bytes(bytes).finish();
+  }
+  return bytes;
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {
@@ -375,6 +394,40 @@ describe('generated decideRequestFromBinary', { timeout: 120_000 }, () => {
       expect(r.err.path).toMatch(/^event\.[a-z_]+/);
       expect(r.err.message).not.toMatch(/DataView|RangeError|premature EOF/);
     }
+  });
+
+  it('reads map entries with a missing key or value, and BOMs and invalid UTF-8 in every string, like fromBinary', () => {
+    let maps = 0;
+    let strings = 0;
+    for (const { path, field } of fieldsOf(DecideRequestSchema)) {
+      const at = (inner: Uint8Array) => nest(path, field.number, inner);
+      if (field.fieldKind === 'map') {
+        maps++;
+        const key =
+          field.mapKey === ScalarType.STRING
+            ? new BinaryWriter().tag(1, WireType.LengthDelimited).string('k').finish()
+            : new Uint8Array(0);
+        const val =
+          field.mapKind === 'scalar' && field.scalar === ScalarType.STRING
+            ? new BinaryWriter().tag(2, WireType.LengthDelimited).string('v').finish()
+            : new Uint8Array(0);
+        for (const entry of [key, val, new Uint8Array(0), concat(val, key)]) expectSameBinary(at(entry));
+      }
+      if (field.fieldKind === 'scalar' && field.scalar === ScalarType.STRING) {
+        strings++;
+        expectSameBinary(at(Uint8Array.of(0xef, 0xbb, 0xbf, 0x61)));
+        const bad = at(Uint8Array.of(0xc3, 0x28));
+        expectSameBinary(bad);
+        const r = attempt(() => decideRequestFromBinary(bad));
+        if (!r.ok) {
+          expectCodecError(r.err);
+          expect(r.err.path.endsWith(field.name), r.err.path).toBe(true);
+          expect(r.err.reason).toBe('invalid UTF-8 in a string');
+        }
+      }
+    }
+    expect(maps).toBeGreaterThan(0);
+    expect(strings).toBeGreaterThan(10);
   });
 
   it('decodes from a Buffer slice of a larger pool', () => {

@@ -268,7 +268,7 @@ function jsonLong(v: unknown, unsigned: boolean): bigint | string {
     try {
       return unsigned ? protoInt64.uParse(v) : protoInt64.parse(v);
     } catch {
-      throw new CodecError('', `${show(v)} is not a ${unsigned ? 'uint64' : 'int64'}`);
+      throw new CodecError('', `${show(v)} is not a valid ${unsigned ? 'uint64' : 'int64'}`);
     }
   }
   throw fail('expected an integer (number or decimal string)', v);

@@ -10,48 +10,70 @@ import { longAsString, zeroScalar } from './scalar-types.js';
 
 const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
 
-/** Prints the codec file of a proto file: entry points of its service messages, then the unrolled codecs. */
+/**
+ * Prints the codec file of a proto file: for each message of its services (request or response),
+ * a binary decoder, a proto3 JSON decoder and a binary encoder, plus the REST validation schema of
+ * each request and the serializer schema of each response; then the unrolled codecs of every
+ * message they reach.
+ */
 export function printCodecFile(f: GeneratedFile, inputs: DescMessage[], outputs: DescMessage[]): void {
   const ctx = new GenContext(f);
-  const decoded = closure(inputs);
-  const encoded = closure(outputs);
-  for (const m of unique([...decoded, ...encoded])) checkSupported(m);
-  const enums = unique(decoded.flatMap((m) => m.fields.flatMap((x) => (x.enum ? [x.enum] : []))));
+  const both = inputs.find((m) => outputs.includes(m));
+  if (both !== undefined) throw new Error(`${both.typeName} is both a request and a response: not supported`);
+  const all = closure([...inputs, ...outputs]);
+  for (const m of all) checkSupported(m);
+  const enums = unique(all.flatMap((m) => m.fields.flatMap((x) => (x.enum ? [x.enum] : []))));
 
-  for (const m of inputs) printEntryPoints(ctx, m);
-  for (const m of outputs) printEncoderEntry(ctx, m);
+  for (const m of inputs) printSchema(ctx, m, 'request');
+  for (const m of outputs) printSchema(ctx, m, 'response');
+  for (const m of [...inputs, ...outputs]) printEntryPoints(ctx, m);
   f.print('// ---------------------------------------------------------------------------------------------');
   f.print(
     '// Zero messages, as create() makes them (proto3: implicit-presence fields set to their zero value)',
   );
   f.print();
-  for (const m of decoded) printZero(ctx, m);
+  for (const m of all) printZero(ctx, m);
   f.print('// ---------------------------------------------------------------------------------------------');
   f.print('// Binary decoders: fromBinary unrolled (same reader primitives, merge and unknown-field rules)');
   f.print();
-  for (const m of decoded) printBinaryReader(ctx, m);
+  for (const m of all) printBinaryReader(ctx, m);
   f.print('// ---------------------------------------------------------------------------------------------');
   f.print(
     '// proto3 JSON decoders: fromJson unrolled (JSON and proto names, null = default, all scalar forms)',
   );
   f.print();
   for (const e of enums) printEnumFromJson(ctx, e);
-  for (const m of decoded) printJsonReader(ctx, m);
+  for (const m of all) printJsonReader(ctx, m);
   f.print('// ---------------------------------------------------------------------------------------------');
   f.print(
     '// Binary encoders: toBinary unrolled (field-number order, implicit presence, unknown fields last)',
   );
   f.print();
-  for (const m of encoded) printBinaryWriter(ctx, m);
+  for (const m of all) printBinaryWriter(ctx, m);
+}
+
+function printSchema(ctx: GenContext, m: DescMessage, role: 'request' | 'response'): void {
+  const { f } = ctx;
+  const name = lowerFirst(m.name);
+  const [doc, schema] =
+    role === 'request'
+      ? [
+          `The REST (proto3 JSON) validation schema of ${m.typeName}, derived from its descriptor.`,
+          requestJsonSchema(m),
+        ]
+      : [
+          `The fast-json-stringify schema of ${m.typeName} in proto3 JSON form (JSON names, enums as names).`,
+          responseJsonSchema(m),
+        ];
+  f.print(f.jsDoc(doc));
+  f.print(f.export('const', `${name}JsonSchema`), ' = ', JSON.stringify(schema, null, 2), ';');
+  f.print();
 }
 
 function printEntryPoints(ctx: GenContext, m: DescMessage): void {
   const { f } = ctx;
   const name = lowerFirst(m.name);
   const shape = f.importShape(m);
-  f.print(f.jsDoc(`The REST (proto3 JSON) validation schema of ${m.typeName}, derived from its descriptor.`));
-  f.print(f.export('const', `${name}JsonSchema`), ' = ', JSON.stringify(requestJsonSchema(m), null, 2), ';');
-  f.print();
   f.print(
     f.jsDoc(
       `Decodes the protobuf binary form of ${m.typeName} without reflection: the same message as fromBinary,\nand a CodecError (path in proto field names) wherever fromBinary throws.`,
@@ -78,19 +100,6 @@ function printEntryPoints(ctx: GenContext, m: DescMessage): void {
   f.print('    throw ', ctx.rt('underKey'), "(e, '');");
   f.print('  }');
   f.print('}');
-  f.print();
-}
-
-function printEncoderEntry(ctx: GenContext, m: DescMessage): void {
-  const { f } = ctx;
-  const name = lowerFirst(m.name);
-  const shape = f.importShape(m);
-  f.print(
-    f.jsDoc(
-      `The fast-json-stringify schema of ${m.typeName} in proto3 JSON form (JSON names, enums as names).`,
-    ),
-  );
-  f.print(f.export('const', `${name}JsonSchema`), ' = ', JSON.stringify(responseJsonSchema(m), null, 2), ';');
   f.print();
   f.print(
     f.jsDoc(

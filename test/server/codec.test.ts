@@ -19,15 +19,13 @@ import { CodecError } from '../../src/gen/codec-runtime.js';
 import {
   decideRequestFromBinary,
   decideRequestFromJson,
+  decideRequestToBinary,
+  decideResponseFromBinary,
+  decideResponseFromJson,
   decideResponseJsonSchema,
   decideResponseToBinary,
 } from '../../src/gen/risk/v1/risk_codec.js';
-import {
-  type DecideRequest,
-  DecideRequestSchema,
-  type DecideResponse,
-  DecideResponseSchema,
-} from '../../src/gen/risk/v1/risk_pb.js';
+import { DecideRequestSchema, DecideResponseSchema } from '../../src/gen/risk/v1/risk_pb.js';
 import { createSimulator } from '../../src/sim/index.js';
 import { canonicalJson, fullMessage, jsonVariant, messageArb, messagePaths } from './proto-arbitraries.js';
 
@@ -57,10 +55,31 @@ function expectCodecError(err: unknown): asserts err is CodecError {
   if (!(err instanceof CodecError)) expect.fail(`expected a CodecError, got ${String(err)}`);
 }
 
+/** The generated codecs of one message type, beside the descriptor the reflective ones use. */
+interface Codec {
+  readonly desc: DescMessage;
+  readonly fromBinary: (bytes: Uint8Array) => Message;
+  readonly fromJson: (json: unknown) => Message;
+  readonly toBinary: (m: never) => Uint8Array;
+}
+
+const REQUEST: Codec = {
+  desc: DecideRequestSchema,
+  fromBinary: decideRequestFromBinary,
+  fromJson: decideRequestFromJson,
+  toBinary: decideRequestToBinary,
+};
+const RESPONSE: Codec = {
+  desc: DecideResponseSchema,
+  fromBinary: decideResponseFromBinary,
+  fromJson: decideResponseFromJson,
+  toBinary: decideResponseToBinary,
+};
+
 /** The JSON decoder agrees with fromJson: the same message, or a CodecError where fromJson throws. */
-function expectSameJson(json: unknown): void {
-  const ref = attempt(() => fromJson(DecideRequestSchema, json as JsonValue));
-  const ours = attempt(() => decideRequestFromJson(json));
+function expectSameJson(json: unknown, c: Codec = REQUEST): void {
+  const ref = attempt(() => fromJson(c.desc, json as JsonValue));
+  const ours = attempt(() => c.fromJson(json));
   if (ref.ok) {
     if (!ours.ok) {
       // The one deliberate divergence: fromJson silently drops a "__proto__" map key.
@@ -70,7 +89,7 @@ function expectSameJson(json: unknown): void {
       );
       return;
     }
-    expectSameMessage(ours.value, ref.value);
+    expectSameMessage(ours.value, ref.value, c.desc);
   } else {
     expect(ours.ok, `fromJson threw "${String(ref.err)}" but ours accepted ${JSON.stringify(json)}`).toBe(
       false,
@@ -80,26 +99,26 @@ function expectSameJson(json: unknown): void {
 }
 
 /** The binary decoder agrees with fromBinary: the same message, or a CodecError where it throws. */
-function expectSameBinary(bytes: Uint8Array): void {
-  const ref = attempt(() => fromBinary(DecideRequestSchema, bytes));
-  const ours = attempt(() => decideRequestFromBinary(bytes));
+function expectSameBinary(bytes: Uint8Array, c: Codec = REQUEST): void {
+  const ref = attempt(() => fromBinary(c.desc, bytes));
+  const ours = attempt(() => c.fromBinary(bytes));
   if (!ref.ok) {
     expect(ours.ok, `fromBinary threw "${String(ref.err)}" but ours did not`).toBe(false);
     if (!ours.ok) expectCodecError(ours.err);
     return;
   }
   if (!ours.ok) throw new Error(`ours threw "${String(ours.err)}" but fromBinary did not`);
-  expectSameMessage(ours.value, ref.value);
+  expectSameMessage(ours.value, ref.value, c.desc);
 }
 
 /** The binary encoder agrees with toBinary: the same bytes, or the same error. */
-function expectSameBytes(m: DecideResponse): void {
-  const ref = attempt(() => toBinary(DecideResponseSchema, m));
+function expectSameBytes(m: Message, c: Codec = RESPONSE): void {
+  const ref = attempt(() => toBinary(c.desc, m));
   if (!ref.ok) {
-    expect(() => decideResponseToBinary(m)).toThrow((ref.err as Error).message);
+    expect(() => c.toBinary(m as never)).toThrow((ref.err as Error).message);
     return;
   }
-  const ours = decideResponseToBinary(m);
+  const ours = c.toBinary(m as never);
   if (Buffer.compare(ours, ref.value) !== 0) expect(ours).toEqual(ref.value);
 }
 
@@ -139,20 +158,20 @@ const simRequests = (() => {
   };
 })();
 
-const requestBinary = messageArb(DecideRequestSchema, 'binary', true) as fc.Arbitrary<DecideRequest>;
-const requestJson = messageArb(DecideRequestSchema, 'json').map((m) => canonicalJson(DecideRequestSchema, m));
-/** Proto3 JSON in any form fromJson reads, derived field by field from the descriptor. */
-const requestJsonVariant = fc.tuple(requestJson, fc.infiniteStream(fc.nat())).map(([json, stream]) => {
-  const it = stream[Symbol.iterator]();
-  const pick = <T>(xs: readonly T[]): T => xs[(it.next().value as number) % xs.length] as T;
-  return JSON.parse(JSON.stringify(jsonVariant(DecideRequestSchema, json, pick))) as JsonValue;
-});
+/** Canonical proto3 JSON (toJson) of random messages, through JSON text like a request body. */
+const canonicalArb = (c: Codec) => messageArb(c.desc, 'json').map((m) => canonicalJson(c.desc, m));
 
-/** Every field name (JSON and proto) of every message reachable from DecideRequest. */
-const FIELD_NAMES = [
-  ...new Set(
-    messagePaths(DecideRequestSchema).flatMap(({ desc }) => desc.fields.flatMap((f) => [f.jsonName, f.name])),
-  ),
+/** Proto3 JSON in any form fromJson reads, derived field by field from the descriptor. */
+const variantArb = (c: Codec) =>
+  fc.tuple(canonicalArb(c), fc.infiniteStream(fc.nat())).map(([json, stream]) => {
+    const it = stream[Symbol.iterator]();
+    const pick = <T>(xs: readonly T[]): T => xs[(it.next().value as number) % xs.length] as T;
+    return JSON.parse(JSON.stringify(jsonVariant(c.desc, json, pick))) as JsonValue;
+  });
+
+/** Every field name (JSON and proto) of every message reachable from the codec's message. */
+const fieldNames = (c: Codec) => [
+  ...new Set(messagePaths(c.desc).flatMap(({ desc }) => desc.fields.flatMap((f) => [f.jsonName, f.name]))),
 ];
 
 /** Values to splice into valid JSON: anything JSON, plus near-misses of the proto3 JSON forms. */
@@ -191,44 +210,43 @@ const wildValue: fc.Arbitrary<unknown> = fc.oneof(
   ),
   fc.stringMatching(/^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{0,10})?([Zz]|[+-]\d{2}:?\d{2})?$/),
 );
-const keyPool = fc.oneof(
-  fc.constantFrom(...FIELD_NAMES, '__proto__', 'constructor', 'toString', '[risk.v1.ext]'),
-  fc.string({ maxLength: 6 }),
-);
+const keyPool = (c: Codec) =>
+  fc.oneof(
+    fc.constantFrom(...fieldNames(c), '__proto__', 'constructor', 'toString', '[risk.v1.ext]'),
+    fc.string({ maxLength: 6 }),
+  );
 
 // ---------------------------------------------------------------------------------------------
 
-describe('generated decideRequestFromJson', { timeout: 120_000 }, () => {
-  it('equals fromJson for 2,000 simulator events', () => {
-    for (const json of simRequests())
-      expectSameMessage(decideRequestFromJson(json), fromJson(DecideRequestSchema, json));
-  });
-
-  it('equals fromJson for random canonical JSON (property)', () => {
+describe.each([
+  ['DecideRequest', REQUEST],
+  ['DecideResponse', RESPONSE],
+])('generated codecs of %s, against the reflective ones (properties)', { timeout: 120_000 }, (_name, c) => {
+  it('fromJson: equal for random canonical JSON', () => {
     fc.assert(
-      fc.property(requestJson, (json) => {
-        expectSameMessage(decideRequestFromJson(json), fromJson(DecideRequestSchema, json));
-      }),
+      fc.property(canonicalArb(c), (json) =>
+        expectSameMessage(c.fromJson(json), fromJson(c.desc, json), c.desc),
+      ),
       { numRuns: 300 },
     );
   });
 
-  it('equals fromJson for every proto3 JSON form: proto names, enum numbers, int64 and number strings, nulls (property)', () => {
+  it('fromJson: equal for every proto3 JSON form (proto names, enum numbers, int64 and number strings, nulls)', () => {
     fc.assert(
-      fc.property(requestJsonVariant, (json) => {
-        expectSameMessage(decideRequestFromJson(json), fromJson(DecideRequestSchema, json));
-      }),
+      fc.property(variantArb(c), (json) =>
+        expectSameMessage(c.fromJson(json), fromJson(c.desc, json), c.desc),
+      ),
       { numRuns: 500 },
     );
   });
 
-  it('throws a CodecError wherever fromJson throws, and agrees where it does not (mutated JSON, property)', () => {
+  it('fromJson: a CodecError wherever fromJson throws, the same message elsewhere (mutated JSON)', () => {
     fc.assert(
       fc.property(
-        requestJsonVariant,
+        variantArb(c),
         fc.nat(),
         fc.constantFrom('set', 'add', 'delete'),
-        keyPool,
+        keyPool(c),
         wildValue,
         (json, at, op, key, value) => {
           const objects: Record<string, unknown>[] = [];
@@ -245,11 +263,83 @@ describe('generated decideRequestFromJson', { timeout: 120_000 }, () => {
           else if (op === 'add')
             Object.defineProperty(target, key, { value, enumerable: true, writable: true });
           else delete target[existing];
-          expectSameJson(json);
+          expectSameJson(json, c);
         },
       ),
       { numRuns: 2000 },
     );
+  });
+
+  it('fromBinary: equal for random messages, with unknown fields and concatenation (merge)', () => {
+    const arb = messageArb(c.desc, 'binary', true);
+    fc.assert(
+      fc.property(arb, fc.option(arb), (a, b) => {
+        const bytes = toBinary(c.desc, a);
+        expectSameBinary(b === null ? bytes : concat(bytes, toBinary(c.desc, b)), c);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('fromBinary: a CodecError exactly where fromBinary throws on corrupted, truncated or random bytes', () => {
+    const edit = fc.record({
+      at: fc.nat(),
+      byte: fc.integer({ min: 0, max: 255 }),
+      op: fc.constantFrom('set', 'insert', 'delete'),
+    });
+    const arb = messageArb(c.desc, 'binary', true);
+    fc.assert(
+      fc.property(
+        arb,
+        fc.array(edit, { minLength: 1, maxLength: 4 }),
+        fc.option(fc.nat()),
+        (m, edits, cut) => {
+          const bytes = Array.from(toBinary(c.desc, m));
+          for (const { at, byte, op } of edits) {
+            const i = at % (bytes.length + 1);
+            if (op === 'insert') bytes.splice(i, 0, byte);
+            else if (i < bytes.length) {
+              if (op === 'set') bytes[i] = byte;
+              else bytes.splice(i, 1);
+            }
+          }
+          if (cut !== null) bytes.length = cut % (bytes.length + 1);
+          expectSameBinary(Uint8Array.from(bytes), c);
+        },
+      ),
+      { numRuns: 1500 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => expectSameBinary(bytes, c)),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('toBinary: byte-identical for random messages with unknown fields', () => {
+    fc.assert(
+      fc.property(messageArb(c.desc, 'binary', true), (m) => expectSameBytes(m, c)),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('toBinary: fails or succeeds exactly like toBinary on messages that break their types', () => {
+    const wrong = fc.constantFrom<unknown>('x', 1.5, 2 ** 31, -1, true, null, {}, [], 5n, undefined);
+    fc.assert(
+      fc.property(messageArb(c.desc, 'binary'), fc.nat(), wrong, (m, at, value) => {
+        const f = c.desc.fields[at % c.desc.fields.length];
+        if (f === undefined) return;
+        (m as unknown as Record<string, unknown>)[f.localName] = value;
+        expectSameBytes(m, c);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('generated decideRequestFromJson', { timeout: 120_000 }, () => {
+  it('equals fromJson for 2,000 simulator events', () => {
+    for (const json of simRequests())
+      expectSameMessage(decideRequestFromJson(json), fromJson(DecideRequestSchema, json));
   });
 
   it('names the path of an unknown key in every message, and never decodes it reflectively', () => {
@@ -336,49 +426,6 @@ describe('generated decideRequestFromBinary', { timeout: 120_000 }, () => {
     }
   });
 
-  it('equals fromBinary for random messages, with unknown fields and concatenation (merge) (property)', () => {
-    fc.assert(
-      fc.property(requestBinary, fc.option(requestBinary), (a, b) => {
-        const bytes = toBinary(DecideRequestSchema, a);
-        expectSameBinary(b === null ? bytes : concat(bytes, toBinary(DecideRequestSchema, b)));
-      }),
-      { numRuns: 500 },
-    );
-  });
-
-  it('throws a CodecError exactly where fromBinary throws on corrupted, truncated or random bytes (property)', () => {
-    const edit = fc.record({
-      at: fc.nat(),
-      byte: fc.integer({ min: 0, max: 255 }),
-      op: fc.constantFrom('set', 'insert', 'delete'),
-    });
-    fc.assert(
-      fc.property(
-        requestBinary,
-        fc.array(edit, { minLength: 1, maxLength: 4 }),
-        fc.option(fc.nat()),
-        (m, edits, cut) => {
-          const bytes = Array.from(toBinary(DecideRequestSchema, m));
-          for (const { at, byte, op } of edits) {
-            const i = at % (bytes.length + 1);
-            if (op === 'insert') bytes.splice(i, 0, byte);
-            else if (i < bytes.length) {
-              if (op === 'set') bytes[i] = byte;
-              else bytes.splice(i, 1);
-            }
-          }
-          if (cut !== null) bytes.length = cut % (bytes.length + 1);
-          expectSameBinary(Uint8Array.from(bytes));
-        },
-      ),
-      { numRuns: 1500 },
-    );
-    fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => expectSameBinary(bytes)),
-      { numRuns: 1500 },
-    );
-  });
-
   it('agrees with fromBinary on every truncation of a message with every field set', () => {
     const bytes = toBinary(DecideRequestSchema, fullMessage(DecideRequestSchema));
     for (let i = 0; i < bytes.length; i++) expectSameBinary(bytes.subarray(0, i));
@@ -440,15 +487,6 @@ describe('generated decideRequestFromBinary', { timeout: 120_000 }, () => {
 });
 
 describe('generated decideResponseToBinary', { timeout: 120_000 }, () => {
-  const responses = messageArb(DecideResponseSchema, 'binary', true) as fc.Arbitrary<DecideResponse>;
-
-  it('is byte-identical to toBinary for random responses (property)', () => {
-    fc.assert(
-      fc.property(responses, (m) => expectSameBytes(m)),
-      { numRuns: 1000 },
-    );
-  });
-
   it('writes explicit-presence zeros and -0, skips +0 implicit ones, like toBinary', () => {
     expect(decideResponseToBinary(create(DecideResponseSchema))).toEqual(new Uint8Array(0));
     for (const f of DecideResponseSchema.fields) {
@@ -457,19 +495,6 @@ describe('generated decideResponseToBinary', { timeout: 120_000 }, () => {
         f.scalar === ScalarType.DOUBLE || f.scalar === ScalarType.FLOAT ? [0, -0, Number.NaN] : [];
       for (const z of zeros) expectSameBytes(create(DecideResponseSchema, { [f.localName]: z }));
     }
-  });
-
-  it('fails or succeeds exactly like toBinary on messages that break their types (property)', () => {
-    const wrong = fc.constantFrom<unknown>('x', 1.5, 2 ** 31, -1, true, null, {}, [], 5n, undefined);
-    fc.assert(
-      fc.property(responses, fc.nat(), wrong, (m, at, value) => {
-        const f = DecideResponseSchema.fields[at % DecideResponseSchema.fields.length];
-        if (f === undefined) return;
-        (m as unknown as Record<string, unknown>)[f.localName] = value;
-        expectSameBytes(m);
-      }),
-      { numRuns: 500 },
-    );
   });
 });
 

@@ -2,10 +2,10 @@
 // @generated from file risk/v1/risk.proto (package risk.v1, syntax proto3)
 /* eslint-disable */
 
-import type { Account, Card, DecideRequest, DecideResponse, Device, Event, EventType, Login, LoginMethod, Network, Payment, PaymentChannel, Reason, StageTiming } from "./risk_pb.js";
-import { DecideResponseSchema } from "./risk_pb.js";
+import type { Account, Card, DecideRequest, DecideResponse, Decision, Device, Event, EventType, Login, LoginMethod, Network, Payment, PaymentChannel, Reason, ReasonSource, StageTiming } from "./risk_pb.js";
+import { DecideRequestSchema, DecideResponseSchema } from "./risk_pb.js";
 import { BinaryReader } from "@bufbuild/protobuf/wire";
-import { boolSet, doubleSet, duplicateField, encode, jsonBool, jsonDouble, jsonEnumNumber, jsonInt32, jsonInt64, jsonMapEntry, jsonObject, jsonString, jsonTimestamp, list, readBool, readString, readTag, readUnknown, stringSet, underKey, unknownKey, writeBool, writeDouble, writeInt32, writeMessage, writeString, writeUnknown } from "../../codec-runtime.js";
+import { boolSet, doubleSet, duplicateField, encode, intSet, jsonBool, jsonDouble, jsonEnumNumber, jsonInt32, jsonInt64, jsonList, jsonMapEntry, jsonObject, jsonString, jsonTimestamp, list, map, readBool, readString, readTag, readUnknown, stringSet, underKey, unknownKey, writeBool, writeDouble, writeInt32, writeMessage, writeString, writeUnknown, writeVia } from "../../codec-runtime.js";
 import { toBinary } from "@bufbuild/protobuf";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 
@@ -516,32 +516,6 @@ export const decideRequestJsonSchema = {
 };
 
 /**
- * Decodes the protobuf binary form of risk.v1.DecideRequest without reflection: the same message as fromBinary,
- * and a CodecError (path in proto field names) wherever fromBinary throws.
- */
-export function decideRequestFromBinary(bytes: Uint8Array): DecideRequest {
-  const r = new BinaryReader(bytes);
-  try {
-    return binary_risk_v1_DecideRequest(r, bytes, bytes.byteLength, zero_risk_v1_DecideRequest(), 1);
-  } catch (e) {
-    throw underKey(e, '');
-  }
-}
-
-/**
- * Decodes the proto3 JSON form of risk.v1.DecideRequest (a parsed JSON value) without reflection: the same
- * message as fromJson, and a CodecError naming the field path (JSON keys as written) wherever fromJson
- * throws. Unknown keys are errors. One divergence: a map key "__proto__" is refused (fromJson drops it).
- */
-export function decideRequestFromJson(json: unknown): DecideRequest {
-  try {
-    return json_risk_v1_DecideRequest(json);
-  } catch (e) {
-    throw underKey(e, '');
-  }
-}
-
-/**
  * The fast-json-stringify schema of risk.v1.DecideResponse in proto3 JSON form (JSON names, enums as names).
  */
 export const decideResponseJsonSchema = {
@@ -618,6 +592,68 @@ export const decideResponseJsonSchema = {
 };
 
 /**
+ * Decodes the protobuf binary form of risk.v1.DecideRequest without reflection: the same message as fromBinary,
+ * and a CodecError (path in proto field names) wherever fromBinary throws.
+ */
+export function decideRequestFromBinary(bytes: Uint8Array): DecideRequest {
+  const r = new BinaryReader(bytes);
+  try {
+    return binary_risk_v1_DecideRequest(r, bytes, bytes.byteLength, zero_risk_v1_DecideRequest(), 1);
+  } catch (e) {
+    throw underKey(e, '');
+  }
+}
+
+/**
+ * Decodes the proto3 JSON form of risk.v1.DecideRequest (a parsed JSON value) without reflection: the same
+ * message as fromJson, and a CodecError naming the field path (JSON keys as written) wherever fromJson
+ * throws. Unknown keys are errors. One divergence: a map key "__proto__" is refused (fromJson drops it).
+ */
+export function decideRequestFromJson(json: unknown): DecideRequest {
+  try {
+    return json_risk_v1_DecideRequest(json);
+  } catch (e) {
+    throw underKey(e, '');
+  }
+}
+
+/**
+ * Encodes risk.v1.DecideRequest to protobuf binary without reflection, byte-identical to toBinary. A message
+ * that breaks its declared types is handed to toBinary, so it fails (or not) exactly as toBinary does.
+ */
+export function decideRequestToBinary(m: DecideRequest): Uint8Array {
+  return encode(m, write_risk_v1_DecideRequest, decideRequestReflective);
+}
+
+const decideRequestReflective = (m: DecideRequest) => toBinary(DecideRequestSchema, m);
+
+/**
+ * Decodes the protobuf binary form of risk.v1.DecideResponse without reflection: the same message as fromBinary,
+ * and a CodecError (path in proto field names) wherever fromBinary throws.
+ */
+export function decideResponseFromBinary(bytes: Uint8Array): DecideResponse {
+  const r = new BinaryReader(bytes);
+  try {
+    return binary_risk_v1_DecideResponse(r, bytes, bytes.byteLength, zero_risk_v1_DecideResponse(), 1);
+  } catch (e) {
+    throw underKey(e, '');
+  }
+}
+
+/**
+ * Decodes the proto3 JSON form of risk.v1.DecideResponse (a parsed JSON value) without reflection: the same
+ * message as fromJson, and a CodecError naming the field path (JSON keys as written) wherever fromJson
+ * throws. Unknown keys are errors. One divergence: a map key "__proto__" is refused (fromJson drops it).
+ */
+export function decideResponseFromJson(json: unknown): DecideResponse {
+  try {
+    return json_risk_v1_DecideResponse(json);
+  } catch (e) {
+    throw underKey(e, '');
+  }
+}
+
+/**
  * Encodes risk.v1.DecideResponse to protobuf binary without reflection, byte-identical to toBinary. A message
  * that breaks its declared types is handed to toBinary, so it fails (or not) exactly as toBinary does.
  */
@@ -664,6 +700,18 @@ function zero_risk_v1_Event(): Event {
 
 function zero_risk_v1_DecideRequest(): DecideRequest {
   return { $typeName: 'risk.v1.DecideRequest' };
+}
+
+function zero_risk_v1_Reason(): Reason {
+  return { $typeName: 'risk.v1.Reason', code: '', message: '', source: 0, ruleId: '', action: 0 };
+}
+
+function zero_risk_v1_StageTiming(): StageTiming {
+  return { $typeName: 'risk.v1.StageTiming', stage: '', micros: 0 };
+}
+
+function zero_risk_v1_DecideResponse(): DecideResponse {
+  return { $typeName: 'risk.v1.DecideResponse', decisionId: '', eventId: '', decision: 0, score: 0, reasons: [], bundleVersion: '', modelVersion: '', degraded: [], timings: [], replayed: false };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1040,6 +1088,135 @@ function binary_risk_v1_DecideRequest(r: BinaryReader, buf: Uint8Array, len: num
   return m;
 }
 
+function binary_risk_v1_Reason(r: BinaryReader, buf: Uint8Array, len: number, m: Reason, depth: number): Reason {
+  const end = r.pos + len;
+  let no = 0;
+  try {
+    while (r.pos < end) {
+      no = 0;
+      const tag = readTag(r, buf);
+      no = tag >>> 3;
+      switch (no) {
+        case 1: {
+          m.code = readString(r, buf);
+          break;
+        }
+        case 2: {
+          m.message = readString(r, buf);
+          break;
+        }
+        case 3: {
+          m.source = r.int32();
+          break;
+        }
+        case 4: {
+          m.ruleId = readString(r, buf);
+          break;
+        }
+        case 5: {
+          m.action = r.int32();
+          break;
+        }
+        default:
+          readUnknown(r, m, tag, depth);
+      }
+    }
+  } catch (e) {
+    throw underKey(e, no === 1 ? 'code' : no === 2 ? 'message' : no === 3 ? 'source' : no === 4 ? 'rule_id' : no === 5 ? 'action' : no === 0 ? '' : `[${no}]`);
+  }
+  return m;
+}
+
+function binary_risk_v1_StageTiming(r: BinaryReader, buf: Uint8Array, len: number, m: StageTiming, depth: number): StageTiming {
+  const end = r.pos + len;
+  let no = 0;
+  try {
+    while (r.pos < end) {
+      no = 0;
+      const tag = readTag(r, buf);
+      no = tag >>> 3;
+      switch (no) {
+        case 1: {
+          m.stage = readString(r, buf);
+          break;
+        }
+        case 2: {
+          m.micros = r.double();
+          break;
+        }
+        default:
+          readUnknown(r, m, tag, depth);
+      }
+    }
+  } catch (e) {
+    throw underKey(e, no === 1 ? 'stage' : no === 2 ? 'micros' : no === 0 ? '' : `[${no}]`);
+  }
+  return m;
+}
+
+function binary_risk_v1_DecideResponse(r: BinaryReader, buf: Uint8Array, len: number, m: DecideResponse, depth: number): DecideResponse {
+  const end = r.pos + len;
+  let no = 0;
+  try {
+    while (r.pos < end) {
+      no = 0;
+      const tag = readTag(r, buf);
+      no = tag >>> 3;
+      switch (no) {
+        case 1: {
+          m.decisionId = readString(r, buf);
+          break;
+        }
+        case 2: {
+          m.eventId = readString(r, buf);
+          break;
+        }
+        case 3: {
+          m.decision = r.int32();
+          break;
+        }
+        case 4: {
+          m.score = r.double();
+          break;
+        }
+        case 5: {
+          m.reasons.push(binary_risk_v1_Reason(r, buf, r.uint32(), zero_risk_v1_Reason(), depth + 1));
+          break;
+        }
+        case 6: {
+          m.bundleVersion = readString(r, buf);
+          break;
+        }
+        case 7: {
+          m.modelVersion = readString(r, buf);
+          break;
+        }
+        case 8: {
+          m.degraded.push(readString(r, buf));
+          break;
+        }
+        case 9: {
+          m.timings.push(binary_risk_v1_StageTiming(r, buf, r.uint32(), zero_risk_v1_StageTiming(), depth + 1));
+          break;
+        }
+        case 10: {
+          m.modelScore = r.double();
+          break;
+        }
+        case 11: {
+          m.replayed = readBool(r, buf);
+          break;
+        }
+        default:
+          readUnknown(r, m, tag, depth);
+      }
+    }
+  } catch (e) {
+    throw underKey(e, no === 1 ? 'decision_id' : no === 2 ? 'event_id' : no === 3 ? 'decision' : no === 4 ? 'score' : no === 5 ? 'reasons' : no === 6 ? 'bundle_version' : no === 7 ? 'model_version' : no === 8 ? 'degraded' : no === 9 ? 'timings' : no === 10 ? 'model_score' : no === 11 ? 'replayed' : no === 0 ? '' : `[${no}]`);
+  }
+  return m;
+}
+
 // ---------------------------------------------------------------------------------------------
 // proto3 JSON decoders: fromJson unrolled (JSON and proto names, null = default, all scalar forms)
 
@@ -1062,6 +1239,20 @@ const enum_risk_v1_EventType_numbers = new Map<unknown, number>(enum_risk_v1_Eve
 
 function enum_risk_v1_EventType(v: unknown): EventType {
   return enum_risk_v1_EventType_numbers.get(v) ?? jsonEnumNumber(v, enum_risk_v1_EventType_names);
+}
+
+const enum_risk_v1_ReasonSource_names = ["REASON_SOURCE_UNSPECIFIED","LIST","DEVICE","RULE","MODEL","SEQUENCE","SYSTEM"];
+const enum_risk_v1_ReasonSource_numbers = new Map<unknown, number>(enum_risk_v1_ReasonSource_names.map((name, i) => [name, [0,1,2,3,4,5,6][i] as number]));
+
+function enum_risk_v1_ReasonSource(v: unknown): ReasonSource {
+  return enum_risk_v1_ReasonSource_numbers.get(v) ?? jsonEnumNumber(v, enum_risk_v1_ReasonSource_names);
+}
+
+const enum_risk_v1_Decision_names = ["DECISION_UNSPECIFIED","ALLOW","CHALLENGE","REVIEW","BLOCK"];
+const enum_risk_v1_Decision_numbers = new Map<unknown, number>(enum_risk_v1_Decision_names.map((name, i) => [name, [0,1,2,3,4][i] as number]));
+
+function enum_risk_v1_Decision(v: unknown): Decision {
+  return enum_risk_v1_Decision_numbers.get(v) ?? jsonEnumNumber(v, enum_risk_v1_Decision_names);
 }
 
 function json_google_protobuf_Timestamp(json: unknown): Timestamp {
@@ -1470,8 +1661,252 @@ function json_risk_v1_DecideRequest(json: unknown): DecideRequest {
   return m;
 }
 
+function json_risk_v1_Reason(json: unknown): Reason {
+  const plain = jsonObject(json, 'risk.v1.Reason');
+  const o = json as Record<string, unknown>;
+  const m = zero_risk_v1_Reason();
+  for (const k in o) {
+    if (!plain && !Object.hasOwn(o, k)) continue;
+    const v = o[k];
+    try {
+      switch (k) {
+        case 'code': {
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.code = v;
+          else if (v !== null) m.code = jsonString(v);
+          break;
+        }
+        case 'message': {
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.message = v;
+          else if (v !== null) m.message = jsonString(v);
+          break;
+        }
+        case 'source': {
+          if (v !== null) m.source = enum_risk_v1_ReasonSource(v);
+          break;
+        }
+        case 'ruleId':
+        case 'rule_id': {
+          if (k === 'rule_id' && Object.hasOwn(o, 'ruleId')) throw duplicateField();
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.ruleId = v;
+          else if (v !== null) m.ruleId = jsonString(v);
+          break;
+        }
+        case 'action': {
+          if (v !== null) m.action = enum_risk_v1_Decision(v);
+          break;
+        }
+        default:
+          throw unknownKey('risk.v1.Reason');
+      }
+    } catch (e) {
+      throw underKey(e, k);
+    }
+  }
+  return m;
+}
+
+function json_risk_v1_StageTiming(json: unknown): StageTiming {
+  const plain = jsonObject(json, 'risk.v1.StageTiming');
+  const o = json as Record<string, unknown>;
+  const m = zero_risk_v1_StageTiming();
+  for (const k in o) {
+    if (!plain && !Object.hasOwn(o, k)) continue;
+    const v = o[k];
+    try {
+      switch (k) {
+        case 'stage': {
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.stage = v;
+          else if (v !== null) m.stage = jsonString(v);
+          break;
+        }
+        case 'micros': {
+          if (typeof v === 'number' && Number.isFinite(v)) m.micros = v;
+          else if (v !== null) m.micros = jsonDouble(v);
+          break;
+        }
+        default:
+          throw unknownKey('risk.v1.StageTiming');
+      }
+    } catch (e) {
+      throw underKey(e, k);
+    }
+  }
+  return m;
+}
+
+function json_risk_v1_DecideResponse(json: unknown): DecideResponse {
+  const plain = jsonObject(json, 'risk.v1.DecideResponse');
+  const o = json as Record<string, unknown>;
+  const m = zero_risk_v1_DecideResponse();
+  for (const k in o) {
+    if (!plain && !Object.hasOwn(o, k)) continue;
+    const v = o[k];
+    try {
+      switch (k) {
+        case 'decisionId':
+        case 'decision_id': {
+          if (k === 'decision_id' && Object.hasOwn(o, 'decisionId')) throw duplicateField();
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.decisionId = v;
+          else if (v !== null) m.decisionId = jsonString(v);
+          break;
+        }
+        case 'eventId':
+        case 'event_id': {
+          if (k === 'event_id' && Object.hasOwn(o, 'eventId')) throw duplicateField();
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.eventId = v;
+          else if (v !== null) m.eventId = jsonString(v);
+          break;
+        }
+        case 'decision': {
+          if (v !== null) m.decision = enum_risk_v1_Decision(v);
+          break;
+        }
+        case 'score': {
+          if (typeof v === 'number' && Number.isFinite(v)) m.score = v;
+          else if (v !== null) m.score = jsonDouble(v);
+          break;
+        }
+        case 'reasons': {
+          if (v !== null) jsonList(v, json_risk_v1_Reason, m.reasons);
+          break;
+        }
+        case 'bundleVersion':
+        case 'bundle_version': {
+          if (k === 'bundle_version' && Object.hasOwn(o, 'bundleVersion')) throw duplicateField();
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.bundleVersion = v;
+          else if (v !== null) m.bundleVersion = jsonString(v);
+          break;
+        }
+        case 'modelVersion':
+        case 'model_version': {
+          if (k === 'model_version' && Object.hasOwn(o, 'modelVersion')) throw duplicateField();
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.modelVersion = v;
+          else if (v !== null) m.modelVersion = jsonString(v);
+          break;
+        }
+        case 'degraded': {
+          if (v !== null) jsonList(v, jsonString, m.degraded);
+          break;
+        }
+        case 'timings': {
+          if (v !== null) jsonList(v, json_risk_v1_StageTiming, m.timings);
+          break;
+        }
+        case 'modelScore':
+        case 'model_score': {
+          if (k === 'model_score' && Object.hasOwn(o, 'modelScore')) throw duplicateField();
+          if (typeof v === 'number' && Number.isFinite(v)) m.modelScore = v;
+          else if (v !== null) m.modelScore = jsonDouble(v);
+          break;
+        }
+        case 'replayed': {
+          if (typeof v === 'boolean') m.replayed = v;
+          else if (v !== null) m.replayed = jsonBool(v);
+          break;
+        }
+        default:
+          throw unknownKey('risk.v1.DecideResponse');
+      }
+    } catch (e) {
+      throw underKey(e, k);
+    }
+  }
+  return m;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Binary encoders: toBinary unrolled (field-number order, implicit presence, unknown fields last)
+
+function write_google_protobuf_Timestamp(pos: number, m: Timestamp): number {
+  if (intSet(m.seconds)) pos = writeVia(pos, 8, (w) => w.int64(m.seconds));
+  if (intSet(m.nanos)) pos = writeInt32(pos, 16, m.nanos);
+  return writeUnknown(pos, m.$unknown);
+}
+
+function write_risk_v1_Account(pos: number, m: Account): number {
+  if (stringSet(m.id)) pos = writeString(pos, 10, m.id);
+  if (stringSet(m.email)) pos = writeString(pos, 18, m.email);
+  if (stringSet(m.phone)) pos = writeString(pos, 26, m.phone);
+  if (m.createdAt !== undefined) pos = writeMessage(pos, 34, m.createdAt, write_google_protobuf_Timestamp);
+  return writeUnknown(pos, m.$unknown);
+}
+
+function write_risk_v1_Card(pos: number, m: Card): number {
+  if (stringSet(m.number)) pos = writeString(pos, 10, m.number);
+  if (stringSet(m.token)) pos = writeString(pos, 18, m.token);
+  if (stringSet(m.bin)) pos = writeString(pos, 26, m.bin);
+  if (stringSet(m.last4)) pos = writeString(pos, 34, m.last4);
+  if (stringSet(m.country)) pos = writeString(pos, 42, m.country);
+  if (stringSet(m.brand)) pos = writeString(pos, 50, m.brand);
+  if (intSet(m.expMonth)) pos = writeInt32(pos, 56, m.expMonth);
+  if (intSet(m.expYear)) pos = writeInt32(pos, 64, m.expYear);
+  return writeUnknown(pos, m.$unknown);
+}
+
+function write_risk_v1_Payment(pos: number, m: Payment): number {
+  if (intSet(m.amountMinor)) pos = writeVia(pos, 8, (w) => w.int64(m.amountMinor));
+  if (stringSet(m.currency)) pos = writeString(pos, 18, m.currency);
+  if (m.card !== undefined) pos = writeMessage(pos, 26, m.card, write_risk_v1_Card);
+  if (stringSet(m.merchantId)) pos = writeString(pos, 34, m.merchantId);
+  if (stringSet(m.mcc)) pos = writeString(pos, 42, m.mcc);
+  if (stringSet(m.payoutDestination)) pos = writeString(pos, 50, m.payoutDestination);
+  if (m.channel !== 0) pos = writeInt32(pos, 56, m.channel);
+  return writeUnknown(pos, m.$unknown);
+}
+
+function write_risk_v1_Login(pos: number, m: Login): number {
+  if (boolSet(m.success)) pos = writeBool(pos, 8, m.success);
+  if (m.method !== 0) pos = writeInt32(pos, 16, m.method);
+  if (stringSet(m.failureReason)) pos = writeString(pos, 26, m.failureReason);
+  return writeUnknown(pos, m.$unknown);
+}
+
+function write_risk_v1_Network(pos: number, m: Network): number {
+  if (stringSet(m.ip)) pos = writeString(pos, 10, m.ip);
+  if (stringSet(m.userAgent)) pos = writeString(pos, 18, m.userAgent);
+  if (stringSet(m.ipCountry)) pos = writeString(pos, 26, m.ipCountry);
+  if (stringSet(m.asn)) pos = writeString(pos, 34, m.asn);
+  if (boolSet(m.isProxy)) pos = writeBool(pos, 40, m.isProxy);
+  return writeUnknown(pos, m.$unknown);
+}
+
+function write_risk_v1_Device(pos: number, m: Device): number {
+  if (stringSet(m.id)) pos = writeString(pos, 10, m.id);
+  if (doubleSet(m.confidence)) pos = writeDouble(pos, 17, m.confidence);
+  if (boolSet(m.emulator)) pos = writeBool(pos, 24, m.emulator);
+  if (boolSet(m.rooted)) pos = writeBool(pos, 32, m.rooted);
+  if (boolSet(m.bot)) pos = writeBool(pos, 40, m.bot);
+  if (boolSet(m.incognito)) pos = writeBool(pos, 48, m.incognito);
+  if (stringSet(m.timezone)) pos = writeString(pos, 58, m.timezone);
+  if (stringSet(m.language)) pos = writeString(pos, 66, m.language);
+  if (stringSet(m.os)) pos = writeString(pos, 74, m.os);
+  return writeUnknown(pos, m.$unknown);
+}
+
+function write_risk_v1_Event(pos: number, m: Event): number {
+  if (stringSet(m.eventId)) pos = writeString(pos, 10, m.eventId);
+  if (m.type !== 0) pos = writeInt32(pos, 16, m.type);
+  if (m.occurredAt !== undefined) pos = writeMessage(pos, 26, m.occurredAt, write_google_protobuf_Timestamp);
+  if (m.account !== undefined) pos = writeMessage(pos, 34, m.account, write_risk_v1_Account);
+  if (m.payment !== undefined) pos = writeMessage(pos, 42, m.payment, write_risk_v1_Payment);
+  if (m.login !== undefined) pos = writeMessage(pos, 50, m.login, write_risk_v1_Login);
+  if (m.network !== undefined) pos = writeMessage(pos, 58, m.network, write_risk_v1_Network);
+  if (m.device !== undefined) pos = writeMessage(pos, 66, m.device, write_risk_v1_Device);
+  for (const e of Object.entries(map(m.attributes))) {
+    pos = writeMessage(pos, 74, e, (p, e) => {
+      const k = e[0];
+      p = writeString(p, 10, k);
+      p = writeString(p, 18, e[1]);
+      return p;
+    });
+  }
+  return writeUnknown(pos, m.$unknown);
+}
+
+function write_risk_v1_DecideRequest(pos: number, m: DecideRequest): number {
+  if (m.event !== undefined) pos = writeMessage(pos, 10, m.event, write_risk_v1_Event);
+  return writeUnknown(pos, m.$unknown);
+}
 
 function write_risk_v1_Reason(pos: number, m: Reason): number {
   if (stringSet(m.code)) pos = writeString(pos, 10, m.code);

@@ -9,16 +9,16 @@
  *   GET  /readyz                         200 once both servers listen
  *   GET  /bench/counts                   requests answered, by transport and outcome
  */
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import Fastify from 'fastify';
-import { decideRequestFromBinary, decideResponseToBinary } from '../src/gen/risk/v1/risk_codec.js';
 import {
-  type DecideRequest,
-  DecideRequestSchema,
-  type DecideResponse,
-  DecideResponseSchema,
-} from '../src/gen/risk/v1/risk_pb.js';
+  decideRequestFromBinary,
+  decideRequestToBinary,
+  decideResponseFromBinary,
+  decideResponseToBinary,
+} from '../src/gen/risk/v1/risk_codec.js';
+import { type DecideRequest, type DecideResponse, DecideResponseSchema } from '../src/gen/risk/v1/risk_pb.js';
 import { grpcServerOptions, httpServerOptions, loadConfig } from '../src/server/index.js';
 
 /** Answers counted by the baseline, read by the bench to verify gRPC statuses. */
@@ -54,7 +54,7 @@ const definition: grpc.ServiceDefinition = {
     requestStream: false,
     responseStream: false,
     originalName: 'decide',
-    requestSerialize: (m: DecideRequest) => Buffer.from(toBinary(DecideRequestSchema, m)),
+    requestSerialize: (m: DecideRequest) => Buffer.from(decideRequestToBinary(m)),
     requestDeserialize: (b: Buffer): Decoded => {
       try {
         return decideRequestFromBinary(b);
@@ -66,7 +66,7 @@ const definition: grpc.ServiceDefinition = {
       const bytes = decideResponseToBinary(m);
       return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     },
-    responseDeserialize: (b: Buffer) => fromBinary(DecideResponseSchema, b),
+    responseDeserialize: (b: Buffer) => decideResponseFromBinary(b),
   },
 };
 const EMPTY_RESPONSE = create(DecideResponseSchema);

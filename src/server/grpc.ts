@@ -1,4 +1,4 @@
-import { fromBinary, toBinary } from '@bufbuild/protobuf';
+import { toBinary } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema, file_google_protobuf_timestamp } from '@bufbuild/protobuf/wkt';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
@@ -6,14 +6,13 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { RiskError } from '../domain/index.js';
 import { CodecError } from '../gen/codec-runtime.js';
-import { decideRequestFromBinary, decideResponseToBinary } from '../gen/risk/v1/risk_codec.js';
 import {
-  type DecideRequest,
-  DecideRequestSchema,
-  type DecideResponse,
-  DecideResponseSchema,
-  file_risk_v1_risk,
-} from '../gen/risk/v1/risk_pb.js';
+  decideRequestFromBinary,
+  decideRequestToBinary,
+  decideResponseFromBinary,
+  decideResponseToBinary,
+} from '../gen/risk/v1/risk_codec.js';
+import { type DecideRequest, type DecideResponse, file_risk_v1_risk } from '../gen/risk/v1/risk_pb.js';
 import type { DecisionGate } from './decision-gate.js';
 import { decisionToProto } from './decision-wire.js';
 import type { Metrics } from './metrics.js';
@@ -56,7 +55,7 @@ export function buildGrpc(deps: GrpcDeps): GrpcService {
       requestStream: false,
       responseStream: false,
       originalName: 'decide',
-      requestSerialize: (m: DecideRequest) => Buffer.from(toBinary(DecideRequestSchema, m)),
+      requestSerialize: (m: DecideRequest) => Buffer.from(decideRequestToBinary(m)),
       requestDeserialize: (b: Buffer): Decoded => {
         if (b.length > maxBodyBytes) {
           return {
@@ -77,7 +76,7 @@ export function buildGrpc(deps: GrpcDeps): GrpcService {
         const bytes = decideResponseToBinary(m);
         return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       },
-      responseDeserialize: (b: Buffer) => fromBinary(DecideResponseSchema, b),
+      responseDeserialize: (b: Buffer) => decideResponseFromBinary(b),
     },
   };
 

@@ -20,7 +20,7 @@ export function decisionToJson(r: DecisionResult): Record<string, unknown> {
 
 /**
  * The DecideResponse message for gRPC, built as a literal: create() would walk the descriptor for
- * every response, and decideResponseToBinary only reads the fields.
+ * every response, and the generated decideResponseToBinary only reads the fields.
  */
 export function decisionToProto(r: DecisionResult): DecideResponse {
   return {
@@ -45,36 +45,3 @@ export function decisionToProto(r: DecisionResult): DecideResponse {
     replayed: r.replayed,
   };
 }
-
-/** fast-json-stringify schema for decisionToJson's output: serialises several times faster. */
-export const DECISION_RESPONSE_SCHEMA = {
-  type: 'object',
-  properties: {
-    decisionId: { type: 'string' },
-    eventId: { type: 'string' },
-    decision: { type: 'string' },
-    score: { type: 'number' },
-    modelScore: { type: 'number' },
-    reasons: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          code: { type: 'string' },
-          message: { type: 'string' },
-          source: { type: 'string' },
-          ruleId: { type: 'string' },
-          action: { type: 'string' },
-        },
-      },
-    },
-    bundleVersion: { type: 'string' },
-    modelVersion: { type: 'string' },
-    degraded: { type: 'array', items: { type: 'string' } },
-    timings: {
-      type: 'array',
-      items: { type: 'object', properties: { stage: { type: 'string' }, micros: { type: 'number' } } },
-    },
-    replayed: { type: 'boolean' },
-  },
-} as const;

@@ -1,18 +1,18 @@
-import { fromBinary, toBinary } from '@bufbuild/protobuf';
+import { toBinary } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema, file_google_protobuf_timestamp } from '@bufbuild/protobuf/wkt';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { RiskError } from '../domain/index.js';
+import { CodecError } from '../gen/codec-runtime.js';
 import {
-  type DecideRequest,
-  DecideRequestSchema,
-  type DecideResponse,
-  DecideResponseSchema,
-  file_risk_v1_risk,
-} from '../gen/risk/v1/risk_pb.js';
-import { decideRequestFromBinary, decideResponseToBinary } from './codec/index.js';
+  decideRequestFromBinary,
+  decideRequestToBinary,
+  decideResponseFromBinary,
+  decideResponseToBinary,
+} from '../gen/risk/v1/risk_codec.js';
+import { type DecideRequest, type DecideResponse, file_risk_v1_risk } from '../gen/risk/v1/risk_pb.js';
 import type { DecisionGate } from './decision-gate.js';
 import { decisionToProto } from './decision-wire.js';
 import { healthWatches } from './health-watches.js';
@@ -58,7 +58,7 @@ export function buildGrpc(deps: GrpcDeps): GrpcService {
       requestStream: false,
       responseStream: false,
       originalName: 'decide',
-      requestSerialize: (m: DecideRequest) => Buffer.from(toBinary(DecideRequestSchema, m)),
+      requestSerialize: (m: DecideRequest) => Buffer.from(decideRequestToBinary(m)),
       requestDeserialize: (b: Buffer): Decoded => {
         if (b.length > maxBodyBytes) {
           return {
@@ -72,20 +72,14 @@ export function buildGrpc(deps: GrpcDeps): GrpcService {
         try {
           return { ok: true, msg: decideRequestFromBinary(b) };
         } catch (err) {
-          return {
-            ok: false,
-            error: new RiskError(
-              'RISK_ERR_INPUT_MALFORMED',
-              `request is not a valid risk.v1.DecideRequest: ${(err as Error).message}`,
-            ),
-          };
+          return { ok: false, error: undecodable(err) };
         }
       },
       responseSerialize: (m: DecideResponse) => {
         const bytes = decideResponseToBinary(m);
         return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       },
-      responseDeserialize: (b: Buffer) => fromBinary(DecideResponseSchema, b),
+      responseDeserialize: (b: Buffer) => decideResponseFromBinary(b),
     },
   };
 
@@ -127,6 +121,23 @@ export function buildGrpc(deps: GrpcDeps): GrpcService {
   } as unknown as ConstructorParameters<typeof ReflectionService>[0];
   new ReflectionService(pkg).addToServer(server);
   return { server, health, endHealthWatches: watches.endAll };
+}
+
+/**
+ * A request the generated decoder refused (truncated, bad tag or varint, invalid UTF-8...): the
+ * catalogued RISK_ERR_INPUT_MALFORMED ("not a DecideRequest"), with the field path in proto names.
+ */
+function undecodable(err: unknown): RiskError {
+  const e = err instanceof CodecError ? err : new CodecError('', String(err));
+  const violations = [{ field: e.path || 'request', description: e.reason }];
+  return new RiskError(
+    'RISK_ERR_INPUT_MALFORMED',
+    `request is not a valid risk.v1.DecideRequest: ${e.message}`,
+    violations,
+    {
+      cause: err,
+    },
+  );
 }
 
 /** Binds the server; resolves with the bound port (useful with port 0 in tests). */

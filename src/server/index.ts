@@ -2,8 +2,6 @@
 
 /** Builds the whole service (engine and both transports) from a config, nothing listening. */
 export { buildService, type Service, type ServiceOptions } from './app.js';
-/** Reflection-free protobuf codecs of the service's messages (the bench's empty gRPC server decodes with them). */
-export { decideRequestFromBinary, decideResponseToBinary } from './codec/index.js';
 /** Environment configuration: one schema, validated at once, frozen. */
 export { CONFIG_FIELDS, type Config, loadConfig } from './config.js';
 /** Graceful shutdown: not ready for a grace period while serving, then close listeners and connections. */

@@ -1,11 +1,15 @@
-import { fromJson } from '@bufbuild/protobuf';
+import type { DescField, DescMessage } from '@bufbuild/protobuf';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { ERRORS, type FieldViolation, RiskError } from '../domain/index.js';
+import { type FieldViolation, RiskError } from '../domain/index.js';
+import { CodecError } from '../gen/codec-runtime.js';
+import {
+  decideRequestFromJson,
+  decideRequestJsonSchema,
+  decideResponseJsonSchema,
+} from '../gen/risk/v1/risk_codec.js';
 import { DecideRequestSchema } from '../gen/risk/v1/risk_pb.js';
-import { decideRequestFromJson } from './codec/index.js';
 import type { DecisionGate } from './decision-gate.js';
-import { DECISION_RESPONSE_SCHEMA, decisionToJson } from './decision-wire.js';
-import { jsonSchemaFor } from './json-schema.js';
+import { decisionToJson } from './decision-wire.js';
 import type { Metrics } from './metrics.js';
 
 /** What the REST routes need. */
@@ -29,8 +33,6 @@ export function registerRest(app: FastifyInstance, deps: RestDeps): void {
   const { gate, metrics } = deps;
   // JSON only: a text/plain body would otherwise reach validation as a string.
   app.removeContentTypeParser('text/plain');
-  const bodySchema = jsonSchemaFor(DecideRequestSchema);
-  bodySchema.type = 'object';
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const e = fromFastifyError(err, deps.maxBodyBytes);
@@ -44,18 +46,11 @@ export function registerRest(app: FastifyInstance, deps: RestDeps): void {
 
   app.post(
     '/v1/decisions',
-    { schema: { body: bodySchema, response: { 200: DECISION_RESPONSE_SCHEMA } } },
+    { schema: { body: decideRequestJsonSchema, response: { 200: decideResponseJsonSchema } } },
     async (req, reply) => {
-      // Canonical proto3 JSON takes the hand-written decoder; anything else (snake_case names,
-      // enum numbers, int64 strings, nulls) goes through the reflective one, which names errors.
-      let msg = decideRequestFromJson(req.body);
-      if (msg === undefined) {
-        try {
-          msg = fromJson(DecideRequestSchema, req.body as never);
-        } catch (err) {
-          throw new RiskError('RISK_ERR_INPUT_INVALID', protoJsonMessage(err), [], { cause: err });
-        }
-      }
+      // The generated decoder reads every proto3 JSON form (names, enum numbers, int64 strings,
+      // nulls...) without reflection, and names the field of anything the schema let through.
+      const msg = decodeRequest(req.body);
       const hdr = req.headers[TIMEOUT_HEADER];
       let timeoutMs = deps.defaultTimeoutMs;
       if (hdr !== undefined) {
@@ -66,7 +61,9 @@ export function registerRest(app: FastifyInstance, deps: RestDeps): void {
           ]);
         }
       }
-      const result = await gate.decide(msg, Date.now() + timeoutMs);
+      const result = await gate.decide(msg, Date.now() + timeoutMs).catch((e: unknown) => {
+        throw e instanceof RiskError ? restPaths(e) : e;
+      });
       metrics.request('rest', 'OK');
       // A fresh decision's replay record is this response's JSON already: send it as it is.
       if (result.json !== undefined && !result.replayed)
@@ -101,7 +98,8 @@ function sendError(reply: FastifyReply, e: RiskError): FastifyReply {
 
 /** Maps fastify's own errors (parsing, limits, schema validation) onto the catalogue. */
 function fromFastifyError(err: FastifyError, maxBodyBytes: number): RiskError {
-  if (err instanceof RiskError) return restPaths(err);
+  // Already in REST terms: the decoder names JSON keys as sent, the route maps the gate's paths.
+  if (err instanceof RiskError) return err;
   if (err.validation !== undefined) {
     const violations = err.validation.map((v) => ajvViolation(v as AjvError));
     return RiskError.invalid(violations);
@@ -171,16 +169,37 @@ const join = (a: string, b: string) => (a === '' ? b : `${a}.${b}`);
 /** Domain validation names proto fields (snake_case); REST callers send JSON names (camelCase). */
 function restPaths(e: RiskError): RiskError {
   if (e.violations.length === 0 || e.code !== 'RISK_ERR_INPUT_INVALID') return e;
-  const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
   const violations = e.violations.map((v) => ({
-    field: v.field.startsWith('header ') ? v.field : camel(v.field),
+    field: v.field.startsWith('header ') ? v.field : jsonPath(v.field),
     description: v.description,
   }));
   return RiskError.invalid(violations);
 }
 
-/** fromJson's messages name the proto type and field, so they are passed on as they are. */
-function protoJsonMessage(err: unknown): string {
-  const m = err instanceof Error ? err.message : String(err);
-  return m || ERRORS.RISK_ERR_INPUT_INVALID.message;
+/**
+ * A proto field path in JSON names, following the descriptor: each segment that names a field
+ * becomes its JSON name; a map key (the segment after a map field) and anything after it are kept
+ * as they are (event.attributes.promo_code stays, event.event_id becomes event.eventId).
+ */
+function jsonPath(path: string): string {
+  const parts = path.split('.');
+  let desc: DescMessage | undefined = DecideRequestSchema;
+  for (let i = 0; i < parts.length && desc !== undefined; i++) {
+    const f: DescField | undefined = desc.fields.find((x) => x.name === parts[i]);
+    if (f === undefined) break;
+    parts[i] = f.jsonName;
+    if (f.fieldKind === 'map') break;
+    desc = f.message;
+  }
+  return parts.join('.');
+}
+
+/** The proto3 JSON body as a DecideRequest; a decoding error names the field (JSON path). */
+function decodeRequest(body: unknown) {
+  try {
+    return decideRequestFromJson(body);
+  } catch (err) {
+    if (!(err instanceof CodecError)) throw err;
+    throw RiskError.invalid([{ field: err.path || 'body', description: err.reason }]);
+  }
 }

@@ -16,6 +16,12 @@ export function httpServerOptions(
     // 503 body. Serve them instead: fastify marks those responses `Connection: close`, so each client
     // leaves after its answer (src/server/drain.ts marks the ones already in flight).
     return503OnClosing: false,
+    // A "__proto__" (or "constructor": {"prototype"}) key stays an ordinary own property instead of
+    // failing as "not valid JSON": the schema and the generated decoder then name the field
+    // (event.__proto__ is not a field; event.attributes.__proto__ is refused as a map key). Nothing
+    // copies the body with Object.assign, the one way such a key could reach a prototype.
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
     ajv: {
       customOptions: {
         removeAdditional: false,

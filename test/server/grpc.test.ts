@@ -11,6 +11,7 @@ import {
 import { FileDescriptorProtoSchema, FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DecideRequestSchema, Decision, EventType } from '../../src/gen/risk/v1/risk_pb.js';
 import type { Service } from '../../src/server/app.js';
@@ -81,6 +82,40 @@ describe('gRPC Decide on a real port', () => {
   it('answers INVALID_ARGUMENT for bytes that are not a DecideRequest', async () => {
     const err = await invalid(acceptance(), Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 1, 2]));
     expect(err.details).toContain('RISK_ERR_INPUT_MALFORMED');
+  });
+
+  it('answers a catalogued INVALID_ARGUMENT, never a raw reader error, for random and truncated bytes', async () => {
+    const valid = Buffer.from(toBinary(DecideRequestSchema, acceptance()));
+    const inputs = [
+      ...Array.from({ length: valid.length }, (_, i) => valid.subarray(0, i)),
+      ...fc
+        .sample(fc.uint8Array({ minLength: 1, maxLength: 64 }), { numRuns: 150, seed: 7 })
+        .map((b) => Buffer.from(b)),
+    ];
+    // Doubles and fixed-width fields cut short are what used to leak DataView's RangeError text.
+    inputs.push(Buffer.from([0x0a, 0x05, 0x42, 0x03, 0x11, 1, 2]));
+    for (const raw of inputs) {
+      const r = await client.decide(acceptance(), { raw }).then(
+        () => undefined,
+        (e: unknown) => e as grpc.ServiceError,
+      );
+      if (r === undefined) continue; // bytes that happen to be a valid request
+      expect(r.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(['RISK_ERR_INPUT_MALFORMED', 'RISK_ERR_INPUT_INVALID']).toContain(
+        r.metadata.get('risk-error-code')[0],
+      );
+      expect(r.details).not.toMatch(/DataView|RangeError|premature EOF|Offset is outside/);
+    }
+    const cut = (await client
+      .decide(acceptance(), { raw: Buffer.from([0x0a, 0x05, 0x42, 0x03, 0x11, 1, 2]) })
+      .catch((e: unknown) => e)) as grpc.ServiceError;
+    expect(cut.details).toBe(
+      'RISK_ERR_INPUT_MALFORMED: request is not a valid risk.v1.DecideRequest: event.device.confidence: truncated: the input ends inside this field',
+    );
+    expect(cut.metadata.get('risk-field-violation')).toEqual([
+      'event.device.confidence: truncated: the input ends inside this field',
+    ]);
+    expect((await client.decide(acceptance())).eventId).toBe('evt-0001');
   });
 
   it('answers INVALID_ARGUMENT for a message over the size limit', async () => {

@@ -165,6 +165,39 @@ describe('POST /v1/decisions', () => {
     ],
     ['a JSON array body', '[1,2]', 'RISK_ERR_INPUT_INVALID', 'body'],
     [
+      'an unknown nested field',
+      { event: { eventId: 'e1', type: 'PAYMENT', payment: { foo: 1 } } },
+      'RISK_ERR_INPUT_INVALID',
+      'event.payment.foo',
+    ],
+    [
+      'a too long attribute, named by its key as sent',
+      paymentRequest('e1', { attributes: { promo_code: 'x'.repeat(600) } }),
+      'RISK_ERR_INPUT_INVALID',
+      'event.attributes.promo_code',
+    ],
+    // A "__proto__" key is not a parse error (it used to be "not valid JSON"): in a message it is an
+    // unknown field; as an attribute it is refused by name rather than dropped, since it cannot be
+    // an ordinary key of the attributes object.
+    [
+      'a __proto__ attribute key',
+      '{"event":{"eventId":"e1","type":"LOGIN","attributes":{"__proto__":"x"}}}',
+      'RISK_ERR_INPUT_INVALID',
+      'event.attributes.__proto__: is not allowed as a map key',
+    ],
+    [
+      'a __proto__ field',
+      '{"event":{"eventId":"e1","type":"LOGIN","__proto__":{"isAdmin":true}}}',
+      'RISK_ERR_INPUT_INVALID',
+      'event.__proto__',
+    ],
+    [
+      'a constructor.prototype attribute',
+      '{"event":{"eventId":"e1","type":"LOGIN","attributes":{"constructor":{"prototype":{"x":1}}}}}',
+      'RISK_ERR_INPUT_INVALID',
+      'event.attributes.constructor',
+    ],
+    [
       'a shorthand IPv4 address',
       { event: { eventId: 'e1', type: 'SIGNUP', network: { ip: '127.1' } } },
       'RISK_ERR_INPUT_INVALID',
@@ -178,6 +211,14 @@ describe('POST /v1/decisions', () => {
     const body = res.json();
     expect(body.code).toBe(code);
     expect(`${body.message} ${JSON.stringify(body.violations ?? [])}`).toContain(mention);
+  });
+
+  it('accepts constructor and prototype as ordinary attribute keys', async () => {
+    const res = await post(
+      paymentRequest('e-ctor', { attributes: { constructor: 'c', prototype: 'p', toString: 't' } }),
+    );
+    expect(res.statusCode, res.body).toBe(200);
+    expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
   });
 
   it('accepts IPv6 addresses', async () => {

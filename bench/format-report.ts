@@ -137,7 +137,7 @@ function callgrind(c: CallgrindReport): string[] {
   return [
     `Instructions per decide() (valgrind --tool=callgrind, ${c.valgrind}) — information, no gate`,
     `  ${int(c.instructionsPerDecision)} instructions per decision, ${int(c.instructionsPerTrivialCall)} per trivial async call: ${c.ratio.toFixed(0)}×`,
-    `  - ${c.decisions} counted sequential decide() calls after ${c.warmup} warm-up, ${int(c.trivialCalls)} trivial calls; node ${c.nodeFlags.join(' ')}`,
+    `  - ${c.decisions} counted sequential decide() calls after ${c.warmup} warm-up, ${int(c.trivialCalls)} trivial calls; node ${c.nodeFlags.join(' ')} on tsc output`,
     `  - runs (decision / trivial call): ${runs}` +
       (c.runs.length > 1 ? `; spread ${(c.spread * 100).toFixed(2)}% of the mean` : ''),
     '',
@@ -156,8 +156,12 @@ export function formatReport(r: BenchReport): string {
   const lines = [
     `risk decision service benchmark — ${r.startedAt}, node ${r.node}`,
     `runtime: ${r.runtime}`,
-    `pinning: servers on cpu ${r.pinning.serverCpu}, wrk/h2load on cpu ${r.pinning.loadCpu} (taskset); ` +
-      `${r.durationSec} s measured after a ${r.warmupSec} s discarded warm-up; ${r.connections} concurrent requests`,
+    ...(r.rest !== undefined || r.grpc !== undefined
+      ? [
+          `pinning: servers on cpu ${r.pinning.serverCpu}, wrk/h2load on cpu ${r.pinning.loadCpu} (taskset); ` +
+            `${r.durationSec} s measured after a ${r.warmupSec} s discarded warm-up; ${r.connections} concurrent requests`,
+        ]
+      : []),
     ...(r.bundle !== undefined
       ? [
           `bundle ${r.bundle.bundleVersion}, model ${r.bundle.modelVersion || 'none'}` +

@@ -20,8 +20,8 @@ const TRIVIAL_CALLS = 20_000;
 
 /**
  * node flags of the counted child. --single-threaded keeps V8's compiler and garbage collector on
- * the main thread, where callgrind sees them in a fixed order; the rest take the wall clock out of
- * V8's heuristics (see bench/README.md).
+ * the main thread, where callgrind sees them in a fixed order; the GC flags take the wall clock out
+ * of when collections happen, and the seeds fix hashing and Math.random (see bench/README.md).
  */
 export const CALLGRIND_NODE_FLAGS: readonly string[] = [
   '--single-threaded',

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { RuntimeKind } from './runtime.js';
 
-export type Section = 'rest' | 'grpc' | 'inprocess';
+export type Section = 'rest' | 'grpc' | 'inprocess' | 'callgrind';
 
 /** Command-line options of `npm run bench`. */
 export interface BenchOptions {
@@ -18,6 +18,8 @@ export interface BenchOptions {
   readonly sections: readonly Section[];
   /** Timed decide() calls in process (after as many warm-up calls, half that number). */
   readonly iterations: number;
+  /** Valgrind runs of the callgrind count, in parallel (2 shows how well they agree). */
+  readonly callgrindRuns: number;
   readonly json: boolean;
   /** Directory for --cpu-prof profiles of the real server; profiling is off when undefined. */
   readonly cpuProfDir: string | undefined;
@@ -32,15 +34,17 @@ export const USAGE = `usage: npm run bench -- [options]
   --rounds <n>         alternating empty/real measured runs per transport, pooled (default 3)
   --connections <n>    concurrent requests per run (default 64)
   --grpc-clients <n>   h2load connections for gRPC; streams each = connections / clients (default 4)
-  --only <list>        rest, grpc, inprocess, comma-separated (default all)
+  --only <list>        rest, grpc, inprocess, callgrind, comma-separated (default all)
+  --no-callgrind       skip the callgrind count (same as --only without callgrind)
   --iterations <n>     timed in-process decide() calls (default 20000)
+  --callgrind-runs <n> valgrind runs of the callgrind count, in parallel (default 1)
   --cpu-prof <dir>     run the real server with node --cpu-prof, write profiles to <dir>, print top frames
   --runtime tsx|tsc    run servers via tsx (default) or compiled by tsc to a temp dir (line numbers in profiles)
   --server-cpu <n>     CPU for servers and the in-process run (default 0)
   --load-cpu <n>       CPU for wrk and h2load (default 1)
   --json               print one JSON object on stdout (progress goes to stderr)`;
 
-const SECTIONS: readonly Section[] = ['rest', 'grpc', 'inprocess'];
+const SECTIONS: readonly Section[] = ['rest', 'grpc', 'inprocess', 'callgrind'];
 
 function parseOptionValues(argv: readonly string[]) {
   return parseArgs({
@@ -53,6 +57,8 @@ function parseOptionValues(argv: readonly string[]) {
       'grpc-clients': { type: 'string', default: '4' },
       only: { type: 'string' },
       iterations: { type: 'string', default: '20000' },
+      'no-callgrind': { type: 'boolean', default: false },
+      'callgrind-runs': { type: 'string', default: '1' },
       'cpu-prof': { type: 'string' },
       'server-cpu': { type: 'string', default: '0' },
       'load-cpu': { type: 'string', default: '1' },
@@ -80,11 +86,12 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       throw new Error(`--${name} must be an integer >= ${min}, got "${raw}"\n${USAGE}`);
     return v;
   };
-  const sections = values.only === undefined ? SECTIONS : values.only.split(',').map((s) => s.trim());
-  for (const s of sections) {
+  const only = values.only === undefined ? SECTIONS : values.only.split(',').map((s) => s.trim());
+  for (const s of only) {
     if (!SECTIONS.includes(s as Section))
-      throw new Error(`--only: unknown section "${s}" (rest, grpc, inprocess)\n${USAGE}`);
+      throw new Error(`--only: unknown section "${s}" (${SECTIONS.join(', ')})\n${USAGE}`);
   }
+  const sections = values['no-callgrind'] ? only.filter((s) => s !== 'callgrind') : only;
   if (values.runtime !== 'tsx' && values.runtime !== 'tsc')
     throw new Error(`--runtime must be tsx or tsc\n${USAGE}`);
   const connections = int('connections', values.connections, 1);
@@ -97,6 +104,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     grpcClients,
     sections: sections as Section[],
     iterations: int('iterations', values.iterations, 100),
+    callgrindRuns: int('callgrind-runs', values['callgrind-runs'], 1),
     json: values.json,
     cpuProfDir: values['cpu-prof'],
     serverCpu: int('server-cpu', values['server-cpu'], 0),

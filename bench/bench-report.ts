@@ -1,3 +1,5 @@
+import type { CallgrindReport } from './callgrind-result.js';
+import type { GateVerdict } from './gate-verdict.js';
 import type { InprocessResult } from './inprocess-result.js';
 import type { DecisionProbe } from './probe-decision.js';
 import type { TransportResult } from './transport-result.js';
@@ -17,6 +19,10 @@ export interface BenchReport {
   readonly rest?: TransportResult;
   readonly grpc?: TransportResult;
   readonly inprocess?: InprocessResult;
-  /** Every section that ran met its target without errors. */
+  /** Instructions per decide() counted by callgrind: information, not a gate. */
+  readonly callgrind?: CallgrindReport;
+  /** The verdict of each gate (bench/gates.ts) whose section ran. */
+  readonly gates: readonly GateVerdict[];
+  /** Every gate that ran passed. */
   readonly pass: boolean;
 }

@@ -1,5 +1,7 @@
 import type { BenchReport } from './bench-report.js';
+import type { CallgrindReport } from './callgrind-result.js';
 import type { CpuProfileSummary, ProfileEntry } from './cpu-profile-summary.js';
+import { formatVerdict, type GateVerdict } from './gate-verdict.js';
 import type { InprocessResult } from './inprocess-result.js';
 import type { LoadResult } from './load-result.js';
 import type { TransportResult } from './transport-result.js';
@@ -7,7 +9,6 @@ import type { TransportResult } from './transport-result.js';
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (us: number) => `${(us / 1000).toFixed(2)} ms`;
 const us = (v: number) => `${v.toFixed(1)} µs`;
-const verdict = (pass: boolean) => (pass ? 'PASS' : 'BELOW TARGET');
 
 function loadRow(name: string, r: LoadResult): string {
   const cpu = r.cpuUsPerRequest === undefined ? 'n/a' : us(r.cpuUsPerRequest);
@@ -17,15 +18,14 @@ function loadRow(name: string, r: LoadResult): string {
 
 /**
  * What each part costs the server per request: real minus empty (the decision), split at the edge
- * when measured, and the budget the target leaves. CPU per request drifts less than the ratio.
+ * when measured, and what the gate leaves. CPU per request drifts less than the ratio.
  */
-function cpuLines(t: TransportResult): string[] {
+function cpuLines(t: TransportResult, gate: GateVerdict | undefined): string[] {
   const real = t.real.cpuUsPerRequest;
   const empty = t.empty.cpuUsPerRequest;
   if (real === undefined || empty === undefined) return [];
   const edgeRun = t.edge;
   const edge = edgeRun?.cpuUsPerRequest;
-  const budget = empty / t.target;
   // User time is the code's own; system time also holds the kernel's socket work and wake-ups of
   // the load generator, which depend on how idle it is as much as on the server.
   const user = (r: LoadResult | undefined) =>
@@ -42,7 +42,11 @@ function cpuLines(t: TransportResult): string[] {
     ...(edgeRun !== undefined && edge !== undefined
       ? [
           `  of that, the edge (edge − empty) is ${part(edgeRun, t.empty, edge - empty)} and the decision core (real − edge) ${part(t.real, edgeRun, real - edge)}`,
-          `  the target allows ${us(budget - empty)} over the empty request in all (empty / ${t.target} = ${us(budget)})`,
+        ]
+      : []),
+    ...(gate !== undefined
+      ? [
+          `  the gate allows ${us(empty / gate.threshold - empty)} over the empty request in all (empty / ${gate.threshold} = ${us(empty / gate.threshold)})`,
         ]
       : []),
   ];
@@ -51,8 +55,8 @@ function cpuLines(t: TransportResult): string[] {
 function edgeLine(t: TransportResult): string[] {
   if (t.edgeRatio === undefined) return [];
   return [
-    `  ratio edge/empty = ${t.edgeRatio.toFixed(2)}: the real transport, validation and tokenisation answering a constant; ` +
-      'no decision core, however cheap, lifts real/empty above this',
+    `  ratio edge/empty = ${t.edgeRatio.toFixed(2)} (information, no gate): the real transport, validation and tokenisation ` +
+      'answering a constant; no decision core, however cheap, should lift real/empty above this',
   ];
 }
 
@@ -79,16 +83,17 @@ function profileLines(p: CpuProfileSummary, server = 'real'): string[] {
   ];
 }
 
-function transport(title: string, t: TransportResult): string[] {
+function transport(title: string, t: TransportResult, gate: GateVerdict | undefined): string[] {
   return [
     title,
     `  ${'server'.padEnd(8)}${'decisions/s'.padStart(12)}${'p50'.padStart(12)}${'p99'.padStart(12)}${'errors'.padStart(9)}${'CPU/request'.padStart(14)}${'of it sys'.padStart(12)}`,
     loadRow('empty', t.empty),
     ...(t.edge !== undefined ? [loadRow('edge', t.edge)] : []),
     loadRow('real', t.real),
-    `  ratio real/empty = ${t.ratio.toFixed(2)} (target >= ${t.target})  ${verdict(t.pass)}${roundsText(t)}`,
+    `  ratio real/empty = ${t.ratio.toFixed(2)}${roundsText(t)}`,
+    ...(gate !== undefined ? [`  ${formatVerdict(gate)}`] : []),
     ...edgeLine(t),
-    ...cpuLines(t),
+    ...cpuLines(t, gate),
     ...t.notes.map((n) => `  - ${n}`),
     ...t.empty.notes.map((n) => `  - empty: ${n}`),
     ...(t.edge?.notes ?? []).map((n) => `  - edge: ${n}`),
@@ -99,7 +104,7 @@ function transport(title: string, t: TransportResult): string[] {
   ];
 }
 
-function inprocess(r: InprocessResult): string[] {
+function inprocess(r: InprocessResult, gate: GateVerdict | undefined): string[] {
   const row = (name: string, s: InprocessResult['decide']) =>
     `  ${name.padEnd(20)}${us(s.p50Us).padStart(11)}${us(s.p99Us).padStart(11)}${us(s.meanUs).padStart(11)}${us(s.maxUs).padStart(12)}`;
   const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
@@ -109,7 +114,8 @@ function inprocess(r: InprocessResult): string[] {
     `  ${'loop'.padEnd(20)}${'p50'.padStart(11)}${'p99'.padStart(11)}${'mean'.padStart(11)}${'max'.padStart(12)}`,
     row('engine.decide()', r.decide),
     row('trivial async fn', r.baseline),
-    `  p99 target < ${r.targetP99Us} µs  ${verdict(r.pass)}   (p99 of each fifth of the run: ${r.decideP99ByBlockUs.map(us).join(', ')})`,
+    ...(gate !== undefined ? [`  ${formatVerdict(gate)}`] : []),
+    `  - p99 of each fifth of the run: ${r.decideP99ByBlockUs.map(us).join(', ')}`,
     `  - mean per stage: ${Object.entries(r.stageMeanUs)
       .map(([s, v]) => `${s} ${us(v)}`)
       .join(', ')}`,
@@ -123,13 +129,39 @@ function inprocess(r: InprocessResult): string[] {
   ];
 }
 
-/** The human-readable report: one table per transport, then the in-process figures. */
+function callgrind(c: CallgrindReport): string[] {
+  if ('skipped' in c) return [`Instructions per decide() (callgrind): skipped, ${c.skipped}`, ''];
+  const runs = c.runs
+    .map((x) => `${int(x.perDecision)} / ${int(x.perTrivialCall)} in ${x.seconds.toFixed(0)} s`)
+    .join('; ');
+  return [
+    `Instructions per decide() (valgrind --tool=callgrind, ${c.valgrind}) — information, no gate`,
+    `  ${int(c.instructionsPerDecision)} instructions per decision, ${int(c.instructionsPerTrivialCall)} per trivial async call: ${c.ratio.toFixed(0)}×`,
+    `  - ${c.decisions} counted sequential decide() calls after ${c.warmup} warm-up, ${int(c.trivialCalls)} trivial calls; node ${c.nodeFlags.join(' ')} on tsc output`,
+    `  - runs (decision / trivial call): ${runs}` +
+      (c.runs.length > 1 ? `; spread ${(c.spread * 100).toFixed(2)}% of the mean` : ''),
+    '',
+  ];
+}
+
+function gateLines(gates: readonly GateVerdict[]): string[] {
+  return gates.length === 0
+    ? []
+    : ['gates (regression guards; bench/gates.ts):', ...gates.map((g) => `  ${formatVerdict(g)}`)];
+}
+
+/** The human-readable report: one table per transport, the in-process figures, then the gates. */
 export function formatReport(r: BenchReport): string {
+  const gate = (name: GateVerdict['gate']) => r.gates.find((g) => g.gate === name);
   const lines = [
     `risk decision service benchmark — ${r.startedAt}, node ${r.node}`,
     `runtime: ${r.runtime}`,
-    `pinning: servers on cpu ${r.pinning.serverCpu}, wrk/h2load on cpu ${r.pinning.loadCpu} (taskset); ` +
-      `${r.durationSec} s measured after a ${r.warmupSec} s discarded warm-up; ${r.connections} concurrent requests`,
+    ...(r.rest !== undefined || r.grpc !== undefined
+      ? [
+          `pinning: servers on cpu ${r.pinning.serverCpu}, wrk/h2load on cpu ${r.pinning.loadCpu} (taskset); ` +
+            `${r.durationSec} s measured after a ${r.warmupSec} s discarded warm-up; ${r.connections} concurrent requests`,
+        ]
+      : []),
     ...(r.bundle !== undefined
       ? [
           `bundle ${r.bundle.bundleVersion}, model ${r.bundle.modelVersion || 'none'}` +
@@ -137,10 +169,14 @@ export function formatReport(r: BenchReport): string {
         ]
       : []),
     '',
-    ...(r.rest !== undefined ? transport('REST  POST /v1/decisions (wrk)', r.rest) : []),
-    ...(r.grpc !== undefined ? transport('gRPC  /risk.v1.DecisionService/Decide (h2load)', r.grpc) : []),
-    ...(r.inprocess !== undefined ? inprocess(r.inprocess) : []),
-    `overall: ${verdict(r.pass)}`,
+    ...(r.rest !== undefined ? transport('REST  POST /v1/decisions (wrk)', r.rest, gate('rest')) : []),
+    ...(r.grpc !== undefined
+      ? transport('gRPC  /risk.v1.DecisionService/Decide (h2load)', r.grpc, gate('grpc'))
+      : []),
+    ...(r.inprocess !== undefined ? inprocess(r.inprocess, gate('inprocess')) : []),
+    ...(r.callgrind !== undefined ? callgrind(r.callgrind) : []),
+    ...gateLines(r.gates),
+    `overall: ${r.gates.length === 0 ? 'no gate ran' : r.pass ? 'PASS' : 'FAIL'}`,
   ];
   return `${lines.join('\n')}\n`;
 }

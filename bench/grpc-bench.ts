@@ -25,8 +25,6 @@ import { settle } from './settle.js';
 import { transportComparison } from './transport-comparison.js';
 import type { TransportResult } from './transport-result.js';
 
-export const GRPC_TARGET = 0.6;
-
 const HEADERS = ['content-type: application/grpc', 'te: trailers'];
 
 /**
@@ -141,7 +139,7 @@ export async function benchGrpc(
 
   const result: TransportResult = {
     transport: 'grpc',
-    ...(await transportComparison(ctx, 'grpc', measured, GRPC_TARGET)),
+    ...(await transportComparison(ctx, 'grpc', measured)),
     notes: [
       `h2load -t1 -c${clients} -m${streams}: one fixed DecideRequest (h2load cannot vary the body); real server started with RISK_IDEMPOTENCY_MAX=0 so every request is decided fresh, not replayed (same card/user every time: velocity rules fire on all of them)`,
       'grpc-status verified on the server side: risk_requests_total{transport="grpc"} (real) and /bench/counts (baseline)',

@@ -18,8 +18,6 @@ export interface InprocessResult {
   readonly decideP99ByBlockUs: readonly number[];
   /** The same loop around a trivial async function: the floor of the measurement itself. */
   readonly baseline: LoopStats;
-  readonly targetP99Us: number;
-  readonly pass: boolean;
   /** Mean µs per engine stage (from DecisionResult.timings) over the timed calls. */
   readonly stageMeanUs: Readonly<Record<string, number>>;
   /** Outcome counts over the timed calls, to show the rules fired. */

@@ -16,8 +16,6 @@ import type { TransportResult } from './transport-result.js';
 import { runWrk } from './wrk.js';
 import { renderWrkScript } from './wrk-script.js';
 
-export const REST_TARGET = 0.6;
-
 /** REST: wrk with unique event ids against the empty baseline, then against the real service. */
 export async function benchRest(
   ctx: BenchContext,
@@ -106,7 +104,7 @@ export async function benchRest(
     probe,
     result: {
       transport: 'rest',
-      ...(await transportComparison(ctx, 'rest', measured, REST_TARGET)),
+      ...(await transportComparison(ctx, 'rest', measured)),
       notes: [
         `wrk -t1 -c${o.connections}, Lua script: unique eventId per request, ${templates.length} templates from the traffic simulator (${DEFAULT_POOL_USERS} legitimate users plus fraud scenarios); idempotent replay store on (default RISK_IDEMPOTENCY_MAX) but never hit (replays counted below)`,
       ],

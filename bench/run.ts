@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: decisions per second, p50 and p99 of the real service against an empty-endpoint
- * baseline on REST (wrk) and gRPC (h2load), plus in-process decide() latency. Servers are pinned to
+ * baseline on REST (wrk) and gRPC (h2load), in-process decide() latency and instructions per
+ * decide() under callgrind, with a verdict on each gate of bench/gates.ts. Servers are pinned to
  * one CPU and the load generator to the other. See `npm run bench -- --help`.
  */
 import { rmSync } from 'node:fs';
@@ -10,8 +11,10 @@ import { join, resolve } from 'node:path';
 import type { BenchContext } from './bench-context.js';
 import { type BenchOptions, parseBenchOptions } from './bench-options.js';
 import type { BenchReport } from './bench-report.js';
+import { benchCallgrind } from './callgrind-bench.js';
 import { installChildCleanup, killAllChildren, onExit } from './child-registry.js';
 import { formatReport } from './format-report.js';
+import { judgeGates } from './gate-verdict.js';
 import { benchGrpc } from './grpc-bench.js';
 import { benchInprocess } from './inprocess-bench.js';
 import type { DecisionProbe } from './probe-decision.js';
@@ -36,7 +39,12 @@ async function runBench(o: BenchOptions): Promise<BenchReport> {
     const grpc = o.sections.includes('grpc') ? await benchGrpc(ctx) : undefined;
     const bundle: DecisionProbe | undefined = rest?.probe ?? grpc?.probe;
     const inprocess = o.sections.includes('inprocess') ? await benchInprocess(ctx) : undefined;
-    const pass = [rest?.result.pass, grpc?.result.pass, inprocess?.pass].every((p) => p !== false);
+    const callgrind = o.sections.includes('callgrind') ? await benchCallgrind(ctx) : undefined;
+    const gates = judgeGates({
+      ...(rest !== undefined ? { rest: { ratio: rest.result.ratio, errors: rest.result.real.errors } } : {}),
+      ...(grpc !== undefined ? { grpc: { ratio: grpc.result.ratio, errors: grpc.result.real.errors } } : {}),
+      ...(inprocess !== undefined ? { inprocess: { p99Us: inprocess.decide.p99Us } } : {}),
+    });
     return {
       startedAt,
       node: process.version,
@@ -49,7 +57,9 @@ async function runBench(o: BenchOptions): Promise<BenchReport> {
       ...(rest !== undefined ? { rest: rest.result } : {}),
       ...(grpc !== undefined ? { grpc: grpc.result } : {}),
       ...(inprocess !== undefined ? { inprocess } : {}),
-      pass,
+      ...(callgrind !== undefined ? { callgrind } : {}),
+      gates,
+      pass: gates.every((g) => g.pass),
     };
   } finally {
     await rm(workDir, { recursive: true, force: true });

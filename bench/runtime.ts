@@ -17,7 +17,13 @@ export interface Runtime {
 }
 
 /** Entry points the bench runs in child processes. */
-const ENTRIES = ['src/main.ts', 'bench/empty-server.ts', 'bench/edge-server.ts', 'bench/inprocess-child.ts'];
+const ENTRIES = [
+  'src/main.ts',
+  'bench/empty-server.ts',
+  'bench/edge-server.ts',
+  'bench/inprocess-child.ts',
+  'bench/callgrind-child.ts',
+];
 
 /**
  * tsx: `node --import tsx <entry>.ts`, transpiled on load by esbuild (whitespace-minified, so CPU

@@ -6,14 +6,13 @@ import type { TransportResult } from './transport-result.js';
 
 /**
  * The measured part of a TransportResult, the same for every transport: the pooled sides, their
- * ratios against the empty endpoint, the verdict and, when profiling, the real and edge servers'
+ * ratios against the empty endpoint and, when profiling, the real and edge servers'
  * profiles (written under `real-<transport>` and `edge-<transport>`).
  */
 export async function transportComparison(
   ctx: BenchContext,
   transport: TransportResult['transport'],
   measured: Interleaved,
-  target: number,
 ): Promise<Omit<TransportResult, 'transport' | 'notes'>> {
   const { empty, edge, real, rounds } = measured;
   const ratio = real.rps / empty.rps;
@@ -31,8 +30,6 @@ export async function transportComparison(
     real,
     ratio,
     rounds,
-    target,
-    pass: ratio >= target && real.errors === 0,
     ...(profile !== undefined ? { profile } : {}),
     ...(edgeProfile !== undefined ? { edgeProfile } : {}),
   };

@@ -27,8 +27,6 @@ export interface TransportResult {
   readonly edgeRatio?: number;
   /** Every slice pair in the order run. */
   readonly rounds: readonly RoundResult[];
-  readonly target: number;
-  readonly pass: boolean;
   /** How the load was generated and anything the reader must know to interpret the figures. */
   readonly notes: readonly string[];
   /** Where the real server spent its CPU, when run with --cpu-prof. */

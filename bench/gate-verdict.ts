@@ -1,0 +1,58 @@
+import { GATES, type GateName } from './gates.js';
+
+/** The outcome of one gate in one run. */
+export interface GateVerdict {
+  readonly gate: GateName;
+  readonly figure: string;
+  readonly value: number;
+  readonly bound: 'min' | 'max';
+  readonly threshold: number;
+  readonly unit: string;
+  readonly pass: boolean;
+  /** Why it failed whatever the figure, e.g. failed requests. */
+  readonly reason?: string;
+}
+
+/** What the gated sections measured; a section that did not run has no verdict. */
+export interface GatedFigures {
+  readonly rest?: { readonly ratio: number; readonly errors: number };
+  readonly grpc?: { readonly ratio: number; readonly errors: number };
+  readonly inprocess?: { readonly p99Us: number };
+}
+
+/**
+ * Judges one figure against GATES[gate]. A figure that is not a number (nothing measured) fails,
+ * and so does any failed request: a ratio over failing requests measures error paths.
+ */
+export function gateVerdict(gate: GateName, value: number, errors = 0): GateVerdict {
+  const g = GATES[gate];
+  const within = g.bound === 'min' ? value >= g.threshold : value < g.threshold;
+  const reason = Number.isNaN(value) ? 'no figure' : errors > 0 ? `${errors} failed requests` : undefined;
+  return {
+    gate,
+    figure: g.figure,
+    value,
+    bound: g.bound,
+    threshold: g.threshold,
+    unit: g.unit,
+    pass: within && reason === undefined,
+    ...(reason !== undefined ? { reason } : {}),
+  };
+}
+
+/** The verdict of every gate whose section ran, in GATES order. */
+export function judgeGates(f: GatedFigures): GateVerdict[] {
+  return [
+    ...(f.rest !== undefined ? [gateVerdict('rest', f.rest.ratio, f.rest.errors)] : []),
+    ...(f.grpc !== undefined ? [gateVerdict('grpc', f.grpc.ratio, f.grpc.errors)] : []),
+    ...(f.inprocess !== undefined ? [gateVerdict('inprocess', f.inprocess.p99Us)] : []),
+  ];
+}
+
+/** One line: "PASS  REST real/empty decisions/s 0.30 (gate >= 0.25)". */
+export function formatVerdict(v: GateVerdict): string {
+  const num = (n: number) => (v.unit === '' ? n.toFixed(2) : `${n.toFixed(1)} ${v.unit}`);
+  const rule =
+    v.bound === 'min' ? `>= ${v.unit === '' ? v.threshold : num(v.threshold)}` : `< ${num(v.threshold)}`;
+  return `${v.pass ? 'PASS' : 'FAIL'}  ${v.figure} ${num(v.value)} (gate ${rule})${v.reason !== undefined ? `: ${v.reason}` : ''}`;
+}

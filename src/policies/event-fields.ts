@@ -38,7 +38,9 @@ export const STRING_FIELDS: Readonly<Record<string, StringField>> = {
 export function stringField(name: string): StringField | undefined {
   if (name.startsWith('attr.') && name.length > 5) {
     const key = name.slice(5);
-    return (e) => e.attributes[key];
+    // Own keys only: `attr.constructor` of an event without that attribute is missing, not
+    // Object.prototype.constructor.
+    return (e) => (Object.hasOwn(e.attributes, key) ? e.attributes[key] : undefined);
   }
   return Object.hasOwn(STRING_FIELDS, name) ? STRING_FIELDS[name] : undefined;
 }

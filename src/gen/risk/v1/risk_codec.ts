@@ -2,17 +2,17 @@
 // @generated from file risk/v1/risk.proto (package risk.v1, syntax proto3)
 /* eslint-disable */
 
+import { boolSet, doubleSet, duplicateField, encode, intSet, jsonBool, jsonDouble, jsonEnumNumber, jsonInt32, jsonInt64, jsonList, jsonMapEntry, jsonObject, jsonString, jsonTimestamp, keyedCopy, list, map, readBool, readString, readTag, readUnknown, stringSet, underKey, unknownKey, writeBool, writeDouble, writeInt32, writeMessage, writeString, writeUnknown, writeVia } from "../../codec-runtime.js";
 import type { Account, Card, DecideRequest, DecideResponse, Decision, Device, Event, EventType, Login, LoginMethod, Network, Payment, PaymentChannel, Reason, ReasonSource, StageTiming } from "./risk_pb.js";
 import { DecideRequestSchema, DecideResponseSchema } from "./risk_pb.js";
 import { BinaryReader } from "@bufbuild/protobuf/wire";
-import { boolSet, doubleSet, duplicateField, encode, intSet, jsonBool, jsonDouble, jsonEnumNumber, jsonInt32, jsonInt64, jsonList, jsonMapEntry, jsonObject, jsonString, jsonTimestamp, list, map, readBool, readString, readTag, readUnknown, stringSet, underKey, unknownKey, writeBool, writeDouble, writeInt32, writeMessage, writeString, writeUnknown, writeVia } from "../../codec-runtime.js";
 import { toBinary } from "@bufbuild/protobuf";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 
 /**
  * The REST (proto3 JSON) validation schema of risk.v1.DecideRequest, derived from its descriptor.
  */
-export const decideRequestJsonSchema = {
+export const decideRequestJsonSchema = keyedCopy({
   "type": "object",
   "properties": {
     "event": {
@@ -513,12 +513,12 @@ export const decideRequestJsonSchema = {
     }
   },
   "additionalProperties": false
-};
+});
 
 /**
  * The fast-json-stringify schema of risk.v1.DecideResponse in proto3 JSON form (JSON names, enums as names).
  */
-export const decideResponseJsonSchema = {
+export const decideResponseJsonSchema = keyedCopy({
   "type": "object",
   "properties": {
     "decisionId": {
@@ -589,7 +589,7 @@ export const decideResponseJsonSchema = {
       "type": "boolean"
     }
   }
-};
+});
 
 /**
  * Decodes the protobuf binary form of risk.v1.DecideRequest without reflection: the same message as fromBinary,

@@ -67,7 +67,14 @@ function printSchema(ctx: GenContext, m: DescMessage, role: 'request' | 'respons
         ];
   f.print(f.jsDoc(doc));
   // Copied key by key at load (keyedCopy says why): the literal itself is garbage afterwards.
-  f.print(f.export('const', `${name}JsonSchema`), ' = ', ctx.rt('keyedCopy'), '(', JSON.stringify(schema, null, 2), ');');
+  f.print(
+    f.export('const', `${name}JsonSchema`),
+    ' = ',
+    ctx.rt('keyedCopy'),
+    '(',
+    JSON.stringify(schema, null, 2),
+    ');',
+  );
   f.print();
 }
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACCEPTANCE_REQUEST } from '../helpers.js';
+import { spawnService } from '../server/spawn-service.js';
 
 /** Every file under dir, relative to it. */
 function filesUnder(dir: string): string[] {
@@ -42,25 +43,15 @@ describe('onnxruntime telemetry stays off', () => {
   it('the service started with a fresh HOME decides with the model and writes nothing under HOME', async () => {
     const home = scratchDir('home-');
     const tmp = scratchDir('tmp-');
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: { ...freshEnv(home, tmp), HTTP_PORT: '0', GRPC_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const svc = await spawnService({
+      HOME: home,
+      TMPDIR: tmp,
+      XDG_CACHE_HOME: undefined,
+      ORT_DISABLE_TELEMETRY: undefined,
+      RISK_DRAIN_GRACE_MS: '100',
     });
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ready line in: ${out}`)), 30_000);
-      child?.stdout?.on('data', () => {
-        const m = /"httpPort":(\d+).*risk decision service ready/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(Number(m[1]));
-        }
-      });
-    });
-    const res = await fetch(`http://127.0.0.1:${port}/v1/decisions`, {
+    child = svc.child;
+    const res = await fetch(`http://127.0.0.1:${svc.httpPort}/v1/decisions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(ACCEPTANCE_REQUEST),
@@ -69,8 +60,8 @@ describe('onnxruntime telemetry stays off', () => {
     const body = (await res.json()) as { modelScore?: number; degraded: string[] };
     expect(body.modelScore).toBeTypeOf('number');
     expect(body.degraded).toEqual([]);
-    child.kill('SIGTERM');
-    const [code] = (await once(child, 'exit')) as [number | null];
+    svc.child.kill('SIGTERM');
+    const [code] = await svc.exited;
     expect(code).toBe(0);
     expect(filesUnder(home)).toEqual([]);
     expect(filesUnder(tmp).filter((f) => TELEMETRY_FILE.test(f))).toEqual([]);

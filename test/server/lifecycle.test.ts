@@ -1,5 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Service } from '../../src/server/app.js';
@@ -34,34 +33,10 @@ describe('load shedding', () => {
 
 describe('process lifecycle', () => {
   it('starts from src/main.ts on embedded defaults, serves, and drains on SIGTERM with exit 0', async () => {
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: {
-        ...process.env,
-        HTTP_PORT: '0',
-        GRPC_PORT: '0',
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'info',
-        // The drain itself is tested under load in drain-load.test.ts; here it only has to end.
-        RISK_DRAIN_GRACE_MS: '100',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ready line in: ${out}`)), 30_000);
-      const onData = () => {
-        const line = out.split('\n').find((l) => l.includes('risk decision service ready'));
-        const m = line ? /"httpPort":(\d+)/.exec(line) : null;
-        if (m) {
-          clearTimeout(timer);
-          resolve(Number(m[1]));
-        }
-      };
-      child?.stdout?.on('data', onData);
-    });
+    // The drain itself is tested under load in drain-load.test.ts; here it only has to end.
+    const svc = await spawnService({ RISK_DRAIN_GRACE_MS: '100' });
+    child = svc.child;
+    const port = svc.httpPort;
     expect(port).toBeGreaterThan(0);
     const res = await fetch(`http://127.0.0.1:${port}/v1/decisions`, {
       method: 'POST',
@@ -69,11 +44,12 @@ describe('process lifecycle', () => {
       body: JSON.stringify(ACCEPTANCE_REQUEST),
     });
     expect(res.status).toBe(200);
+    svc.child.kill('SIGTERM');
+    const [code] = await svc.exited;
+    expect(code).toBe(0);
+    const out = svc.output();
     expect(out).not.toContain('4111111111111111');
     expect(out).not.toContain('ana@example.com');
-    child.kill('SIGTERM');
-    const [code] = (await once(child, 'exit')) as [number | null];
-    expect(code).toBe(0);
     expect(out).toContain('draining');
   }, 40_000);
 });

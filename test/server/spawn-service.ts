@@ -12,10 +12,22 @@ export interface ServiceProcess {
   readonly exited: Promise<[number | null, NodeJS.Signals | null]>;
 }
 
-/** Starts src/main.ts on 127.0.0.1 with free ports and `env` added; resolves once it logs that it is ready. */
-export async function spawnService(env: Record<string, string>): Promise<ServiceProcess> {
+/**
+ * Starts src/main.ts on 127.0.0.1 with free ports and `env` added (an undefined value removes that
+ * variable); resolves once it logs that it is ready.
+ */
+export async function spawnService(env: Record<string, string | undefined>): Promise<ServiceProcess> {
+  const merged: NodeJS.ProcessEnv = {
+    ...process.env,
+    HTTP_PORT: '0',
+    GRPC_PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    ...env,
+  };
+  for (const [k, v] of Object.entries(merged)) if (v === undefined) delete merged[k];
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, HTTP_PORT: '0', GRPC_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    env: merged,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

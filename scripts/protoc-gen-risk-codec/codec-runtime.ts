@@ -132,13 +132,19 @@ function show(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   switch (typeof v) {
+    // Error bodies travel further than the request (gateways log 4xx bodies): a value in the wrong
+    // field may be a card number or an email, so strings are described, never quoted, and only
+    // short numbers (an out-of-range month, an enum number) are echoed.
     case 'string':
-      return v.length > 30 ? 'a long string' : JSON.stringify(v);
+      return `a string of ${v.length} characters`;
     case 'object':
       return 'an object';
     case 'number':
+    case 'bigint': {
+      const text = String(v);
+      return text.length <= 8 ? text : `a number of ${text.length} characters`;
+    }
     case 'boolean':
-    case 'bigint':
       return String(v);
     default:
       return typeof v;

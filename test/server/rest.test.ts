@@ -51,6 +51,30 @@ describe('POST /v1/decisions', () => {
     expect(res.body).not.toContain('ana@example.com');
   });
 
+  it('never echoes a card number or email sent in the wrong field, in the 400 that names it', async () => {
+    const cases: [object, string, string][] = [
+      [
+        { payment: { card: { expMonth: '4111111111111111' } } },
+        'event.payment.card.expMonth',
+        '4111111111111111',
+      ],
+      [
+        { payment: { card: { expYear: 4111111111111111 } } },
+        'event.payment.card.expYear',
+        '4111111111111111',
+      ],
+      [{ payment: { amountMinor: 'ana@example.com' } }, 'event.payment.amountMinor', 'ana@example.com'],
+      [{ device: { confidence: 'ana@example.com' } }, 'event.device.confidence', 'ana@example.com'],
+      [{ type: 'ana@example.com' }, 'event.type', 'ana@example.com'],
+    ];
+    for (const [part, field, secret] of cases) {
+      const res = await post({ event: { eventId: 'e-leak', type: 'PAYMENT', ...part } });
+      expect(res.statusCode, field).toBe(400);
+      expect(res.json().violations[0].field).toBe(field);
+      expect(res.body).not.toContain(secret);
+    }
+  });
+
   it('accepts proto field names, int64 as string and enum numbers, as proto3 JSON allows', async () => {
     const req = paymentRequest('evt-snake');
     const e = req.event as unknown as Record<string, unknown>;

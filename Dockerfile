@@ -2,8 +2,8 @@
 # Same steps as the README quick start: install exactly the lock, build, node dist/main.js.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
-# package.json's allowScripts denies install scripts on npm 11; older npm versions read this instead
-# (onnxruntime-node's postinstall would fetch CUDA binaries; the CPU binary is in the npm package).
+# .npmrc (ignore-scripts) keeps dependency install scripts from running; belt and braces for
+# onnxruntime-node's postinstall, which would fetch CUDA binaries (the CPU binary is in the package).
 ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund

@@ -66,7 +66,8 @@ async function runBench(o: BenchOptions): Promise<BenchReport> {
   }
 }
 
-async function main(): Promise<void> {
+/** Runs the bench; resolves with the exit code: 0 when every gate passed, 1 when one failed. */
+async function main(): Promise<number> {
   let o: BenchOptions;
   try {
     o = parseBenchOptions(process.argv.slice(2));
@@ -79,10 +80,12 @@ async function main(): Promise<void> {
   const report = await runBench(o);
   if (o.json) process.stdout.write(`${JSON.stringify(report)}\n`);
   else process.stdout.write(formatReport(report));
+  // The gates are regression guards: a failed one fails the command, so a script can stop on it.
+  return report.pass ? 0 : 1;
 }
 
 main().then(
-  () => process.exit(0),
+  (code) => process.exit(code),
   (err: unknown) => {
     progress(`failed: ${err instanceof Error ? err.message : String(err)}`);
     killAllChildren();

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { RuntimeKind } from './runtime.js';
 
-export type Section = 'rest' | 'grpc' | 'inprocess' | 'callgrind';
+export type Section = 'rest' | 'grpc' | 'inprocess' | 'memory' | 'callgrind';
 
 /** Command-line options of `npm run bench`. */
 export interface BenchOptions {
@@ -20,6 +20,10 @@ export interface BenchOptions {
   readonly iterations: number;
   /** Valgrind runs of the callgrind count, in parallel (2 shows how well they agree). */
   readonly callgrindRuns: number;
+  /** Distinct counter entities the memory section fills its store with. */
+  readonly memoryEntities: number;
+  /** Events committed over the same entities after the fill, to show RSS stays flat (0 skips). */
+  readonly memoryRepeat: number;
   readonly json: boolean;
   /** Directory for --cpu-prof profiles of the real server; profiling is off when undefined. */
   readonly cpuProfDir: string | undefined;
@@ -34,17 +38,20 @@ export const USAGE = `usage: npm run bench -- [options]
   --rounds <n>         alternating empty/real measured runs per transport, pooled (default 3)
   --connections <n>    concurrent requests per run (default 64)
   --grpc-clients <n>   h2load connections for gRPC; streams each = connections / clients (default 4)
-  --only <list>        rest, grpc, inprocess, callgrind, comma-separated (default all)
+  --only <list>        rest, grpc, inprocess, memory, callgrind, comma-separated (default all)
   --no-callgrind       skip the callgrind count (same as --only without callgrind)
+  --no-memory          skip the memory section (same as --only without memory)
   --iterations <n>     timed in-process decide() calls (default 20000)
   --callgrind-runs <n> valgrind runs of the callgrind count, in parallel (default 1)
+  --memory-entities <n> distinct counter entities of the memory section (default 1000000; gated only at that)
+  --memory-repeat <n>  events committed over the same entities after the fill, RSS before and after (default 1000000, 0 skips)
   --cpu-prof <dir>     run the real server with node --cpu-prof, write profiles to <dir>, print top frames
   --runtime tsx|tsc    run servers via tsx (default) or compiled by tsc to a temp dir (line numbers in profiles)
   --server-cpu <n>     CPU for servers and the in-process run (default 0)
   --load-cpu <n>       CPU for wrk and h2load (default 1)
   --json               print one JSON object on stdout (progress goes to stderr)`;
 
-const SECTIONS: readonly Section[] = ['rest', 'grpc', 'inprocess', 'callgrind'];
+const SECTIONS: readonly Section[] = ['rest', 'grpc', 'inprocess', 'memory', 'callgrind'];
 
 function parseOptionValues(argv: readonly string[]) {
   return parseArgs({
@@ -59,6 +66,9 @@ function parseOptionValues(argv: readonly string[]) {
       iterations: { type: 'string', default: '20000' },
       'no-callgrind': { type: 'boolean', default: false },
       'callgrind-runs': { type: 'string', default: '1' },
+      'no-memory': { type: 'boolean', default: false },
+      'memory-entities': { type: 'string', default: '1000000' },
+      'memory-repeat': { type: 'string', default: '1000000' },
       'cpu-prof': { type: 'string' },
       'server-cpu': { type: 'string', default: '0' },
       'load-cpu': { type: 'string', default: '1' },
@@ -80,10 +90,12 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     throw new Error(`${(err as Error).message}\n${USAGE}`);
   }
   if (values.help) throw new Error(USAGE);
-  const int = (name: string, raw: string, min: number): number => {
+  const int = (name: string, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number => {
     const v = Number(raw);
-    if (!Number.isInteger(v) || v < min)
-      throw new Error(`--${name} must be an integer >= ${min}, got "${raw}"\n${USAGE}`);
+    if (!Number.isInteger(v) || v < min || v > max)
+      throw new Error(
+        `--${name} must be an integer >= ${min}${max < Number.MAX_SAFE_INTEGER ? ` and <= ${max}` : ''}, got "${raw}"\n${USAGE}`,
+      );
     return v;
   };
   const only = values.only === undefined ? SECTIONS : values.only.split(',').map((s) => s.trim());
@@ -91,7 +103,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     if (!SECTIONS.includes(s as Section))
       throw new Error(`--only: unknown section "${s}" (${SECTIONS.join(', ')})\n${USAGE}`);
   }
-  const sections = values['no-callgrind'] ? only.filter((s) => s !== 'callgrind') : only;
+  const sections = only.filter(
+    (s) => !(values['no-callgrind'] && s === 'callgrind') && !(values['no-memory'] && s === 'memory'),
+  );
   if (values.runtime !== 'tsx' && values.runtime !== 'tsc')
     throw new Error(`--runtime must be tsx or tsc\n${USAGE}`);
   const connections = int('connections', values.connections, 1);
@@ -105,6 +119,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     sections: sections as Section[],
     iterations: int('iterations', values.iterations, 100),
     callgrindRuns: int('callgrind-runs', values['callgrind-runs'], 1),
+    // The ceiling of RISK_MAX_ENTITIES: the store's index is sized from it.
+    memoryEntities: int('memory-entities', values['memory-entities'], 1000, 50_000_000),
+    memoryRepeat: int('memory-repeat', values['memory-repeat'], 0),
     json: values.json,
     cpuProfDir: values['cpu-prof'],
     serverCpu: int('server-cpu', values['server-cpu'], 0),

@@ -1,6 +1,7 @@
 import type { CallgrindReport } from './callgrind-result.js';
 import type { GateVerdict } from './gate-verdict.js';
 import type { InprocessResult } from './inprocess-result.js';
+import type { MemoryReport } from './memory-result.js';
 import type { DecisionProbe } from './probe-decision.js';
 import type { TransportResult } from './transport-result.js';
 
@@ -19,6 +20,8 @@ export interface BenchReport {
   readonly rest?: TransportResult;
   readonly grpc?: TransportResult;
   readonly inprocess?: InprocessResult;
+  /** Memory of the counter store filled with --memory-entities entities, per set of windows. */
+  readonly memory?: MemoryReport;
   /** Instructions per decide() counted by callgrind: information, not a gate. */
   readonly callgrind?: CallgrindReport;
   /** The verdict of each gate (bench/gates.ts) whose section ran. */

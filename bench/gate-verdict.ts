@@ -1,4 +1,4 @@
-import { GATES, type GateName } from './gates.js';
+import { GATES, type GateName, MEMORY_GATE_ENTITIES } from './gates.js';
 
 /** The outcome of one gate in one run. */
 export interface GateVerdict {
@@ -9,7 +9,7 @@ export interface GateVerdict {
   readonly threshold: number;
   readonly unit: string;
   readonly pass: boolean;
-  /** Why it failed whatever the figure, e.g. failed requests. */
+  /** Why it failed whatever the figure, e.g. failed requests or evicted entities. */
   readonly reason?: string;
 }
 
@@ -18,16 +18,29 @@ export interface GatedFigures {
   readonly rest?: { readonly ratio: number; readonly errors: number };
   readonly grpc?: { readonly ratio: number; readonly errors: number };
   readonly inprocess?: { readonly p99Us: number };
+  /** Judged only when the run filled MEMORY_GATE_ENTITIES: the gate is for that count. */
+  readonly memory?: {
+    readonly peakRssMiB: number;
+    readonly entities: number;
+    readonly target: number;
+    readonly evictions: number;
+  };
 }
 
 /**
  * Judges one figure against GATES[gate]. A figure that is not a number (nothing measured) fails,
- * and so does any failed request: a ratio over failing requests measures error paths.
+ * and so does any fault: a count of failed requests (a ratio over failing requests measures error
+ * paths) or a sentence saying what else makes the figure meaningless.
  */
-export function gateVerdict(gate: GateName, value: number, errors = 0): GateVerdict {
+export function gateVerdict(
+  gate: GateName,
+  value: number,
+  fault: number | string | undefined = 0,
+): GateVerdict {
   const g = GATES[gate];
   const within = g.bound === 'min' ? value >= g.threshold : value < g.threshold;
-  const reason = Number.isNaN(value) ? 'no figure' : errors > 0 ? `${errors} failed requests` : undefined;
+  const faultText = typeof fault === 'string' ? fault : fault > 0 ? `${fault} failed requests` : undefined;
+  const reason = Number.isNaN(value) ? 'no figure' : faultText;
   return {
     gate,
     figure: g.figure,
@@ -46,7 +59,17 @@ export function judgeGates(f: GatedFigures): GateVerdict[] {
     ...(f.rest !== undefined ? [gateVerdict('rest', f.rest.ratio, f.rest.errors)] : []),
     ...(f.grpc !== undefined ? [gateVerdict('grpc', f.grpc.ratio, f.grpc.errors)] : []),
     ...(f.inprocess !== undefined ? [gateVerdict('inprocess', f.inprocess.p99Us)] : []),
+    ...(f.memory !== undefined && f.memory.target === MEMORY_GATE_ENTITIES
+      ? [gateVerdict('memory', f.memory.peakRssMiB, memoryFault(f.memory))]
+      : []),
   ];
+}
+
+/** Why a memory figure says nothing about the gate: fewer entities held than it is for. */
+function memoryFault(m: NonNullable<GatedFigures['memory']>): string | undefined {
+  if (m.evictions > 0) return `${m.evictions} entities evicted`;
+  if (m.entities < MEMORY_GATE_ENTITIES) return `only ${m.entities} entities held`;
+  return undefined;
 }
 
 /** One line: "PASS  REST real/empty decisions/s 0.30 (gate >= 0.25)". */

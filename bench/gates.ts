@@ -1,5 +1,5 @@
 /** The gated sections of the bench. */
-export type GateName = 'rest' | 'grpc' | 'inprocess';
+export type GateName = 'rest' | 'grpc' | 'inprocess' | 'memory';
 
 /** One figure of the bench against a fixed threshold. */
 export interface Gate {
@@ -18,9 +18,17 @@ export interface Gate {
  * decide() p99 52 – 77 µs), so a FAIL means something got clearly slower, not that a target was
  * missed. The empty endpoint of each transport is the reference; the edge server is information
  * only (it once measured slower than the real service), so it has no gate.
+ *
+ * The memory gate is different: it is the features issue's target (1,000,000 active entities of
+ * mixed kinds in under 1 GiB of RSS), not a guard below today's figure, and the store does not meet
+ * it yet (1.37 GiB with the 1 h and 24 h windows), so it fails until the store's layout shrinks.
  */
 export const GATES: Readonly<Record<GateName, Gate>> = {
   rest: { figure: 'REST real/empty decisions/s', bound: 'min', threshold: 0.25, unit: '' },
   grpc: { figure: 'gRPC real/empty decisions/s', bound: 'min', threshold: 0.45, unit: '' },
   inprocess: { figure: 'in-process decide() p99', bound: 'max', threshold: 200, unit: 'µs' },
+  memory: { figure: 'peak RSS, 1M counter entities', bound: 'max', threshold: 1024, unit: 'MiB' },
 };
+
+/** Entities the memory gate is set for; a run with another count is information only. */
+export const MEMORY_GATE_ENTITIES = 1_000_000;

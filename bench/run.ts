@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: decisions per second, p50 and p99 of the real service against an empty-endpoint
- * baseline on REST (wrk) and gRPC (h2load), in-process decide() latency and instructions per
- * decide() under callgrind, with a verdict on each gate of bench/gates.ts. Servers are pinned to
- * one CPU and the load generator to the other. See `npm run bench -- --help`.
+ * baseline on REST (wrk) and gRPC (h2load), in-process decide() latency, the counter store's memory
+ * with a million entities and instructions per decide() under callgrind, with a verdict on each
+ * gate of bench/gates.ts. Servers are pinned to one CPU and the load generator to the other. See
+ * `npm run bench -- --help`.
  */
 import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -17,6 +18,7 @@ import { formatReport } from './format-report.js';
 import { judgeGates } from './gate-verdict.js';
 import { benchGrpc } from './grpc-bench.js';
 import { benchInprocess } from './inprocess-bench.js';
+import { benchMemory } from './memory-bench.js';
 import type { DecisionProbe } from './probe-decision.js';
 import { progress } from './progress.js';
 import { requireTools } from './require-tools.js';
@@ -39,11 +41,23 @@ async function runBench(o: BenchOptions): Promise<BenchReport> {
     const grpc = o.sections.includes('grpc') ? await benchGrpc(ctx) : undefined;
     const bundle: DecisionProbe | undefined = rest?.probe ?? grpc?.probe;
     const inprocess = o.sections.includes('inprocess') ? await benchInprocess(ctx) : undefined;
+    const memory = o.sections.includes('memory') ? await benchMemory(ctx) : undefined;
+    const gatedMemory = memory?.variants[0];
     const callgrind = o.sections.includes('callgrind') ? await benchCallgrind(ctx) : undefined;
     const gates = judgeGates({
       ...(rest !== undefined ? { rest: { ratio: rest.result.ratio, errors: rest.result.real.errors } } : {}),
       ...(grpc !== undefined ? { grpc: { ratio: grpc.result.ratio, errors: grpc.result.real.errors } } : {}),
       ...(inprocess !== undefined ? { inprocess: { p99Us: inprocess.decide.p99Us } } : {}),
+      ...(gatedMemory !== undefined
+        ? {
+            memory: {
+              peakRssMiB: gatedMemory.peakRss / 2 ** 20,
+              entities: gatedMemory.entities,
+              target: gatedMemory.target,
+              evictions: gatedMemory.evictions,
+            },
+          }
+        : {}),
     });
     return {
       startedAt,
@@ -57,6 +71,7 @@ async function runBench(o: BenchOptions): Promise<BenchReport> {
       ...(rest !== undefined ? { rest: rest.result } : {}),
       ...(grpc !== undefined ? { grpc: grpc.result } : {}),
       ...(inprocess !== undefined ? { inprocess } : {}),
+      ...(memory !== undefined ? { memory } : {}),
       ...(callgrind !== undefined ? { callgrind } : {}),
       gates,
       pass: gates.every((g) => g.pass),

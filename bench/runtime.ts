@@ -22,6 +22,7 @@ const ENTRIES = [
   'bench/empty-server.ts',
   'bench/edge-server.ts',
   'bench/inprocess-child.ts',
+  'bench/memory-child.ts',
   'bench/callgrind-child.ts',
 ];
 

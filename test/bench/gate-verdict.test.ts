@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatVerdict, gateVerdict, judgeGates } from '../../bench/gate-verdict.js';
-import { GATES } from '../../bench/gates.js';
+import { GATES, MEMORY_GATE_ENTITIES } from '../../bench/gates.js';
 
 describe('gate verdicts', () => {
   it('passes a ratio at or above its floor and fails one below', () => {
@@ -30,11 +30,13 @@ describe('gate verdicts', () => {
       rest: { ratio: 0.3, errors: 0 },
       grpc: { ratio: 0.4, errors: 0 },
       inprocess: { p99Us: 60 },
+      memory: { peakRssMiB: 900, entities: 1_000_005, target: MEMORY_GATE_ENTITIES, evictions: 0 },
     });
     expect(all.map((v) => [v.gate, v.pass])).toEqual([
       ['rest', true],
       ['grpc', false],
       ['inprocess', true],
+      ['memory', true],
     ]);
     expect(judgeGates({ inprocess: { p99Us: 250 } }).map((v) => [v.gate, v.pass])).toEqual([
       ['inprocess', false],
@@ -50,5 +52,35 @@ describe('gate verdicts', () => {
       `FAIL  in-process decide() p99 212.3 µs (gate < ${GATES.inprocess.threshold.toFixed(1)} µs)`,
     );
     expect(formatVerdict(gateVerdict('grpc', 0.7, 2))).toMatch(/^FAIL .*: 2 failed requests$/);
+  });
+
+  it('passes a peak RSS strictly below 1 GiB with a million entities held and none evicted', () => {
+    const m = { entities: MEMORY_GATE_ENTITIES, target: MEMORY_GATE_ENTITIES, evictions: 0 };
+    expect(GATES.memory.threshold).toBe(1024);
+    expect(judgeGates({ memory: { ...m, peakRssMiB: 1023.9 } })[0]?.pass).toBe(true);
+    expect(judgeGates({ memory: { ...m, peakRssMiB: 1024 } })[0]?.pass).toBe(false);
+    expect(judgeGates({ memory: { ...m, peakRssMiB: 1406.8 } })[0]?.pass).toBe(false);
+  });
+
+  it('fails a small memory figure that held fewer entities or evicted some, saying why', () => {
+    const m = { peakRssMiB: 500, target: MEMORY_GATE_ENTITIES };
+    const evicted = judgeGates({ memory: { ...m, entities: MEMORY_GATE_ENTITIES, evictions: 12 } })[0];
+    expect(evicted?.pass).toBe(false);
+    expect(evicted?.reason).toBe('12 entities evicted');
+    const short = judgeGates({ memory: { ...m, entities: 999_999, evictions: 0 } })[0];
+    expect(short?.reason).toBe('only 999999 entities held');
+    expect(gateVerdict('memory', Number.NaN).reason).toBe('no figure');
+  });
+
+  it('has no memory verdict for a run with another entity count', () => {
+    expect(
+      judgeGates({ memory: { peakRssMiB: 50, entities: 20_000, target: 20_000, evictions: 0 } }),
+    ).toEqual([]);
+  });
+
+  it('prints the memory verdict in MiB', () => {
+    const m = { entities: MEMORY_GATE_ENTITIES, target: MEMORY_GATE_ENTITIES, evictions: 0 };
+    const [v] = judgeGates({ memory: { ...m, peakRssMiB: 1406.84 } });
+    expect(v && formatVerdict(v)).toBe('FAIL  peak RSS, 1M counter entities 1406.8 MiB (gate < 1024.0 MiB)');
   });
 });

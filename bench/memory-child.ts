@@ -1,0 +1,91 @@
+/**
+ * Child process of the memory bench (bench/memory-bench.ts starts one per variant, for a fresh
+ * heap): `node --expose-gc memory-child <entities> <default|7d> <repeat events>`. Creates the
+ * counter store with the default entities and windows (plus a 7-day window for `7d`) and a ceiling
+ * that fits the population, fills it through hydrate + commit, as the engine does, with one event
+ * per user of bench/population-event.ts until it holds at least `entities` distinct entities, then
+ * optionally commits `repeat events` more over the same users. Prints one MemoryVariant as JSON.
+ */
+import {
+  createCounterStore,
+  DEFAULT_ENTITIES,
+  DEFAULT_WINDOWS,
+  type WindowSpec,
+} from '../src/features/index.js';
+import type { MemorySample, MemoryVariant } from './memory-result.js';
+import { populationEntities, populationEvent, usersForEntities } from './population-event.js';
+
+/**
+ * The features issue's 7-day window as a store option: 28 buckets of 6 h keep its error bound at
+ * 1/28 of the window, like 24 h in 1 h buckets (1/24); hourly buckets would hold 168 per metric.
+ */
+const WEEK: WindowSpec = { label: '7d', bucketMs: 6 * 3_600_000, buckets: 28 };
+
+const target = Number(process.argv[2]);
+const variant = process.argv[3];
+const repeatEvents = Number(process.argv[4] ?? '0');
+if (!Number.isInteger(target) || target < 1) throw new Error(`bad entity count ${process.argv[2]}`);
+if (variant !== 'default' && variant !== '7d') throw new Error(`bad variant ${variant}`);
+if (!Number.isInteger(repeatEvents) || repeatEvents < 0)
+  throw new Error(`bad repeat count ${process.argv[4]}`);
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc === undefined) throw new Error('run with node --expose-gc');
+
+/** Memory after full collections, so garbage of the loop is not counted as the store's. */
+function sample(): MemorySample {
+  gc?.();
+  gc?.();
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
+}
+
+const windows = variant === '7d' ? [...DEFAULT_WINDOWS, WEEK] : DEFAULT_WINDOWS;
+const users = usersForEntities(target);
+const maxEntities = populationEntities(users);
+const before = sample();
+const store = createCounterStore({ entities: DEFAULT_ENTITIES, windows, maxEntities });
+const out = new Float64Array(store.featureNames.length);
+
+// Every event falls within the last half hour of the fill, so each entity is active in every window.
+const start = Date.UTC(2026, 10, 29);
+const step = 1_800_000 / Math.max(users, repeatEvents);
+const commit = (u: number, i: number, t: number): void => {
+  const event = populationEvent(u, `mem-${i}`, t);
+  const touched = store.hydrate(event, t, out, 0);
+  store.commit(event, t, { amountUsd: 10, decision: 'ALLOW' }, touched);
+};
+
+let t0 = performance.now();
+for (let u = 0; u < users; u++) commit(u, u, start + u * step);
+const fillMs = performance.now() - t0;
+const filled = sample();
+const peakRss = process.resourceUsage().maxRSS * 1024;
+const { entities, evictions } = store.stats();
+if (entities !== maxEntities)
+  throw new Error(`store holds ${entities} entities, the population names ${maxEntities}`);
+
+let repeat: MemoryVariant['repeat'];
+if (repeatEvents > 0) {
+  t0 = performance.now();
+  const from = start + 1_800_000;
+  for (let i = 0; i < repeatEvents; i++) commit(i % users, users + i, from + i * step);
+  const ms = performance.now() - t0;
+  repeat = { events: repeatEvents, ms, memory: sample(), evictions: store.stats().evictions };
+}
+
+const result: MemoryVariant = {
+  windows: windows.map((w) => `${w.label} = ${w.buckets} × ${w.bucketMs / 60_000} min`),
+  target,
+  entities,
+  maxEntities,
+  evictions,
+  users,
+  events: users,
+  fillMs,
+  before,
+  filled,
+  peakRss,
+  ...(repeat !== undefined ? { repeat } : {}),
+};
+process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -35,7 +35,7 @@ export function formatMemory(m: MemoryReport, gate: GateVerdict | undefined): st
   const first = m.variants[0];
   if (first === undefined) return [];
   return [
-    `Counter memory — ${int(first.target)} distinct active entities asked, ten kinds (bench/population-event.ts), ` +
+    `Counter memory — ${int(first.target)} distinct active entities asked, every default kind (bench/population-event.ts), ` +
       `${int(first.events)} events through hydrate + commit, one child per row (node --expose-gc)`,
     `  ${'windows'.padEnd(14)}${'entities'.padStart(11)}${'fill'.padStart(8)}${'peak RSS'.padStart(13)}${'RSS'.padStart(13)}` +
       `${'heap used'.padStart(11)}${'external'.padStart(13)}${'arrayBuffers'.padStart(14)}${'B/entity'.padStart(10)}${'evictions'.padStart(11)}`,

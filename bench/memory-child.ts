@@ -47,7 +47,7 @@ const before = sample();
 const store = createCounterStore({ entities: DEFAULT_ENTITIES, windows, maxEntities });
 const out = new Float64Array(store.featureNames.length);
 
-// Every event falls within the last half hour of the fill, so each entity is active in every window.
+// The fill and the repeat span half an hour each, so every entity stays active in every window.
 const start = Date.UTC(2026, 10, 29);
 const step = 1_800_000 / Math.max(users, repeatEvents);
 const commit = (u: number, i: number, t: number): void => {

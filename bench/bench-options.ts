@@ -119,7 +119,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     sections: sections as Section[],
     iterations: int('iterations', values.iterations, 100),
     callgrindRuns: int('callgrind-runs', values['callgrind-runs'], 1),
-    // The ceiling of RISK_MAX_ENTITIES: the store's index is sized from it.
+    // The count is also the store's ceiling, so it keeps RISK_MAX_ENTITIES' own bounds (src/server/config.ts).
     memoryEntities: int('memory-entities', values['memory-entities'], 1000, 50_000_000),
     memoryRepeat: int('memory-repeat', values['memory-repeat'], 0),
     json: values.json,

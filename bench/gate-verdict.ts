@@ -18,7 +18,7 @@ export interface GatedFigures {
   readonly rest?: { readonly ratio: number; readonly errors: number };
   readonly grpc?: { readonly ratio: number; readonly errors: number };
   readonly inprocess?: { readonly p99Us: number };
-  /** Judged only when the run filled MEMORY_GATE_ENTITIES: the gate is for that count. */
+  /** Judged only when `target` is MEMORY_GATE_ENTITIES: the threshold is for that count. */
   readonly memory?: {
     readonly peakRssMiB: number;
     readonly entities: number;

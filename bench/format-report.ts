@@ -149,7 +149,7 @@ function gateLines(gates: readonly GateVerdict[]): string[] {
   return gates.length === 0
     ? []
     : [
-        'gates (bench/gates.ts; all regression guards but memory, a target):',
+        'gates (bench/gates.ts; all regression guards but memory, a target that does not fail the run):',
         ...gates.map((g) => `  ${formatVerdict(g)}`),
       ];
 }

@@ -79,3 +79,8 @@ export function formatVerdict(v: GateVerdict): string {
     v.bound === 'min' ? `>= ${v.unit === '' ? v.threshold : num(v.threshold)}` : `< ${num(v.threshold)}`;
   return `${v.pass ? 'PASS' : 'FAIL'}  ${v.figure} ${num(v.value)} (gate ${rule})${v.reason !== undefined ? `: ${v.reason}` : ''}`;
 }
+
+/** Whether a run passes: every regression guard passed; a target's verdict is reported, not counted. */
+export function guardsPass(verdicts: readonly GateVerdict[]): boolean {
+  return verdicts.every((v) => v.pass || GATES[v.gate].kind === 'target');
+}

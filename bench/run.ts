@@ -15,7 +15,7 @@ import type { BenchReport } from './bench-report.js';
 import { benchCallgrind } from './callgrind-bench.js';
 import { installChildCleanup, killAllChildren, onExit } from './child-registry.js';
 import { formatReport } from './format-report.js';
-import { judgeGates } from './gate-verdict.js';
+import { guardsPass, judgeGates } from './gate-verdict.js';
 import { benchGrpc } from './grpc-bench.js';
 import { benchInprocess } from './inprocess-bench.js';
 import { benchMemory } from './memory-bench.js';
@@ -74,7 +74,7 @@ async function runBench(o: BenchOptions): Promise<BenchReport> {
       ...(memory !== undefined ? { memory } : {}),
       ...(callgrind !== undefined ? { callgrind } : {}),
       gates,
-      pass: gates.every((g) => g.pass),
+      pass: guardsPass(gates),
     };
   } finally {
     await rm(workDir, { recursive: true, force: true });

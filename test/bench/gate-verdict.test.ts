@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatVerdict, gateVerdict, judgeGates } from '../../bench/gate-verdict.js';
+import { formatVerdict, gateVerdict, guardsPass, judgeGates } from '../../bench/gate-verdict.js';
 import { GATES, MEMORY_GATE_ENTITIES } from '../../bench/gates.js';
 
 describe('gate verdicts', () => {
@@ -82,5 +82,14 @@ describe('gate verdicts', () => {
     const m = { entities: MEMORY_GATE_ENTITIES, target: MEMORY_GATE_ENTITIES, evictions: 0 };
     const [v] = judgeGates({ memory: { ...m, peakRssMiB: 1406.84 } });
     expect(v && formatVerdict(v)).toBe('FAIL  peak RSS, 1M counter entities 1406.8 MiB (gate < 1024.0 MiB)');
+  });
+
+  it('fails a run on a failed guard, never on a failed target alone', () => {
+    const memoryFail = gateVerdict('memory', 1400);
+    const restPass = gateVerdict('rest', 0.3);
+    expect(memoryFail.pass).toBe(false);
+    expect(guardsPass([restPass, memoryFail])).toBe(true);
+    expect(guardsPass([gateVerdict('rest', 0.2), gateVerdict('memory', 900)])).toBe(false);
+    expect(guardsPass([])).toBe(true);
   });
 });

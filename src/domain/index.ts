@@ -32,4 +32,5 @@ export type {
   ReasonSource,
   RiskEvent,
   StageTiming,
+  TimeBasis,
 } from './types.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock, DecisionResult, Reason, ReasonSource, RiskEvent, StageTiming } from '../domain/index.js';
-import { fingerprint as fingerprintOf, RiskError } from '../domain/index.js';
+import { createIsoFormatter, fingerprint as fingerprintOf, RiskError } from '../domain/index.js';
 import { type CounterStore, type FeatureHydrator, featureValues } from '../features/index.js';
 import type { CompiledRule, EvalContext } from '../policies/index.js';
 import type { Bundle } from './bundle.js';
@@ -78,6 +78,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
   const replay = createIdempotencyStore(replayMax, options.idempotency?.ttlMs ?? 24 * 3_600_000);
   const modelIndex = hydrator.schema.indexOf('model.score');
   const amountIndex = hydrator.schema.indexOf('amount_usd');
+  const iso = createIsoFormatter();
   let bundle = options.bundle;
 
   const run = async (
@@ -185,7 +186,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
       timings,
       replayed: false,
       timeBasis: eventTime ? 'EVENT_TIME' : 'ARRIVAL_TIME',
-      windowTime: new Date(t).toISOString(),
+      windowTime: iso(t),
       json: undefined,
       // In the literal (undefined) so every result has one shape; set after the record is made.
       features: undefined,

@@ -63,7 +63,8 @@ export function registerRest(app: FastifyInstance, deps: RestDeps): void {
           ]);
         }
       }
-      const includeFeatures = msg.includeFeatures || featuresFlag(req.query);
+      // The flag first: a bad one is a 400 even when the body asks for features too.
+      const includeFeatures = featuresFlag(req.query) || msg.includeFeatures;
       const result = await gate.decide(msg, Date.now() + timeoutMs, includeFeatures).catch((e: unknown) => {
         throw e instanceof RiskError ? restPaths(e) : e;
       });

@@ -57,11 +57,14 @@ describe('features over REST', () => {
 
   it('refuses a query flag that is not true or false', async () => {
     const s = await start();
-    const res = await post(s, ACCEPTANCE_REQUEST, '/v1/decisions?features=yes');
-    expect(res.statusCode).toBe(400);
-    expect(res.json().violations).toEqual([
-      { field: 'query features', description: 'must be true or false' },
-    ]);
+    // Also when the body asks for features: the flag is checked first.
+    for (const body of [ACCEPTANCE_REQUEST, withFlag('evt-both')]) {
+      const res = await post(s, body, '/v1/decisions?features=yes');
+      expect(res.statusCode).toBe(400);
+      expect(res.json().violations).toEqual([
+        { field: 'query features', description: 'must be true or false' },
+      ]);
+    }
   });
 
   it('answers a replay with the stored decision and no features, even when asked', async () => {

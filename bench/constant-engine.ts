@@ -1,6 +1,9 @@
 import type { DecisionResult } from '../src/domain/index.js';
 import type { DecisionEngine } from '../src/engine/index.js';
 
+/** A fixed window time: the stand-in decides nothing, so it has no time of its own to report. */
+const WINDOW_TIME = '2026-01-01T00:00:00.000Z';
+
 /**
  * An engine that answers every event with the same ALLOW (echoing its event id) without deciding:
  * no counters, lists, model, rules or replay record. It keeps the wrapped engine's bundle, so
@@ -28,6 +31,8 @@ export function constantEngine(inner: DecisionEngine): DecisionEngine {
         degraded: none,
         timings: none,
         replayed: false,
+        timeBasis: 'ARRIVAL_TIME',
+        windowTime: WINDOW_TIME,
         json: undefined,
       };
       return Promise.resolve(r);

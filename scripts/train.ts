@@ -115,7 +115,8 @@ async function main(): Promise<void> {
     hydrator,
     clock,
     idempotency: { max: 0, ttlMs: 1 },
-    onDecision: (_e, _r, features) => rows.push(features),
+    // The vector is only lent for the call (DecisionObserver): keep a copy.
+    onDecision: (_e, _r, features) => rows.push(features.slice()),
   });
 
   const sim = createSimulator({ seed, users, durationMs: days * 86_400_000, fraudRate });

@@ -17,6 +17,8 @@ export { eventFromProto } from './event-from-proto.js';
 export { fingerprint } from './fingerprint.js';
 /** Seeded 53-bit string hash (no allocation). */
 export { hash53 } from './hash53.js';
+/** RFC 3339 text of epoch milliseconds, cheap for many times within one second. */
+export { createIsoFormatter, type IsoFormatter } from './iso-time.js';
 /** Luhn check digits for PAN validation and simulated cards. */
 export { isLuhnValid, luhnCheckDigit } from './luhn.js';
 /** Typed-array open-addressing table of 53-bit keys. */
@@ -32,4 +34,5 @@ export type {
   ReasonSource,
   RiskEvent,
   StageTiming,
+  TimeBasis,
 } from './types.js';

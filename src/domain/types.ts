@@ -86,6 +86,9 @@ export interface Reason {
   readonly action: Action;
 }
 
+/** Which time placed an event in the counter windows; mirrors risk.v1.TimeBasis without the zero value. */
+export type TimeBasis = 'EVENT_TIME' | 'ARRIVAL_TIME';
+
 /** Time spent in one stage, in microseconds. */
 export interface StageTiming {
   readonly stage: string;
@@ -106,6 +109,15 @@ export interface DecisionResult {
   readonly degraded: readonly string[];
   readonly timings: readonly StageTiming[];
   readonly replayed: boolean;
+  /** EVENT_TIME when occurred_at was within the allowed skew of the clock, else ARRIVAL_TIME. */
+  readonly timeBasis: TimeBasis;
+  /** The time the counter windows used (RFC 3339, milliseconds), kept as text: it is the JSON form. */
+  readonly windowTime: string;
+  /**
+   * Finite feature values by name, only on a fresh decision whose caller asked for them. Never in
+   * `json` (the replay record), so a replay has none.
+   */
+  readonly features?: Readonly<Record<string, number>>;
   /**
    * This result as JSON (without this field), set on a fresh decision when the engine keeps a
    * replay record: the record itself. A transport whose wire form is that JSON may send it as it

@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock, DecisionResult, Reason, ReasonSource, RiskEvent, StageTiming } from '../domain/index.js';
-import { fingerprint as fingerprintOf, RiskError } from '../domain/index.js';
-import type { CounterStore, FeatureHydrator } from '../features/index.js';
+import { createIsoFormatter, fingerprint as fingerprintOf, RiskError } from '../domain/index.js';
+import { type CounterStore, type FeatureHydrator, featureValues } from '../features/index.js';
 import type { CompiledRule, EvalContext } from '../policies/index.js';
 import type { Bundle } from './bundle.js';
 import { combine } from './combine.js';
 import { createIdempotencyStore } from './idempotency-store.js';
 
-/** A decided event with what the commit step and observers need beyond the response. */
+/**
+ * A decided event with what observers need beyond the response. `features` is the exact vector the
+ * decision used, model.score included, indexed by the hydrator's schema: read it during the call and
+ * copy it to keep it (the engine may reuse vectors); never write to it.
+ */
 export type DecisionObserver = (
   event: RiskEvent,
   result: DecisionResult,
@@ -40,6 +44,8 @@ export interface DecideOptions {
    * event at a time leaves it off and does not wait a turn for a batch of one.
    */
   readonly batchModel?: boolean;
+  /** Put the feature values by name on a fresh result (`features`); off, the engine builds nothing. */
+  readonly includeFeatures?: boolean;
 }
 
 /** The transport-neutral core: one event in, one decision out. */
@@ -72,6 +78,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
   const replay = createIdempotencyStore(replayMax, options.idempotency?.ttlMs ?? 24 * 3_600_000);
   const modelIndex = hydrator.schema.indexOf('model.score');
   const amountIndex = hydrator.schema.indexOf('amount_usd');
+  const iso = createIsoFormatter();
   let bundle = options.bundle;
 
   const run = async (
@@ -79,6 +86,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     deadlineMs: number | undefined,
     b: Bundle,
     batchModel: boolean,
+    includeFeatures: boolean,
   ): Promise<DecisionResult> => {
     const timings: StageTiming[] = [];
     let mark = performance.now();
@@ -89,7 +97,8 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     };
     const now = clock();
     const occurred = event.occurredAtMs;
-    const t = occurred !== undefined && Math.abs(occurred - now) <= maxSkewMs ? occurred : now;
+    const eventTime = occurred !== undefined && Math.abs(occurred - now) <= maxSkewMs;
+    const t = eventTime ? occurred : now;
 
     const { features, touched } = hydrator.hydrate(event, t);
     lap('features');
@@ -176,10 +185,15 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
       degraded,
       timings,
       replayed: false,
+      timeBasis: eventTime ? 'EVENT_TIME' : 'ARRIVAL_TIME',
+      windowTime: iso(t),
       json: undefined,
+      // In the literal (undefined) so every result has one shape; set after the record is made.
+      features: undefined,
     };
     // The replay record, made once: REST sends the same text as its response body.
     if (replayEnabled) result.json = JSON.stringify(result);
+    if (includeFeatures) result.features = featureValues(hydrator.schema, features);
     onDecision?.(event, result, features, shadowHits);
     return result;
   };
@@ -195,17 +209,20 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     },
     async decide(event, deadlineMs, opts) {
       const batchModel = opts?.batchModel === true;
+      const includeFeatures = opts?.includeFeatures === true;
       if (deadlineMs !== undefined && wall() >= deadlineMs) throw new RiskError('RISK_ERR_DEADLINE_EXCEEDED');
       // With replay off there is nothing to fingerprint or keep.
-      if (!replayEnabled) return run(event, deadlineMs, bundle, batchModel);
+      if (!replayEnabled) return run(event, deadlineMs, bundle, batchModel, includeFeatures);
       const fingerprint = fingerprintOf(event);
       const prior = replay.get(event.eventId);
       if (prior !== undefined) {
         if (prior.fingerprint !== fingerprint) throw new RiskError('RISK_ERR_IDEMPOTENCY_CONFLICT');
         const r = 'json' in prior ? (JSON.parse(prior.json) as DecisionResult) : await prior.pending;
-        return { ...r, replayed: true, json: undefined };
+        // A retry that arrives while the first is in flight gets its result: without its features,
+        // like every replay, whichever of the two asked for them.
+        return { ...r, replayed: true, json: undefined, features: undefined };
       }
-      const pending = run(event, deadlineMs, bundle, batchModel);
+      const pending = run(event, deadlineMs, bundle, batchModel, includeFeatures);
       const id = event.eventId;
       replay.set(id, { fingerprint, pending });
       pending.then(

@@ -15,3 +15,17 @@ export function createFeatureSchema(names: readonly string[]): FeatureSchema {
   });
   return { names, size: names.length, indexOf: (n) => index.get(n) };
 }
+
+/**
+ * The values of `vector` by feature name, leaving out values that are not finite: NaN marks a
+ * missing value, and proto3 JSON could only carry it as a string.
+ */
+export function featureValues(schema: FeatureSchema, vector: Float64Array): Record<string, number> {
+  const out: Record<string, number> = {};
+  const { names } = schema;
+  for (let i = 0; i < names.length; i++) {
+    const v = vector[i] as number;
+    if (Number.isFinite(v)) out[names[i] as string] = v;
+  }
+  return out;
+}

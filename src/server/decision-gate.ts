@@ -6,11 +6,17 @@ import type { Metrics } from './metrics.js';
 
 /** What both transports call with a decoded request: validation, load shedding, the core, metrics. */
 export interface DecisionGate {
-  decide(req: DecideRequest, deadlineMs: number | undefined): Promise<DecisionResult>;
+  /** `includeFeatures` defaults to the request's own include_features (REST also has a query flag). */
+  decide(
+    req: DecideRequest,
+    deadlineMs: number | undefined,
+    includeFeatures?: boolean,
+  ): Promise<DecisionResult>;
   inFlight(): number;
 }
 
 const BATCHED = { batchModel: true } as const;
+const BATCHED_WITH_FEATURES = { batchModel: true, includeFeatures: true } as const;
 
 /** Creates the gate; past `maxInFlight` concurrent decisions new ones are shed with RISK_ERR_OVERLOADED. */
 export function createDecisionGate(
@@ -22,7 +28,7 @@ export function createDecisionGate(
   let inFlight = 0;
   return {
     inFlight: () => inFlight,
-    async decide(req, deadlineMs) {
+    async decide(req, deadlineMs, includeFeatures = req.includeFeatures) {
       const ev = eventFromProto(req, tokenizer);
       if ('errors' in ev) throw RiskError.invalid(ev.errors);
       if (inFlight >= maxInFlight) throw new RiskError('RISK_ERR_OVERLOADED');
@@ -30,7 +36,11 @@ export function createDecisionGate(
       const t0 = performance.now();
       try {
         // Many requests are in flight here: one model run per event-loop turn serves them all.
-        const r = await engine.decide(ev.value, deadlineMs, BATCHED);
+        const r = await engine.decide(
+          ev.value,
+          deadlineMs,
+          includeFeatures ? BATCHED_WITH_FEATURES : BATCHED,
+        );
         metrics.decision(r, (performance.now() - t0) / 1000);
         return r;
       } finally {

@@ -9,7 +9,7 @@ import {
 } from '../gen/risk/v1/risk_codec.js';
 import { DecideRequestSchema } from '../gen/risk/v1/risk_pb.js';
 import type { DecisionGate } from './decision-gate.js';
-import { decisionToJson } from './decision-wire.js';
+import { decisionToJson, freshDecisionBody } from './decision-wire.js';
 import type { Metrics } from './metrics.js';
 
 /** What the REST routes need. */
@@ -23,6 +23,8 @@ export interface RestDeps {
 }
 
 const TIMEOUT_HEADER = 'x-risk-timeout-ms';
+/** Query flag that asks for the feature values, like include_features in the body. */
+const FEATURES_QUERY = 'features';
 
 /**
  * Registers the REST API. POST /v1/decisions takes the proto3 JSON form of DecideRequest and is
@@ -61,13 +63,18 @@ export function registerRest(app: FastifyInstance, deps: RestDeps): void {
           ]);
         }
       }
-      const result = await gate.decide(msg, Date.now() + timeoutMs).catch((e: unknown) => {
+      // The flag first: a bad one is a 400 even when the body asks for features too.
+      const includeFeatures = featuresFlag(req.query) || msg.includeFeatures;
+      const result = await gate.decide(msg, Date.now() + timeoutMs, includeFeatures).catch((e: unknown) => {
         throw e instanceof RiskError ? restPaths(e) : e;
       });
       metrics.request('rest', 'OK');
-      // A fresh decision's replay record is this response's JSON already: send it as it is.
+      // A fresh decision's replay record is this response's JSON already: send it as it is (with the
+      // features appended only when they were asked for).
       if (result.json !== undefined && !result.replayed)
-        return reply.header('content-type', 'application/json; charset=utf-8').send(result.json);
+        return reply
+          .header('content-type', 'application/json; charset=utf-8')
+          .send(freshDecisionBody(result.json, result.features));
       return reply.send(decisionToJson(result));
     },
   );
@@ -81,6 +88,14 @@ export function registerRest(app: FastifyInstance, deps: RestDeps): void {
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });
+}
+
+/** The `?features=` query flag: true or false (absent is false); anything else is a 400. */
+function featuresFlag(query: unknown): boolean {
+  const v = (query as Record<string, unknown> | undefined)?.[FEATURES_QUERY];
+  if (v === undefined || v === 'false') return false;
+  if (v === 'true') return true;
+  throw RiskError.invalid([{ field: `query ${FEATURES_QUERY}`, description: 'must be true or false' }]);
 }
 
 function sendError(reply: FastifyReply, e: RiskError): FastifyReply {

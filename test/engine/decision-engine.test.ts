@@ -60,15 +60,20 @@ function engineWith(model: ModelScorer | undefined, replayMax?: number) {
     ...(model ? { model } : {}),
   };
   const shadow: string[][] = [];
+  // Copies: the observer's vector is only lent for the call.
+  const observed: Float64Array[] = [];
   const engine = createDecisionEngine({
     bundle,
     store,
     hydrator,
     clock: () => T,
     ...(replayMax !== undefined ? { idempotency: { max: replayMax, ttlMs: 60_000 } } : {}),
-    onDecision: (_e, _r, _f, s) => shadow.push([...s]),
+    onDecision: (_e, _r, f, s) => {
+      shadow.push([...s]);
+      observed.push(f.slice());
+    },
   });
-  return { engine, shadow };
+  return { engine, shadow, observed, schema: hydrator.schema };
 }
 
 const fakeModel = (score: (f: Float64Array) => Promise<number>): ModelScorer => ({
@@ -189,5 +194,65 @@ describe('decision engine', () => {
     expect(a.decisionId).toBe(b.decisionId);
     expect([a.replayed, b.replayed]).toEqual([false, true]);
     expect([typeof a.json, b.json]).toEqual(['string', undefined]);
+  });
+
+  it('says which time placed the event in the windows: occurred_at within the skew, else arrival', async () => {
+    const { engine } = engineWith(undefined);
+    const at = (id: string, occurredAtMs?: number) =>
+      engine.decide({ ...event(id), ...(occurredAtMs !== undefined ? { occurredAtMs } : {}) });
+    const inSkew = await at('tb1', T - 4 * 60_000);
+    expect([inSkew.timeBasis, inSkew.windowTime]).toEqual([
+      'EVENT_TIME',
+      new Date(T - 4 * 60_000).toISOString(),
+    ]);
+    const ahead = await at('tb2', T + 4 * 60_000);
+    expect([ahead.timeBasis, ahead.windowTime]).toEqual([
+      'EVENT_TIME',
+      new Date(T + 4 * 60_000).toISOString(),
+    ]);
+    // The default skew is 5 minutes.
+    const tooOld = await at('tb3', T - 6 * 60_000);
+    expect([tooOld.timeBasis, tooOld.windowTime]).toEqual(['ARRIVAL_TIME', new Date(T).toISOString()]);
+    const none = await at('tb4');
+    expect([none.timeBasis, none.windowTime]).toEqual(['ARRIVAL_TIME', new Date(T).toISOString()]);
+  });
+
+  it('lends the observer the final feature vector, model.score included, and names it only when asked', async () => {
+    const { engine, observed, schema } = engineWith(fakeModel(async () => 0.7));
+    const plain = await engine.decide(event('fv1'));
+    expect(plain.features).toBeUndefined();
+    const modelAt = schema.indexOf('model.score') as number;
+    expect(observed[0]?.[modelAt]).toBe(0.7);
+
+    const asked = await engine.decide(event('fv2'), undefined, { includeFeatures: true });
+    const vector = observed[1] as Float64Array;
+    // Exactly the observer's values by name, with the missing (NaN) ones left out.
+    const expected = Object.fromEntries(
+      schema.names.map((n, i) => [n, vector[i] as number]).filter(([, v]) => !Number.isNaN(v)),
+    );
+    expect(asked.features).toEqual(expected);
+    expect(asked.features?.['model.score']).toBe(0.7);
+    expect(asked.features?.amount_usd).toBe(500);
+    expect(Number.isNaN(vector[schema.indexOf('device.confidence') as number])).toBe(true);
+    expect(asked.features).not.toHaveProperty(['device.confidence']);
+    // The replay record never holds them.
+    expect(JSON.parse(asked.json as string)).not.toHaveProperty('features');
+  });
+
+  it('answers a replay without features, finished or still in flight, whoever asked', async () => {
+    const { engine } = engineWith(fakeModel(async () => 0.1));
+    const withFeatures = { includeFeatures: true } as const;
+    const first = await engine.decide(event('fr'), undefined, withFeatures);
+    expect(first.features).toBeDefined();
+    await new Promise((r) => setImmediate(r));
+    const again = await engine.decide(event('fr'), undefined, withFeatures);
+    expect([again.replayed, again.decisionId, again.features]).toEqual([true, first.decisionId, undefined]);
+    const [a, b] = await Promise.all([
+      engine.decide(event('fc'), undefined, withFeatures),
+      engine.decide(event('fc'), undefined, withFeatures),
+    ]);
+    expect([a.replayed, b.replayed]).toEqual([false, true]);
+    expect(a.features).toBeDefined();
+    expect(b.features).toBeUndefined();
   });
 });

@@ -112,6 +112,8 @@ describe('POST /v1/decisions', () => {
       'degraded',
       'timings',
       'replayed',
+      'timeBasis',
+      'windowTime',
     ]);
     const next = (await post(paymentRequest('evt-0002'))).json();
     const ids = [first, next].map((b) => b.eventId);

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { type DescMessage, equals, fromJson, type JsonValue, toJson } from '@bufbuild/protobuf';
+import { timestampMs } from '@bufbuild/protobuf/wkt';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DecisionResult } from '../../src/domain/index.js';
@@ -7,6 +8,7 @@ import {
   type DecideRequest,
   DecideRequestSchema,
   DecideResponseSchema,
+  TimeBasis,
 } from '../../src/gen/risk/v1/risk_pb.js';
 import { loadConfig } from '../../src/server/config.js';
 import type { DecisionGate } from '../../src/server/decision-gate.js';
@@ -33,6 +35,9 @@ const RESULT: DecisionResult = {
   degraded: [],
   timings: [{ stage: 'rules', micros: 3 }],
   replayed: false,
+  timeBasis: 'EVENT_TIME',
+  windowTime: '2026-11-21T10:15:00.250Z',
+  features: { 'card.count_1h': 3, 'model.score': 0.25 },
 };
 
 const seen: DecideRequest[] = [];
@@ -107,7 +112,11 @@ describe('a request with every field set', () => {
     const res = await http.inject({ method: 'POST', url: '/v1/decisions', payload: body as object });
     expect(res.statusCode, res.body).toBe(200);
     expectReceived();
-    expect(fromJson(DecideResponseSchema, res.json() as JsonValue).eventId).toBe('evt-1');
+    const decoded = fromJson(DecideResponseSchema, res.json() as JsonValue);
+    expect(decoded.eventId).toBe('evt-1');
+    expect(decoded.timeBasis).toBe(TimeBasis.EVENT_TIME);
+    expect(decoded.windowTime && timestampMs(decoded.windowTime)).toBe(Date.parse(RESULT.windowTime));
+    expect(decoded.features).toEqual(RESULT.features);
   });
 
   it('reaches the core unchanged over gRPC', async () => {
@@ -116,6 +125,9 @@ describe('a request with every field set', () => {
       const res = await client.decide(FULL);
       expect(res.eventId).toBe('evt-1');
       expect(res.modelScore).toBe(0.25);
+      expect(res.timeBasis).toBe(TimeBasis.EVENT_TIME);
+      expect(res.windowTime && timestampMs(res.windowTime)).toBe(Date.parse(RESULT.windowTime));
+      expect(res.features).toEqual(RESULT.features);
       expectReceived();
     } finally {
       client.close();

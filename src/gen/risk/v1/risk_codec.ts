@@ -3,7 +3,7 @@
 /* eslint-disable */
 
 import { boolSet, doubleSet, duplicateField, encode, intSet, jsonBool, jsonDouble, jsonEnumNumber, jsonInt32, jsonInt64, jsonList, jsonMapEntry, jsonObject, jsonString, jsonTimestamp, keyedCopy, list, map, readBool, readString, readTag, readUnknown, stringSet, underKey, unknownKey, writeBool, writeDouble, writeInt32, writeMessage, writeString, writeUnknown, writeVia } from "../../codec-runtime.js";
-import type { Account, Card, DecideRequest, DecideResponse, Decision, Device, Event, EventType, Login, LoginMethod, Network, Payment, PaymentChannel, Reason, ReasonSource, StageTiming } from "./risk_pb.js";
+import type { Account, Card, DecideRequest, DecideResponse, Decision, Device, Event, EventType, Login, LoginMethod, Network, Payment, PaymentChannel, Reason, ReasonSource, StageTiming, TimeBasis } from "./risk_pb.js";
 import { DecideRequestSchema, DecideResponseSchema } from "./risk_pb.js";
 import { BinaryReader } from "@bufbuild/protobuf/wire";
 import { toBinary } from "@bufbuild/protobuf";
@@ -510,6 +510,18 @@ export const decideRequestJsonSchema = keyedCopy({
         }
       },
       "additionalProperties": false
+    },
+    "includeFeatures": {
+      "type": [
+        "boolean",
+        "null"
+      ]
+    },
+    "include_features": {
+      "type": [
+        "boolean",
+        "null"
+      ]
     }
   },
   "additionalProperties": false
@@ -587,6 +599,18 @@ export const decideResponseJsonSchema = keyedCopy({
     },
     "replayed": {
       "type": "boolean"
+    },
+    "timeBasis": {
+      "type": "string"
+    },
+    "windowTime": {
+      "type": "string"
+    },
+    "features": {
+      "type": "object",
+      "additionalProperties": {
+        "type": "number"
+      }
     }
   }
 });
@@ -699,7 +723,7 @@ function zero_risk_v1_Event(): Event {
 }
 
 function zero_risk_v1_DecideRequest(): DecideRequest {
-  return { $typeName: 'risk.v1.DecideRequest' };
+  return { $typeName: 'risk.v1.DecideRequest', includeFeatures: false };
 }
 
 function zero_risk_v1_Reason(): Reason {
@@ -711,7 +735,7 @@ function zero_risk_v1_StageTiming(): StageTiming {
 }
 
 function zero_risk_v1_DecideResponse(): DecideResponse {
-  return { $typeName: 'risk.v1.DecideResponse', decisionId: '', eventId: '', decision: 0, score: 0, reasons: [], bundleVersion: '', modelVersion: '', degraded: [], timings: [], replayed: false };
+  return { $typeName: 'risk.v1.DecideResponse', decisionId: '', eventId: '', decision: 0, score: 0, reasons: [], bundleVersion: '', modelVersion: '', degraded: [], timings: [], replayed: false, timeBasis: 0, features: {} };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1078,12 +1102,16 @@ function binary_risk_v1_DecideRequest(r: BinaryReader, buf: Uint8Array, len: num
           m.event = binary_risk_v1_Event(r, buf, r.uint32(), m.event ?? zero_risk_v1_Event(), depth + 1);
           break;
         }
+        case 2: {
+          m.includeFeatures = readBool(r, buf);
+          break;
+        }
         default:
           readUnknown(r, m, tag, depth);
       }
     }
   } catch (e) {
-    throw underKey(e, no === 1 ? 'event' : no === 0 ? '' : `[${no}]`);
+    throw underKey(e, no === 1 ? 'event' : no === 2 ? 'include_features' : no === 0 ? '' : `[${no}]`);
   }
   return m;
 }
@@ -1207,12 +1235,32 @@ function binary_risk_v1_DecideResponse(r: BinaryReader, buf: Uint8Array, len: nu
           m.replayed = readBool(r, buf);
           break;
         }
+        case 12: {
+          m.timeBasis = r.int32();
+          break;
+        }
+        case 13: {
+          m.windowTime = binary_google_protobuf_Timestamp(r, buf, r.uint32(), m.windowTime ?? zero_google_protobuf_Timestamp(), depth + 1);
+          break;
+        }
+        case 14: {
+          const e = r.uint32() + r.pos;
+          let k;
+          let v;
+          while (r.pos < e) {
+            const n = readTag(r, buf) >>> 3;
+            if (n === 1) k = readString(r, buf);
+            else if (n === 2) v = r.double();
+          }
+          m.features[k ?? ''] = v ?? 0;
+          break;
+        }
         default:
           readUnknown(r, m, tag, depth);
       }
     }
   } catch (e) {
-    throw underKey(e, no === 1 ? 'decision_id' : no === 2 ? 'event_id' : no === 3 ? 'decision' : no === 4 ? 'score' : no === 5 ? 'reasons' : no === 6 ? 'bundle_version' : no === 7 ? 'model_version' : no === 8 ? 'degraded' : no === 9 ? 'timings' : no === 10 ? 'model_score' : no === 11 ? 'replayed' : no === 0 ? '' : `[${no}]`);
+    throw underKey(e, no === 1 ? 'decision_id' : no === 2 ? 'event_id' : no === 3 ? 'decision' : no === 4 ? 'score' : no === 5 ? 'reasons' : no === 6 ? 'bundle_version' : no === 7 ? 'model_version' : no === 8 ? 'degraded' : no === 9 ? 'timings' : no === 10 ? 'model_score' : no === 11 ? 'replayed' : no === 12 ? 'time_basis' : no === 13 ? 'window_time' : no === 14 ? 'features' : no === 0 ? '' : `[${no}]`);
   }
   return m;
 }
@@ -1253,6 +1301,13 @@ const enum_risk_v1_Decision_numbers = new Map<unknown, number>(enum_risk_v1_Deci
 
 function enum_risk_v1_Decision(v: unknown): Decision {
   return enum_risk_v1_Decision_numbers.get(v) ?? jsonEnumNumber(v, enum_risk_v1_Decision_names);
+}
+
+const enum_risk_v1_TimeBasis_names = ["TIME_BASIS_UNSPECIFIED","EVENT_TIME","ARRIVAL_TIME"];
+const enum_risk_v1_TimeBasis_numbers = new Map<unknown, number>(enum_risk_v1_TimeBasis_names.map((name, i) => [name, [0,1,2][i] as number]));
+
+function enum_risk_v1_TimeBasis(v: unknown): TimeBasis {
+  return enum_risk_v1_TimeBasis_numbers.get(v) ?? jsonEnumNumber(v, enum_risk_v1_TimeBasis_names);
 }
 
 function json_google_protobuf_Timestamp(json: unknown): Timestamp {
@@ -1651,6 +1706,13 @@ function json_risk_v1_DecideRequest(json: unknown): DecideRequest {
           if (v !== null) m.event = json_risk_v1_Event(v);
           break;
         }
+        case 'includeFeatures':
+        case 'include_features': {
+          if (k === 'include_features' && Object.hasOwn(o, 'includeFeatures')) throw duplicateField();
+          if (typeof v === 'boolean') m.includeFeatures = v;
+          else if (v !== null) m.includeFeatures = jsonBool(v);
+          break;
+        }
         default:
           throw unknownKey('risk.v1.DecideRequest');
       }
@@ -1804,6 +1866,31 @@ function json_risk_v1_DecideResponse(json: unknown): DecideResponse {
           else if (v !== null) m.replayed = jsonBool(v);
           break;
         }
+        case 'timeBasis':
+        case 'time_basis': {
+          if (k === 'time_basis' && Object.hasOwn(o, 'timeBasis')) throw duplicateField();
+          if (v !== null) m.timeBasis = enum_risk_v1_TimeBasis(v);
+          break;
+        }
+        case 'windowTime':
+        case 'window_time': {
+          if (k === 'window_time' && Object.hasOwn(o, 'windowTime')) throw duplicateField();
+          if (v !== null) m.windowTime = json_google_protobuf_Timestamp(v);
+          break;
+        }
+        case 'features': {
+          if (v !== null) {
+            const mplain = jsonObject(v, 'a map');
+            const mo = v as Record<string, unknown>;
+            for (const mk in mo) {
+              if (!mplain && !Object.hasOwn(mo, mk)) continue;
+              const x = mo[mk];
+              if (typeof x === 'number' && Number.isFinite(x) && mk !== '__proto__' && (mk as unknown as { isWellFormed(): boolean }).isWellFormed()) m.features[mk] = x;
+              else jsonMapEntry(m.features, mk, x, jsonDouble);
+            }
+          }
+          break;
+        }
         default:
           throw unknownKey('risk.v1.DecideResponse');
       }
@@ -1905,6 +1992,7 @@ function write_risk_v1_Event(pos: number, m: Event): number {
 
 function write_risk_v1_DecideRequest(pos: number, m: DecideRequest): number {
   if (m.event !== undefined) pos = writeMessage(pos, 10, m.event, write_risk_v1_Event);
+  if (boolSet(m.includeFeatures)) pos = writeBool(pos, 16, m.includeFeatures);
   return writeUnknown(pos, m.$unknown);
 }
 
@@ -1935,6 +2023,16 @@ function write_risk_v1_DecideResponse(pos: number, m: DecideResponse): number {
   for (const v of list(m.timings)) pos = writeMessage(pos, 74, v, write_risk_v1_StageTiming);
   if (m.modelScore !== undefined && Object.hasOwn(m, 'modelScore')) pos = writeDouble(pos, 81, m.modelScore);
   if (boolSet(m.replayed)) pos = writeBool(pos, 88, m.replayed);
+  if (m.timeBasis !== 0) pos = writeInt32(pos, 96, m.timeBasis);
+  if (m.windowTime !== undefined) pos = writeMessage(pos, 106, m.windowTime, write_google_protobuf_Timestamp);
+  for (const e of Object.entries(map(m.features))) {
+    pos = writeMessage(pos, 114, e, (p, e) => {
+      const k = e[0];
+      p = writeString(p, 10, k);
+      p = writeDouble(p, 17, e[1]);
+      return p;
+    });
+  }
   return writeUnknown(pos, m.$unknown);
 }
 

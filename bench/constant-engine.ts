@@ -16,6 +16,9 @@ export function constantEngine(inner: DecisionEngine): DecisionEngine {
       return inner.bundle;
     },
     swapBundle: (next) => inner.swapBundle(next),
+    get store() {
+      return inner.store;
+    },
     // A plain literal in the field order of a real result: the edge should cost what the
     // transports cost, not what building its stand-in costs.
     decide(event) {

@@ -1,4 +1,3 @@
-import { DEFAULT_WINDOWS } from '../src/features/index.js';
 import type { BenchContext } from './bench-context.js';
 import { type MemoryReport, type MemoryVariant, parseMemoryVariant } from './memory-result.js';
 import { progress } from './progress.js';
@@ -6,15 +5,13 @@ import { REPO_ROOT } from './repo-root.js';
 import { runCommand } from './run-command.js';
 
 /**
- * Runs bench/memory-child.ts once with the default windows and, while they lack one, once more
- * with a 7-day window added through the store options: one child at a time, each with a fresh heap
+ * Runs bench/memory-child.ts once with the default bundle's features section and once with 1h, 24h
+ * and 7d windows on every entity (the features issue's target): one child at a time, each with a fresh heap
  * (so one variant's memory never lands in the other's) and pinned to the server CPU.
  */
 export async function benchMemory(ctx: BenchContext): Promise<MemoryReport> {
   const o = ctx.options;
-  const kinds: ('default' | '7d')[] = DEFAULT_WINDOWS.some((w) => w.label === '7d')
-    ? ['default']
-    : ['default', '7d'];
+  const kinds: ('default' | '7d')[] = ['default', '7d'];
   const variants: MemoryVariant[] = [];
   for (const kind of kinds) {
     progress(`memory: ${o.memoryEntities.toLocaleString('en-US')} counter entities, ${kind} windows`);

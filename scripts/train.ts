@@ -13,13 +13,7 @@ import { parseArgs } from 'node:util';
 import { fromJson } from '@bufbuild/protobuf';
 import { createTokenizer, eventFromProto } from '../src/domain/index.js';
 import { createDecisionEngine, defaultBundleDir, loadBundleDir } from '../src/engine/index.js';
-import {
-  createCounterStore,
-  createFeatureHydrator,
-  DEFAULT_ENTITIES,
-  DEFAULT_WINDOWS,
-  type FeatureSchema,
-} from '../src/features/index.js';
+import { createCounterStore, createFeatureHydrator, type FeatureSchema } from '../src/features/index.js';
 import { DecideRequestSchema } from '../src/gen/risk/v1/risk_pb.js';
 import {
   createOnnxScorer,
@@ -91,20 +85,15 @@ function chooseFeatures(schema: FeatureSchema): ManifestFeature[] {
 async function main(): Promise<void> {
   const t0 = performance.now();
   const tokenizer = createTokenizer('training-replay-key-not-for-serving');
-  const store = createCounterStore({
-    entities: DEFAULT_ENTITIES,
-    windows: DEFAULT_WINDOWS,
-    maxEntities: 5_000_000,
-  });
-  const hydrator = createFeatureHydrator(store);
   let now = 0;
   const clock = () => now;
   const bundle = await loadBundleDir(defaultBundleDir(), {
-    schema: hydrator.schema,
     tokenizer,
     now: clock,
     skipModel: true,
   });
+  const store = createCounterStore({ plan: bundle.features, maxEntities: 5_000_000 });
+  const hydrator = createFeatureHydrator(store);
 
   const rows: Float64Array[] = [];
   const labels: number[] = [];
@@ -112,7 +101,6 @@ async function main(): Promise<void> {
   const engine = createDecisionEngine({
     bundle,
     store,
-    hydrator,
     clock,
     idempotency: { max: 0, ttlMs: 1 },
     // The vector is only lent for the call (DecisionObserver): keep a copy.
@@ -123,7 +111,7 @@ async function main(): Promise<void> {
   let rejected = 0;
   for (const rec of sim.events()) {
     now = rec.at;
-    const ev = eventFromProto(fromJson(DecideRequestSchema, rec.request), tokenizer);
+    const ev = eventFromProto(fromJson(DecideRequestSchema, rec.request), tokenizer, bundle.features);
     if ('errors' in ev) {
       rejected++;
       continue;

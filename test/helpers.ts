@@ -1,19 +1,26 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Clock, createManualClock } from '../src/domain/clock.js';
-import {
-  createCounterStore,
-  createFeatureHydrator,
-  DEFAULT_ENTITIES,
-  DEFAULT_WINDOWS,
-  type FeatureSchema,
-} from '../src/features/index.js';
+import { defaultBundleDir } from '../src/engine/index.js';
+import { compileFeaturePlan, type FeaturePlan, type FeatureSchema } from '../src/features/index.js';
 import { buildService, type Service } from '../src/server/app.js';
 import { type Config, loadConfig } from '../src/server/config.js';
 
-/** The feature schema of the default entities and windows, as the service builds it. */
+/** Compiles a features section, failing the test on any problem. */
+export function featurePlan(section: unknown): FeaturePlan {
+  const r = compileFeaturePlan(section);
+  if ('errors' in r) throw new Error(r.errors.join('; '));
+  return r.value;
+}
+
+/** The embedded default bundle's features section, compiled. */
+export function defaultFeaturePlan(): FeaturePlan {
+  return featurePlan(JSON.parse(readFileSync(join(defaultBundleDir(), 'features.json'), 'utf8')));
+}
+
+/** The feature schema of the default bundle, as the service builds it. */
 export function defaultFeatureSchema(): FeatureSchema {
-  return createFeatureHydrator(
-    createCounterStore({ entities: DEFAULT_ENTITIES, windows: DEFAULT_WINDOWS, maxEntities: 10 }),
-  ).schema;
+  return defaultFeaturePlan().schema;
 }
 
 /** The acceptance request of issue 2, exactly as written there. */

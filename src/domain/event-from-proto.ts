@@ -4,7 +4,7 @@ import { type DecideRequest, EventType, LoginMethod, PaymentChannel } from '../g
 import type { FieldViolation } from './errors.js';
 import { isLuhnValid } from './luhn.js';
 import { canonical, type Tokenizer } from './tokenizer.js';
-import type { EventType as DomainEventType, RiskEvent } from './types.js';
+import type { AttributeType, EventType as DomainEventType, RiskEvent } from './types.js';
 
 const MAX_ID = 128;
 const MAX_TEXT = 512;
@@ -18,6 +18,43 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 const opt = (s: string): string | undefined => (s === '' ? undefined : s);
 
+/** What the intake needs from the bundle being served. */
+export interface IntakeOptions {
+  /** Declared custom attributes with their types; a declared non-string one is parsed here. */
+  readonly attributes?: ReadonlyMap<string, AttributeType>;
+}
+
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/**
+ * Parses one attribute's text as its declared type: a number is a decimal (no hex, no Infinity,
+ * no empty text); a bool is true/false/1/0; a timestamp is RFC 3339 with a zone offset, or epoch
+ * milliseconds as an integer. Returns the number (bools 1 or 0, timestamps epoch ms) or, when the
+ * text is not of that type, the description of what it must be.
+ */
+export function parseAttribute(type: AttributeType, text: string): number | string {
+  const v = text.trim();
+  switch (type) {
+    case 'number': {
+      const n = NUMBER.test(v) ? Number(v) : Number.NaN;
+      return Number.isFinite(n) ? n : 'must be a decimal number';
+    }
+    case 'bool':
+      if (v === 'true' || v === '1') return 1;
+      if (v === 'false' || v === '0') return 0;
+      return 'must be true, false, 1 or 0';
+    case 'timestamp': {
+      const ms = /^\d{1,15}$/.test(v) ? Number(v) : RFC3339.test(v) ? Date.parse(v) : Number.NaN;
+      return ms >= MIN_TIME && ms < MAX_TIME
+        ? ms
+        : 'must be an RFC 3339 time with a zone, or epoch milliseconds, between 2000 and 2100';
+    }
+    default:
+      return 'is declared with no numeric type';
+  }
+}
+
 /**
  * Validates a decoded request and turns it into the domain event, tokenising PAN, email and phone
  * on the way (the raw values go no further). Both transports call this after decoding, so one
@@ -26,6 +63,7 @@ const opt = (s: string): string | undefined => (s === '' ? undefined : s);
 export function eventFromProto(
   req: DecideRequest,
   tokenizer: Tokenizer,
+  options: IntakeOptions = {},
 ): { value: RiskEvent } | { errors: FieldViolation[] } {
   const errors: FieldViolation[] = [];
   const bad = (field: string, description: string) => errors.push({ field, description });
@@ -219,6 +257,19 @@ export function eventFromProto(
     else if ((ev.attributes[k] as string).length > MAX_TEXT)
       bad(`event.attributes.${k}`, `must be at most ${MAX_TEXT} characters`);
   }
+  let typed: Record<string, number> | undefined;
+  const declared = options.attributes;
+  if (declared !== undefined && declared.size > 0 && keys.length > 0) {
+    for (const [name, type] of declared) {
+      if (type === 'string' || !Object.hasOwn(ev.attributes, name)) continue;
+      const v = parseAttribute(type, ev.attributes[name] as string);
+      if (typeof v === 'string') bad(`event.attributes.${name}`, v);
+      else {
+        typed ??= {};
+        typed[name] = v;
+      }
+    }
+  }
 
   if (errors.length > 0) return { errors };
   return {
@@ -232,6 +283,8 @@ export function eventFromProto(
       network,
       device,
       attributes: ev.attributes,
+      // Always present (undefined when none) so every event has one shape.
+      typed,
     },
   };
 }

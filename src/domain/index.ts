@@ -12,7 +12,7 @@ export {
   RiskError,
 } from './errors.js';
 /** Intake: a decoded DecideRequest to a validated, tokenised RiskEvent, or the field violations. */
-export { eventFromProto } from './event-from-proto.js';
+export { eventFromProto, type IntakeOptions, parseAttribute } from './event-from-proto.js';
 /** 64-bit structural hash of a tokenised event, the idempotency fingerprint. */
 export { fingerprint } from './fingerprint.js';
 /** Seeded 53-bit string hash (no allocation). */
@@ -28,6 +28,7 @@ export { canonical, createTokenizer, type Tokenizer } from './tokenizer.js';
 /** The domain types: one event in, one decision out. */
 export type {
   Action,
+  AttributeType,
   DecisionResult,
   EventType,
   Reason,

@@ -74,8 +74,18 @@ export interface RiskEvent {
     readonly language?: string;
     readonly os?: string;
   };
+  /** Custom attributes as sent: the wire form, strings. */
   readonly attributes: Readonly<Record<string, string>>;
+  /**
+   * Declared non-string attributes, parsed once at the edge (see AttributeType): numbers as numbers,
+   * bools as 1 or 0, timestamps as epoch milliseconds. Absent when the bundle declares none or the
+   * event carries none of them.
+   */
+  readonly typed?: Readonly<Record<string, number>> | undefined;
 }
+
+/** Type of a custom attribute declared in a bundle's features section. */
+export type AttributeType = 'string' | 'number' | 'bool' | 'timestamp';
 
 /** One contribution to a decision. */
 export interface Reason {

@@ -4,7 +4,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import ipaddr from 'ipaddr.js';
 import type { Action } from '../domain/index.js';
 import { canonical, type Tokenizer } from '../domain/index.js';
-import type { FeatureSchema } from '../features/index.js';
+import { compileFeaturePlan, type FeaturePlan } from '../features/index.js';
 import { createOnnxScorer, type OnnxScorerOptions, parseManifest } from '../model/index.js';
 import {
   compileRules,
@@ -27,7 +27,6 @@ export class BundleError extends Error {
 
 /** What loading a bundle needs from the running service. */
 export interface BundleLoadOptions {
-  readonly schema: FeatureSchema;
   readonly tokenizer: Tokenizer;
   readonly now: () => number;
   readonly model?: OnnxScorerOptions;
@@ -39,8 +38,10 @@ const ACTIONS = new Set<string>(['ALLOW', 'CHALLENGE', 'REVIEW', 'BLOCK']);
 const KINDS = new Set<string>(Object.keys(LIST_FIELD));
 
 /**
- * Loads a bundle directory: bundle.json (name), rules.json, device.json, lists.json and
- * model/manifest.json with its ONNX file. Every rule is compiled, every list a rule names must
+ * Loads a bundle directory: bundle.json (name), features.json (typed attributes, entities, metrics
+ * and windows; none means event features only), rules.json, device.json, lists.json and
+ * model/manifest.json with its ONNX file. The features section is compiled first: every rule and
+ * model input must name one of its features. Every rule is compiled, every list a rule names must
  * exist, and the model must load and answer a probe before the bundle is returned.
  */
 export async function loadBundleDir(dir: string, opts: BundleLoadOptions): Promise<Bundle> {
@@ -72,10 +73,18 @@ export async function loadBundleDir(dir: string, opts: BundleLoadOptions): Promi
 
   const meta = await json('bundle.json', true);
   const name = typeof meta?.name === 'string' && meta.name !== '' ? meta.name : 'unnamed';
+  const featureDoc = await json('features.json', false);
+  const compiled = compileFeaturePlan(featureDoc ?? {});
+  if ('errors' in compiled) {
+    // Nothing else can be checked without the schema the features define.
+    throw new BundleError([...problems, ...compiled.errors.map((e) => `features.json: ${e}`)]);
+  }
+  const features: FeaturePlan = compiled.value;
+  const schema = features.schema;
   const listDoc = await json('lists.json', false);
   const lists = createListSet(parseLists(listDoc?.lists ?? [], opts.tokenizer, problems));
 
-  const compileOpts = { schema: opts.schema, lists, now: opts.now };
+  const compileOpts = { schema, lists, now: opts.now };
   const compileFile = async (file: string, key: string) => {
     const doc = await json(file, false);
     const src = doc?.[key] ?? [];
@@ -102,7 +111,7 @@ export async function loadBundleDir(dir: string, opts: BundleLoadOptions): Promi
   let model: Bundle['model'];
   const manifestDoc = opts.skipModel ? undefined : await json('model/manifest.json', false);
   if (manifestDoc !== undefined) {
-    const m = parseManifest(manifestDoc, opts.schema);
+    const m = parseManifest(manifestDoc, schema);
     if ('errors' in m) {
       problems.push(...m.errors.map((e) => `model/manifest.json: ${e}`));
     } else {
@@ -111,7 +120,7 @@ export async function loadBundleDir(dir: string, opts: BundleLoadOptions): Promi
       if (isAbsolute(file)) problems.push('model/manifest.json: file must be relative to the manifest');
       if (bytes !== undefined && problems.length === 0) {
         try {
-          model = await createOnnxScorer(bytes, m.value, opts.schema, opts.model);
+          model = await createOnnxScorer(bytes, m.value, schema, opts.model);
         } catch (err) {
           problems.push(`model/${file}: ${(err as Error).message}`);
         }
@@ -123,7 +132,7 @@ export async function loadBundleDir(dir: string, opts: BundleLoadOptions): Promi
     throw new BundleError(problems);
   }
   const version = `${name}@${hash.digest('hex').slice(0, 12)}`;
-  return Object.freeze({ name, version, rules, deviceChecks, lists, ...(model ? { model } : {}) });
+  return Object.freeze({ name, version, features, rules, deviceChecks, lists, ...(model ? { model } : {}) });
 }
 
 /** Resolves the embedded default bundle shipped in the repository. */

@@ -1,3 +1,4 @@
+import type { FeaturePlan } from '../features/index.js';
 import type { ModelScorer } from '../model/index.js';
 import type { CompiledRule, ListSet } from '../policies/index.js';
 
@@ -9,6 +10,8 @@ export interface Bundle {
   readonly name: string;
   /** `<name>@<sha256 prefix of every file>`: equal content gives an equal version. */
   readonly version: string;
+  /** The features section: typed attributes, entities and the schema rules and model read. */
+  readonly features: FeaturePlan;
   /** Device checks: rules whose reasons carry source DEVICE. */
   readonly deviceChecks: readonly CompiledRule[];
   readonly rules: readonly CompiledRule[];

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock, DecisionResult, Reason, ReasonSource, RiskEvent, StageTiming } from '../domain/index.js';
 import { createIsoFormatter, fingerprint as fingerprintOf, RiskError } from '../domain/index.js';
-import { type CounterStore, type FeatureHydrator, featureValues } from '../features/index.js';
+import {
+  type CounterStore,
+  createFeatureHydrator,
+  type FeatureHydrator,
+  featureValues,
+} from '../features/index.js';
 import type { CompiledRule, EvalContext } from '../policies/index.js';
 import type { Bundle } from './bundle.js';
 import { combine } from './combine.js';
@@ -22,8 +27,11 @@ export type DecisionObserver = (
 /** Options for createDecisionEngine. */
 export interface DecisionEngineOptions {
   readonly bundle: Bundle;
+  /**
+   * The counters, laid out by the bundle's features section (createCounterStore with
+   * `bundle.features`). A bundle with another section migrates them (CounterStore.migrate).
+   */
   readonly store: CounterStore;
-  readonly hydrator: FeatureHydrator;
   /** Processing time for windows and list expiry. */
   readonly clock: Clock;
   /** Wall time for deadlines, which callers express as absolute wall-clock instants. */
@@ -58,8 +66,14 @@ export interface DecisionEngine {
   decide(event: RiskEvent, deadlineMs?: number, options?: DecideOptions): Promise<DecisionResult>;
   /** The bundle new decisions read. */
   readonly bundle: Bundle;
-  /** Atomically replaces the bundle; decisions in flight finish on the one they started with. */
+  /**
+   * Atomically replaces the bundle; decisions in flight finish on the one they started with. When
+   * its features section differs, the counters move to a store laid out by it first (what both
+   * sections share carries over), and decisions in flight commit to that store.
+   */
   swapBundle(next: Bundle): Bundle;
+  /** The counter store new decisions read and every decision commits to. */
+  readonly store: CounterStore;
 }
 
 const MODEL_MARGIN_MS = 1;
@@ -70,14 +84,16 @@ const MODEL_MARGIN_MS = 1;
  * event never counts itself and is counted with its outcome.
  */
 export function createDecisionEngine(options: DecisionEngineOptions): DecisionEngine {
-  const { store, hydrator, clock, onDecision } = options;
+  const { clock, onDecision } = options;
+  let store = options.store;
+  if (store.plan.signature !== options.bundle.features.signature)
+    throw new Error('the counter store was not laid out by the bundle’s features section');
+  let hydrator: FeatureHydrator = createFeatureHydrator(store);
   const wall = options.wallClock ?? Date.now;
   const maxSkewMs = options.maxSkewMs ?? 5 * 60_000;
   const replayMax = options.idempotency?.max ?? 100_000;
   const replayEnabled = replayMax > 0;
   const replay = createIdempotencyStore(replayMax, options.idempotency?.ttlMs ?? 24 * 3_600_000);
-  const modelIndex = hydrator.schema.indexOf('model.score');
-  const amountIndex = hydrator.schema.indexOf('amount_usd');
   const iso = createIsoFormatter();
   let bundle = options.bundle;
 
@@ -100,7 +116,9 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     const eventTime = occurred !== undefined && Math.abs(occurred - now) <= maxSkewMs;
     const t = eventTime ? occurred : now;
 
-    const { features, touched } = hydrator.hydrate(event, t);
+    const h = hydrator;
+    const hydratedBy = store;
+    const { features, touched } = h.hydrate(event, t);
     lap('features');
 
     const reasons: Reason[] = [];
@@ -131,7 +149,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
         const scoreNow = b.model.scoreNow;
         modelScore =
           batchModel || scoreNow === undefined ? await b.model.score(features) : scoreNow(features);
-        if (modelIndex !== undefined) features[modelIndex] = modelScore;
+        features[features.length - 1] = modelScore; // model.score is always the last feature
         const th = b.model.manifest.thresholds;
         const pct = Math.round(modelScore * 100);
         if (modelScore >= th.block) {
@@ -162,13 +180,10 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     const score = Math.min(1, Math.max(0, (modelScore ?? 0) + modifier));
     lap('combine');
 
-    const amountUsd = amountIndex === undefined ? Number.NaN : (features[amountIndex] as number);
-    store.commit(
-      event,
-      t,
-      { amountUsd: Number.isNaN(amountUsd) ? 0 : amountUsd * 100, decision: combined.decision },
-      touched,
-    );
+    // A bundle swap with a new features section while this decision ran moved the counters: commit
+    // to where they are now, looking the entities up again.
+    if (store === hydratedBy) store.commit(event, t, { decision: combined.decision }, touched);
+    else store.commit(event, t, { decision: combined.decision });
     lap('commit');
 
     const result: { -readonly [K in keyof DecisionResult]: DecisionResult[K] } = {
@@ -193,7 +208,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     };
     // The replay record, made once: REST sends the same text as its response body.
     if (replayEnabled) result.json = JSON.stringify(result);
-    if (includeFeatures) result.features = featureValues(hydrator.schema, features);
+    if (includeFeatures) result.features = featureValues(h.schema, features);
     onDecision?.(event, result, features, shadowHits);
     return result;
   };
@@ -202,8 +217,15 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     get bundle() {
       return bundle;
     },
+    get store() {
+      return store;
+    },
     swapBundle(next) {
       const prev = bundle;
+      if (next.features.signature !== store.plan.signature) {
+        store = store.migrate(next.features);
+        hydrator = createFeatureHydrator(store);
+      }
       bundle = next;
       return prev;
     },

@@ -1,35 +1,63 @@
 import type { Action, RiskEvent } from '../domain/index.js';
 import { hash53 } from '../domain/index.js';
-import { distinctAdd, distinctCount, distinctLayout } from './distinct-sets.js';
-import type { DistinctSpec, EntitySpec } from './entities.js';
-import { createEntityIndex } from './entity-index.js';
-import { METRIC_COUNT, METRICS, type WindowSpec, windowMs } from './windows.js';
+import { distinctAdd, distinctCount, distinctLayout, distinctSecond } from './distinct-sets.js';
+import { createEntityIndex, type EntityIndex } from './entity-index.js';
+import {
+  compileFeaturePlan,
+  type EntityPlan,
+  entityIdentity,
+  type FeaturePlan,
+  MAX_ENTITY_KINDS,
+  metricIdentity,
+} from './feature-plan.js';
+import { windowMs } from './windows.js';
 
 /** What the commit step tells the store about a decided event. */
 export interface CommitInfo {
-  readonly amountUsd: number;
   readonly decision: Action;
+}
+
+/**
+ * A counter store's state as a header (JSON, including the features section it was laid out by)
+ * and binary parts that are views over its memory: write them out before the next commit.
+ */
+export interface StoreState {
+  readonly header: Readonly<Record<string, unknown>>;
+  readonly parts: readonly Uint8Array[];
 }
 
 /** Sliding-window counters per entity: read before a decision, updated after it. */
 export interface CounterStore {
-  /** Feature names this store writes, in the order hydrate writes them. */
-  readonly featureNames: readonly string[];
+  /** The features section the store counts by. */
+  readonly plan: FeaturePlan;
   /**
-   * Writes this store's features for `event` at time `t` into `out` from `offset`; NaN marks missing.
-   * Returns the entities it read, so commit need not look them up again.
+   * Writes the entity features of `event` at time `t` into `out` from `offset` (the plan's entity
+   * features, in order); NaN marks missing. Returns the entities it read, so commit need not look
+   * them up again.
    */
   hydrate(event: RiskEvent, t: number, out: Float64Array, offset: number): Touched;
   /** Adds `event` to every entity it names, tagged with its outcome. */
   commit(event: RiskEvent, t: number, info: CommitInfo, touched?: Touched): void;
+  /**
+   * A store over `plan` holding this one's counters for every (entity, metric, window) the two
+   * plans share; new ones start empty, removed ones are dropped (docs/architecture.md §3). This
+   * store is left as it was.
+   */
+  migrate(plan: FeaturePlan): CounterStore;
+  /** The state for a snapshot (see StoreState). */
+  exportState(): StoreState;
+  /**
+   * Loads a snapshot's state into this store, which must be empty, carrying over what this store's
+   * plan shares with the plan the snapshot was taken under, as migrate does.
+   */
+  importState(state: StoreState): void;
   /** Counts for metrics and tests. */
   stats(): { entities: number; evictions: number; maxEntities: number };
 }
 
 /** Options for createCounterStore. */
 export interface CounterStoreOptions {
-  readonly entities: readonly EntitySpec[];
-  readonly windows: readonly WindowSpec[];
+  readonly plan: FeaturePlan;
   /** Ceiling on tracked entities across all kinds; past it, entities not used lately are evicted (CLOCK). */
   readonly maxEntities: number;
 }
@@ -38,17 +66,13 @@ export interface CounterStoreOptions {
 export interface Touched {
   /** Cache key of each entity (see entityKey), undefined when the event does not name it. */
   readonly keys: (number | undefined)[];
-  /** Slot id of each entity that already existed (see SlabPool), undefined for new ones. */
+  /** Slot id of each entity that already existed, undefined for new ones. */
   readonly slots: (number | undefined)[];
   /** Generation of each found slot, so commit can tell a slot reused in the meantime. */
   readonly generations: Uint32Array;
 }
 
-/**
- * Layout of one entity inside its kind's slabs. f64: [first seen, last seen, newest bucket epoch of
- * each window, then the packed distinct sets (distinct-sets.ts)]. f32: running totals
- * (METRIC_COUNT per window) then the buckets (METRIC_COUNT per slot of each window's ring).
- */
+/** f64 stride of an entity: [first seen, last seen, newest bucket epoch of each window]. */
 const FIRST = 0;
 const LAST = 1;
 const HEAD = 2;
@@ -60,100 +84,208 @@ const CHUNK = 1 << CHUNK_BITS;
 const KIND_BITS = 26;
 const KIND_SPAN = 1 << KIND_BITS;
 
+/** Lane ops: how a bucket folds in a value. */
+const ADD = 0;
+const MIN = 1;
+const MAX = 2;
+/** Feature program ops: copy a lane's total, or divide two (avg). */
+const COPY = 0;
+const RATIO = 1;
+
 /**
- * The cache key of an entity: a 53-bit hash of its key string, seeded by its kind. The cache then
- * holds numbers, not strings: no key string is built per lookup or kept per entity, and a lookup
- * hashes a number instead of a fresh string. Two entities of one kind share counters only if their
- * hashes collide: with n entities of a kind held, the chance that any pair does is about n²/2^54
- * (1 in 70,000 at the default ceiling of 500,000).
+ * The cache key of an entity: a 53-bit hash of its key string, seeded by its kind's identity (name
+ * and key fields), so a kind keeps its keys across plans. The cache holds numbers, not strings. Two
+ * entities of one kind share counters only if their hashes collide: with n entities of a kind, the
+ * chance that any pair does is about n²/2^54 (1 in 70,000 at 500,000).
  */
-export function entityKey(kind: number, key: string): number {
-  return hash53(key, kind + 1);
+export function entityKey(seed: number, key: string): number {
+  return hash53(key, seed);
+}
+
+/** How one entity kind is laid out in its slabs, derived from its plan. */
+interface KindLayout {
+  readonly plan: EntityPlan;
+  readonly identity: string;
+  readonly seed: number;
+  readonly W: number;
+  readonly bucketMs: Float64Array;
+  readonly buckets: Int32Array;
+  /** Lanes per window, and for each lane: the commit input it folds, its op, its identity. */
+  readonly lanes: Int32Array;
+  readonly laneInput: Int32Array[];
+  readonly laneOp: Uint8Array[];
+  readonly laneIds: string[][];
+  /** Bucket values of an empty bucket, per window (0 for sums, NaN for min and max). */
+  readonly empty: Float32Array[];
+  /** Where each window's block (totals, then its ring) starts in the f32 stride. */
+  readonly wOff: Int32Array;
+  readonly f64Stride: number;
+  readonly f32Stride: number;
+  readonly u32Stride: number;
+  /** Commit inputs: one per lane source (see inputsOf). */
+  readonly inputs: number;
+  /** Feature program: [op, a, b] per metric feature, a and b offsets in the f32 stride. */
+  readonly program: Int32Array;
+  /** Features per entity, and what an entity never committed reads as. */
+  readonly width: number;
+  readonly unseen: Float64Array;
+  readonly distinctOffsets: Int32Array;
+  readonly distinctCaps: Int32Array;
+  readonly distinctSpanS: Float64Array;
+  /** Index of each distinct set's field among the store's distinct fields. */
+  readonly distinctValue: Int32Array;
+  readonly distinctIds: string[];
+}
+
+function layoutOf(plan: EntityPlan, distinctFields: string[]): KindLayout {
+  const W = plan.windows.length;
+  const windowIndex = new Map(plan.windows.map((w, i) => [w, i]));
+  const lanes = new Int32Array(W);
+  const laneInput: number[][] = plan.windows.map(() => []);
+  const laneOp: number[][] = plan.windows.map(() => []);
+  const laneIds: string[][] = plan.windows.map(() => []);
+  const programParts: number[][] = [];
+  let inputs = 0;
+  const pendingProgram: { w: number; op: number; a: number; b: number }[] = [];
+  for (const m of plan.metrics) {
+    const first = inputs;
+    inputs += m.op === 'avg' ? 2 : 1;
+    const id = metricIdentity(m);
+    for (const spec of m.windows) {
+      const w = windowIndex.get(spec) as number;
+      const lane = (op: number, input: number, part: string) => {
+        laneInput[w]?.push(input);
+        laneOp[w]?.push(op);
+        laneIds[w]?.push(`${id}#${part}`);
+        const at = lanes[w] as number;
+        lanes[w] = at + 1;
+        return at;
+      };
+      if (m.op === 'avg') {
+        const a = lane(ADD, first, 'sum');
+        const b = lane(ADD, first + 1, 'n');
+        pendingProgram.push({ w, op: RATIO, a, b });
+      } else {
+        const op = m.op === 'min' ? MIN : m.op === 'max' ? MAX : ADD;
+        pendingProgram.push({ w, op: COPY, a: lane(op, first, m.op), b: 0 });
+      }
+    }
+  }
+  const wOff = new Int32Array(W);
+  let f32Stride = 0;
+  plan.windows.forEach((spec, w) => {
+    wOff[w] = f32Stride;
+    f32Stride += (lanes[w] as number) * (1 + spec.buckets);
+  });
+  for (const p of pendingProgram)
+    programParts.push([p.op, (wOff[p.w] as number) + p.a, (wOff[p.w] as number) + p.b]);
+  const { offsets, length } = distinctLayout(plan.distinct.map((d) => d.cap));
+  const width = programParts.length + 3 + plan.distinct.length;
+  const unseen = new Float64Array(width);
+  programParts.forEach(([op, a], i) => {
+    const w = pendingProgram[i]?.w as number;
+    const lane = (a as number) - (wOff[w] as number);
+    const isMinMax = laneOp[w]?.[lane] !== ADD;
+    unseen[i] = op === RATIO || isMinMax ? Number.NaN : 0;
+  });
+  unseen[programParts.length] = Number.NaN; // age_s
+  unseen[programParts.length + 1] = Number.NaN; // last_seen_s
+  unseen[programParts.length + 2] = 1; // is_new
+  const identity = entityIdentity(plan);
+  return {
+    plan,
+    identity,
+    seed: hash53(identity) % 2 ** 31,
+    W,
+    bucketMs: Float64Array.from(plan.windows, (w) => w.bucketMs),
+    buckets: Int32Array.from(plan.windows, (w) => w.buckets),
+    lanes,
+    laneInput: laneInput.map((l) => Int32Array.from(l)),
+    laneOp: laneOp.map((l) => Uint8Array.from(l)),
+    laneIds,
+    empty: laneOp.map((ops) => Float32Array.from(ops, (op) => (op === ADD ? 0 : Number.NaN))),
+    wOff,
+    f64Stride: HEAD + W,
+    f32Stride,
+    u32Stride: length,
+    inputs,
+    program: Int32Array.from(programParts.flat()),
+    width,
+    unseen,
+    distinctOffsets: offsets,
+    distinctCaps: Int32Array.from(plan.distinct, (d) => d.cap),
+    distinctSpanS: Float64Array.from(plan.distinct, (d) => windowMs(d.window) / 1000),
+    distinctValue: Int32Array.from(plan.distinct, (d) => {
+      let i = distinctFields.indexOf(d.of);
+      if (i < 0) i = distinctFields.push(d.of) - 1;
+      return i;
+    }),
+    distinctIds: plan.distinct.map((d) => `${d.name}:${d.of}:${d.cap}:${d.window.label}`),
+  };
 }
 
 /** Entity states of one kind packed into chunked typed arrays, with a free list of slots. */
 interface SlabPool {
-  readonly f64Stride: number;
-  readonly f32Stride: number;
+  readonly layout: KindLayout;
   readonly f64: Float64Array[];
   readonly f32: Float32Array[];
+  readonly u32: Uint32Array[];
   readonly free: number[];
   /** Bumped each time a slot is freed, so a slot reused since hydrate is detected. */
   generation: Uint32Array;
   next: number;
 }
 
+/** What migrate and importState read from another store. */
+interface Core {
+  readonly plan: FeaturePlan;
+  readonly pools: readonly SlabPool[];
+  readonly index: EntityIndex;
+}
+
+const cores = new WeakMap<CounterStore, Core>();
+
 /**
- * Creates the in-memory counter store. Entity states live in slabs, one per entity kind: chunks of
- * Float64Array and Float32Array holding many entities each at a fixed stride, so an entity costs no
- * JavaScript objects at all (the garbage collector never walks counters) and its times, totals and
- * distinct sets sit in a few adjacent cache lines. The entity index (entity-index.ts, typed arrays
- * too) maps each key's hash to a slot id; an evicted entity's slot goes back to its kind's free list
- * and is zeroed when reused.
+ * Creates the in-memory counter store for a features plan. Entity states live in slabs, one per
+ * entity kind: chunks of Float64Array (times), Float32Array (bucket rings and running totals) and
+ * Uint32Array (distinct sets) holding many entities each at a fixed stride, so an entity costs no
+ * JavaScript objects (the garbage collector never walks counters). The entity index
+ * (entity-index.ts, typed arrays too) maps each key's hash to a slot id; an evicted entity's slot
+ * goes back to its kind's free list and is cleared when reused.
  *
- * A read copies the totals instead of scanning the rings: buckets expire, and the totals are
- * recomputed from the live ones, only when an entity's clock crosses a bucket boundary. Windows are
- * relative to the newest time an entity has seen; an out-of-order event older than that is counted
- * in its bucket if the ring still holds it, and dropped otherwise.
+ * Each window of a kind has its own lanes (one per metric kept in it, two for avg) and ring. A read
+ * copies the running totals instead of scanning rings: buckets expire, and totals are recomputed
+ * from the live ones, only when an entity's clock crosses a bucket boundary. Windows are relative
+ * to the newest time an entity has seen; an out-of-order event older than that is counted in its
+ * bucket if the ring still holds it, and dropped otherwise.
  */
 export function createCounterStore(options: CounterStoreOptions): CounterStore {
-  const { entities, windows, maxEntities } = options;
-  if (entities.length > 1 << (31 - KIND_BITS))
-    throw new Error(`at most ${1 << (31 - KIND_BITS)} entity kinds`);
-  const W = windows.length;
-  const TOTALS = W * METRIC_COUNT;
-  const slotOffset = new Int32Array(W);
-  const bucketMs = new Float64Array(W);
-  const buckets = new Int32Array(W);
-  let slots = 0;
-  windows.forEach((w, i) => {
-    slotOffset[i] = slots;
-    bucketMs[i] = w.bucketMs;
-    buckets[i] = w.buckets;
-    slots += w.buckets;
-  });
-  const windowIndex = new Map(windows.map((w, i) => [w.label, i]));
-  const distinctSpan = entities.map((spec) =>
-    spec.distinct.map((d) => {
-      const w = windowIndex.get(d.window);
-      if (w === undefined)
-        throw new Error(`entity ${spec.name}: distinct ${d.name} names unknown window ${d.window}`);
-      return windowMs(windows[w] as WindowSpec);
-    }),
+  const { plan, maxEntities } = options;
+  if (plan.entities.length > MAX_ENTITY_KINDS) throw new Error(`at most ${MAX_ENTITY_KINDS} entity kinds`);
+  const distinctFields: string[] = [];
+  const layouts = plan.entities.map((e) => layoutOf(e, distinctFields));
+  const distinctGetters = distinctFields.map(
+    (name) =>
+      plan.entities.flatMap((e) => e.distinct).find((d) => d.of === name)?.value as (
+        e: RiskEvent,
+      ) => string | undefined,
   );
-  const layouts = entities.map((spec) => distinctLayout(spec.distinct.map((d) => d.cap)));
-  // Distinct sets of different entities often count the same field (devices, cards, accounts): each
-  // distinct value is read and hashed once per commit, shared by every set that counts it.
-  const valueFns: ((e: RiskEvent) => string | undefined)[] = [];
-  const distinctValueOf = entities.map((spec) =>
-    Int32Array.from(spec.distinct, (d) => {
-      let i = valueFns.indexOf(d.of);
-      if (i < 0) i = valueFns.push(d.of) - 1;
-      return i;
-    }),
-  );
-  const valueHashes = new Float64Array(valueFns.length);
-  /** Where the distinct sets start in an entity's f64 stride. */
-  const DISTINCT = HEAD + W;
+  const valueHashes = new Float64Array(distinctFields.length);
+  const maxInputs = Math.max(1, ...layouts.map((l) => l.inputs));
+  const inputs = new Float64Array(maxInputs);
+  const K = layouts.length;
 
-  const names: string[] = [];
-  for (const spec of entities) {
-    for (const w of windows) for (const m of METRICS) names.push(`${spec.name}.${m}_${w.label}`);
-    names.push(`${spec.name}.age_s`);
-    for (const d of spec.distinct) names.push(`${spec.name}.${d.name}_${d.window}`);
-  }
-
-  const pools: SlabPool[] = layouts.map((l) => ({
-    f64Stride: DISTINCT + l.length,
-    f32Stride: TOTALS + slots * METRIC_COUNT,
+  const pools: SlabPool[] = layouts.map((layout) => ({
+    layout,
     f64: [],
     f32: [],
+    u32: [],
     free: [],
     generation: new Uint32Array(CHUNK),
     next: 0,
   }));
 
-  const cache = createEntityIndex(maxEntities, (slot) => {
+  const index = createEntityIndex(maxEntities, (slot) => {
     const pool = pools[slot >>> KIND_BITS] as SlabPool;
     const i = slot & (KIND_SPAN - 1);
     pool.generation[i] = (pool.generation[i] as number) + 1;
@@ -161,31 +293,61 @@ export function createCounterStore(options: CounterStoreOptions): CounterStore {
   });
 
   /** Where slot index `i` of a pool lives; filled by locate() and read at once, never kept. */
-  const at: { f64: Float64Array; o64: number; f32: Float32Array; o32: number } = {
-    f64: new Float64Array(0),
-    o64: 0,
-    f32: new Float32Array(0),
-    o32: 0,
-  };
+  const at: { f64: Float64Array; o64: number; f32: Float32Array; o32: number; u32: Uint32Array; o: number } =
+    {
+      f64: new Float64Array(0),
+      o64: 0,
+      f32: new Float32Array(0),
+      o32: 0,
+      u32: new Uint32Array(0),
+      o: 0,
+    };
   const locate = (pool: SlabPool, i: number): void => {
     const chunk = i >>> CHUNK_BITS;
     const row = i & (CHUNK - 1);
+    const l = pool.layout;
     at.f64 = pool.f64[chunk] as Float64Array;
     at.f32 = pool.f32[chunk] as Float32Array;
-    at.o64 = row * pool.f64Stride;
-    at.o32 = row * pool.f32Stride;
+    at.u32 = pool.u32[chunk] as Uint32Array;
+    at.o64 = row * l.f64Stride;
+    at.o32 = row * l.f32Stride;
+    at.o = row * l.u32Stride;
   };
 
-  /** Claims a zeroed slot of kind `e` for an entity first seen at `t`; returns its slot id. */
-  const allocate = (e: number, t: number): number => {
-    const pool = pools[e] as SlabPool;
+  /** Resets window w's buckets from `from` to `to` (ring positions, inclusive, may wrap). */
+  const clearRing = (
+    l: KindLayout,
+    f32: Float32Array,
+    o32: number,
+    w: number,
+    all: boolean,
+    from: number,
+    to: number,
+  ) => {
+    const L = l.lanes[w] as number;
+    if (L === 0) return;
+    const n = l.buckets[w] as number;
+    const ring = o32 + (l.wOff[w] as number) + L;
+    const empty = l.empty[w] as Float32Array;
+    if (all) {
+      for (let s = 0; s < n; s++) f32.set(empty, ring + s * L);
+      return;
+    }
+    for (let e = from; e <= to; e++) f32.set(empty, ring + (e % n) * L);
+  };
+
+  /** Claims a cleared slot of kind `k` for an entity first seen at `t`; returns its slot id. */
+  const allocate = (k: number, t: number): number => {
+    const pool = pools[k] as SlabPool;
+    const l = pool.layout;
     let i = pool.free.pop();
     if (i === undefined) {
       i = pool.next++;
       if (i >= KIND_SPAN) throw new Error('counter store: too many entities of one kind');
       if ((i & (CHUNK - 1)) === 0) {
-        pool.f64.push(new Float64Array(CHUNK * pool.f64Stride));
-        pool.f32.push(new Float32Array(CHUNK * pool.f32Stride));
+        pool.f64.push(new Float64Array(CHUNK * l.f64Stride));
+        pool.f32.push(new Float32Array(CHUNK * l.f32Stride));
+        pool.u32.push(new Uint32Array(CHUNK * l.u32Stride));
         if (pool.generation.length < i + CHUNK) {
           const grown = new Uint32Array(pool.generation.length * 2);
           grown.set(pool.generation);
@@ -194,57 +356,56 @@ export function createCounterStore(options: CounterStoreOptions): CounterStore {
       }
     }
     locate(pool, i);
-    const { f64, o64, f32, o32 } = at;
-    f64.fill(0, o64, o64 + pool.f64Stride);
-    f32.fill(0, o32, o32 + pool.f32Stride);
+    const { f64, o64, f32, o32, u32, o } = at;
     f64[o64 + FIRST] = t;
     f64[o64 + LAST] = t;
-    f64.fill(Number.NEGATIVE_INFINITY, o64 + HEAD, o64 + DISTINCT);
-    return e * KIND_SPAN + i;
+    f64.fill(Number.NEGATIVE_INFINITY, o64 + HEAD, o64 + l.f64Stride);
+    for (let w = 0; w < l.W; w++) {
+      f32.set(l.empty[w] as Float32Array, o32 + (l.wOff[w] as number));
+      clearRing(l, f32, o32, w, true, 0, 0);
+    }
+    u32.fill(0, o, o + l.u32Stride);
+    return k * KIND_SPAN + i;
   };
 
-  /**
-   * Moves window w of the entity at (f64, o64) / (f32, o32) forward to bucket epoch `ep`,
-   * expiring the buckets that fall out.
-   */
-  const advance = (f64: Float64Array, o64: number, f32: Float32Array, o32: number, w: number, ep: number) => {
+  /** Moves window w of the located entity forward to bucket epoch `ep`, expiring buckets that fall out. */
+  const advance = (
+    l: KindLayout,
+    f64: Float64Array,
+    o64: number,
+    f32: Float32Array,
+    o32: number,
+    w: number,
+    ep: number,
+  ) => {
     const head = f64[o64 + HEAD + w] as number;
     if (ep <= head) return;
-    const n = buckets[w] as number;
-    const first = o32 + TOTALS + (slotOffset[w] as number) * METRIC_COUNT;
-    if (ep - head >= n) {
-      f32.fill(0, first, first + n * METRIC_COUNT);
-    } else {
-      for (let e = head + 1; e <= ep; e++) {
-        const d = first + (e % n) * METRIC_COUNT;
-        f32.fill(0, d, d + METRIC_COUNT);
-      }
-    }
+    const n = l.buckets[w] as number;
+    clearRing(l, f32, o32, w, ep - head >= n, head + 1, ep);
     f64[o64 + HEAD + w] = ep;
     // Recompute rather than subtract, so float rounding never accumulates in the totals.
-    const to = o32 + w * METRIC_COUNT;
-    let c = 0;
-    let sum = 0;
-    let b = 0;
-    let f = 0;
-    for (let d = first, end = first + n * METRIC_COUNT; d < end; d += METRIC_COUNT) {
-      c += f32[d] as number;
-      sum += f32[d + 1] as number;
-      b += f32[d + 2] as number;
-      f += f32[d + 3] as number;
+    const L = l.lanes[w] as number;
+    const to = o32 + (l.wOff[w] as number);
+    const ring = to + L;
+    const ops = l.laneOp[w] as Uint8Array;
+    for (let lane = 0; lane < L; lane++) {
+      const op = ops[lane] as number;
+      let acc = op === ADD ? 0 : Number.NaN;
+      for (let s = 0, d = ring + lane; s < n; s++, d += L) {
+        const v = f32[d] as number;
+        if (op === ADD) acc += v;
+        else if (!Number.isNaN(v) && !(op === MIN ? acc <= v : acc >= v)) acc = v;
+      }
+      f32[to + lane] = acc;
     }
-    f32[to] = c;
-    f32[to + 1] = sum;
-    f32[to + 2] = b;
-    f32[to + 3] = f;
   };
 
-  const widths = entities.map((spec) => TOTALS + 1 + spec.distinct.length);
   const keysOf = (event: RiskEvent): (number | undefined)[] => {
-    const keys: (number | undefined)[] = new Array(entities.length);
-    for (let e = 0; e < entities.length; e++) {
-      const key = (entities[e] as EntitySpec).key(event);
-      keys[e] = key === undefined || key === '' ? undefined : entityKey(e, key);
+    const keys: (number | undefined)[] = new Array(K);
+    for (let k = 0; k < K; k++) {
+      const l = layouts[k] as KindLayout;
+      const key = l.plan.keyOf(event);
+      keys[k] = key === undefined ? undefined : entityKey(l.seed, key);
     }
     return keys;
   };
@@ -252,102 +413,323 @@ export function createCounterStore(options: CounterStoreOptions): CounterStore {
   const hydrate = (event: RiskEvent, t: number, out: Float64Array, offset: number): Touched => {
     let o = offset;
     const keys = keysOf(event);
-    const found: (number | undefined)[] = new Array(entities.length);
-    const generations = new Uint32Array(entities.length);
-    for (let e = 0; e < entities.length; e++) {
-      const width = widths[e] as number;
-      const key = keys[e];
-      const slot = key === undefined ? undefined : cache.get(key);
-      found[e] = slot;
+    const found: (number | undefined)[] = new Array(K);
+    const generations = new Uint32Array(K);
+    const second = distinctSecond(t);
+    for (let k = 0; k < K; k++) {
+      const l = layouts[k] as KindLayout;
+      const key = keys[k];
+      const slot = key === undefined ? undefined : index.get(key);
+      found[k] = slot;
       if (slot === undefined) {
-        // Missing key: every feature missing. Unseen entity: zero counts, no age.
-        out.fill(key === undefined ? Number.NaN : 0, o, o + width);
-        out[o + TOTALS] = Number.NaN;
-        o += width;
+        // Missing key: every feature missing. Unseen entity: zero counts, no age, new.
+        if (key === undefined) out.fill(Number.NaN, o, o + l.width);
+        else out.set(l.unseen, o);
+        o += l.width;
         continue;
       }
-      const pool = pools[e] as SlabPool;
+      const pool = pools[k] as SlabPool;
       const i = slot & (KIND_SPAN - 1);
-      generations[e] = pool.generation[i] as number;
+      generations[k] = pool.generation[i] as number;
       locate(pool, i);
-      const { f64, o64, f32, o32 } = at;
-      for (let w = 0; w < W; w++) advance(f64, o64, f32, o32, w, Math.floor(t / (bucketMs[w] as number)));
-      for (let k = 0; k < TOTALS; k++) out[o + k] = f32[o32 + k] as number;
-      o += TOTALS;
-      out[o++] = Math.max(0, (t - (f64[o64 + FIRST] as number)) / 1000);
-      const spans = distinctSpan[e] as number[];
-      const offsets = (layouts[e] as { offsets: Int32Array }).offsets;
-      for (let d = 0; d < spans.length; d++) {
-        out[o++] = distinctCount(f64, o64 + DISTINCT + (offsets[d] as number), t - (spans[d] as number), t);
+      const { f64, o64, f32, o32, u32, o: ou } = at;
+      for (let w = 0; w < l.W; w++)
+        advance(l, f64, o64, f32, o32, w, Math.floor(t / (l.bucketMs[w] as number)));
+      const p = l.program;
+      for (let j = 0; j < p.length; j += 3) {
+        const a = f32[o32 + (p[j + 1] as number)] as number;
+        if (p[j] === COPY) out[o++] = a;
+        else {
+          const b = f32[o32 + (p[j + 2] as number)] as number;
+          out[o++] = b > 0 ? a / b : Number.NaN;
+        }
       }
+      out[o++] = Math.max(0, (t - (f64[o64 + FIRST] as number)) / 1000);
+      out[o++] = Math.max(0, (t - (f64[o64 + LAST] as number)) / 1000);
+      out[o++] = 0;
+      const offsets = l.distinctOffsets;
+      for (let d = 0; d < offsets.length; d++)
+        out[o++] = distinctCount(
+          u32,
+          ou + (offsets[d] as number),
+          second - (l.distinctSpanS[d] as number),
+          second,
+        );
     }
     return { keys, slots: found, generations };
   };
 
   const commit = (event: RiskEvent, t: number, info: CommitInfo, touched?: Touched): void => {
-    const failedLogin = event.type === 'LOGIN' && event.login !== undefined && !event.login.success ? 1 : 0;
-    const blocked = info.decision === 'BLOCK' ? 1 : 0;
     const keys = touched?.keys ?? keysOf(event);
-    for (let f = 0; f < valueFns.length; f++) {
-      const v = (valueFns[f] as (e: RiskEvent) => string | undefined)(event);
-      valueHashes[f] = v === undefined || v === '' ? Number.NaN : hash53(v);
+    for (let f = 0; f < distinctFields.length; f++) {
+      const v = (distinctGetters[f] as (e: RiskEvent) => string | undefined)(event);
+      valueHashes[f] = v === undefined || v === '' ? Number.NaN : hash53(v) % 4294967296;
     }
-    for (let e = 0; e < entities.length; e++) {
-      const spec = entities[e] as EntitySpec;
-      const k = keys[e];
-      if (k === undefined) continue;
-      const pool = pools[e] as SlabPool;
+    const second = distinctSecond(t);
+    const decision = info.decision;
+    for (let k = 0; k < K; k++) {
+      const key = keys[k];
+      if (key === undefined) continue;
+      const l = layouts[k] as KindLayout;
+      const pool = pools[k] as SlabPool;
       // hydrate's get already refreshed recency. Look up again for entities it did not find (another
       // decision may have created one since) and for slots evicted, maybe reused, while this one
       // waited for its model score.
-      let slot = touched?.slots[e];
-      if (slot === undefined || pool.generation[slot & (KIND_SPAN - 1)] !== touched?.generations[e])
-        slot = cache.get(k);
+      let slot = touched?.slots[k];
+      if (slot === undefined || pool.generation[slot & (KIND_SPAN - 1)] !== touched?.generations[k])
+        slot = index.get(key);
       if (slot === undefined) {
-        slot = allocate(e, t);
-        cache.insert(k, slot);
+        slot = allocate(k, t);
+        index.insert(key, slot);
       }
-      const i = slot & (KIND_SPAN - 1);
-      locate(pool, i);
-      const { f64, o64, f32, o32 } = at;
+      locate(pool, slot & (KIND_SPAN - 1));
+      const { f64, o64, f32, o32, u32, o: ou } = at;
       if (t < (f64[o64 + FIRST] as number)) f64[o64 + FIRST] = t;
       if (t > (f64[o64 + LAST] as number)) f64[o64 + LAST] = t;
-      for (let w = 0; w < W; w++) {
-        const ep = Math.floor(t / (bucketMs[w] as number));
-        advance(f64, o64, f32, o32, w, ep);
-        const n = buckets[w] as number;
-        if (ep <= (f64[o64 + HEAD + w] as number) - n) continue; // older than the ring holds
-        const d = o32 + TOTALS + ((slotOffset[w] as number) + (ep % n)) * METRIC_COUNT;
-        const to = o32 + w * METRIC_COUNT;
-        f32[d] = (f32[d] as number) + 1;
-        f32[d + 1] = (f32[d + 1] as number) + info.amountUsd;
-        f32[d + 2] = (f32[d + 2] as number) + blocked;
-        f32[d + 3] = (f32[d + 3] as number) + failedLogin;
-        f32[to] = (f32[to] as number) + 1;
-        f32[to + 1] = (f32[to + 1] as number) + info.amountUsd;
-        f32[to + 2] = (f32[to + 2] as number) + blocked;
-        f32[to + 3] = (f32[to + 3] as number) + failedLogin;
+      // The commit inputs of each metric, in plan order (see layoutOf).
+      let n = 0;
+      for (const m of l.plan.metrics) {
+        switch (m.op) {
+          case 'count':
+            inputs[n++] = 1;
+            break;
+          case 'avg': {
+            const v = (m.value as (e: RiskEvent) => number)(event);
+            inputs[n++] = v;
+            inputs[n++] = Number.isNaN(v) ? Number.NaN : 1;
+            break;
+          }
+          case 'sum':
+          case 'min':
+          case 'max':
+            inputs[n++] = (m.value as (e: RiskEvent) => number)(event);
+            break;
+          case 'allowed':
+            inputs[n++] = decision === 'ALLOW' ? 1 : 0;
+            break;
+          case 'challenged':
+            inputs[n++] = decision === 'CHALLENGE' ? 1 : 0;
+            break;
+          case 'reviewed':
+            inputs[n++] = decision === 'REVIEW' ? 1 : 0;
+            break;
+          case 'blocked':
+            inputs[n++] = decision === 'BLOCK' ? 1 : 0;
+            break;
+        }
       }
-      const offsets = (layouts[e] as { offsets: Int32Array }).offsets;
-      const values = distinctValueOf[e] as Int32Array;
-      for (let d = 0; d < values.length; d++) {
-        const h = valueHashes[values[d] as number] as number;
+      for (let w = 0; w < l.W; w++) {
+        const ep = Math.floor(t / (l.bucketMs[w] as number));
+        advance(l, f64, o64, f32, o32, w, ep);
+        const nb = l.buckets[w] as number;
+        if (ep <= (f64[o64 + HEAD + w] as number) - nb) continue; // older than the ring holds
+        const L = l.lanes[w] as number;
+        const to = o32 + (l.wOff[w] as number);
+        const d = to + L + (ep % nb) * L;
+        const ops = l.laneOp[w] as Uint8Array;
+        const src = l.laneInput[w] as Int32Array;
+        for (let lane = 0; lane < L; lane++) {
+          const v = inputs[src[lane] as number] as number;
+          if (Number.isNaN(v)) continue;
+          const op = ops[lane];
+          if (op === ADD) {
+            f32[d + lane] = (f32[d + lane] as number) + v;
+            f32[to + lane] = (f32[to + lane] as number) + v;
+          } else if (op === MIN) {
+            if (!((f32[d + lane] as number) <= v)) f32[d + lane] = v;
+            if (!((f32[to + lane] as number) <= v)) f32[to + lane] = v;
+          } else {
+            if (!((f32[d + lane] as number) >= v)) f32[d + lane] = v;
+            if (!((f32[to + lane] as number) >= v)) f32[to + lane] = v;
+          }
+        }
+      }
+      const offsets = l.distinctOffsets;
+      for (let d = 0; d < offsets.length; d++) {
+        const h = valueHashes[l.distinctValue[d] as number] as number;
         if (!Number.isNaN(h))
-          distinctAdd(
-            f64,
-            o64 + DISTINCT + (offsets[d] as number),
-            (spec.distinct[d] as DistinctSpec).cap,
-            h,
-            t,
-          );
+          distinctAdd(u32, ou + (offsets[d] as number), l.distinctCaps[d] as number, h, second);
       }
     }
   };
 
-  return {
-    featureNames: names,
+  const store: CounterStore = {
+    plan,
     hydrate,
     commit,
-    stats: () => ({ entities: cache.size, evictions: cache.evictions, maxEntities }),
+    migrate(next) {
+      const to = createCounterStore({ plan: next, maxEntities });
+      copyCounters({ plan, pools, index }, cores.get(to) as Core, to);
+      return to;
+    },
+    exportState() {
+      const parts: Uint8Array[] = [];
+      const u8 = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+      const { keys, values } = index.entries();
+      parts.push(u8(keys), u8(values));
+      const kinds = pools.map((p) => {
+        for (const c of p.f64) parts.push(u8(c));
+        for (const c of p.f32) parts.push(u8(c));
+        for (const c of p.u32) parts.push(u8(c));
+        parts.push(u8(Int32Array.from(p.free)), u8(p.generation));
+        return {
+          identity: p.layout.identity,
+          next: p.next,
+          chunks: p.f64.length,
+          free: p.free.length,
+          generations: p.generation.length,
+        };
+      });
+      return { header: { format: 1, features: plan.source, entities: keys.length, kinds }, parts };
+    },
+    importState(state) {
+      if (index.size > 0) throw new Error('importState needs an empty store');
+      copyCounters(coreFromState(state, maxEntities), { plan, pools, index }, store);
+    },
+    stats: () => ({ entities: index.size, evictions: index.evictions, maxEntities }),
   };
+  cores.set(store, { plan, pools, index });
+  // `allocate` is reached through this for copyCounters.
+  allocators.set(store, allocate);
+  return store;
+}
+
+const allocators = new WeakMap<CounterStore, (k: number, t: number) => number>();
+
+/**
+ * Copies every entity of `from` whose kind `to` also has into `to`: times, then for each window
+ * both kinds have, the lanes both have (by metric identity), then the distinct sets both have.
+ */
+function copyCounters(from: Core, to: Core, toStore: CounterStore): void {
+  const allocate = allocators.get(toStore) as (k: number, t: number) => number;
+  const kindMap = to.pools.map((p) => from.pools.findIndex((q) => q.layout.identity === p.layout.identity));
+  const byOld = new Map<number, number>();
+  kindMap.forEach((old, k) => {
+    if (old >= 0) byOld.set(old, k);
+  });
+  if (byOld.size === 0) return;
+  const { keys, values } = from.index.entries();
+  // For each new kind: per window, the old window index and per lane the old lane index (-1: new).
+  const plans = to.pools.map((p, k) => {
+    const old = kindMap[k] as number;
+    if (old < 0) return undefined;
+    const ol = (from.pools[old] as SlabPool).layout;
+    const nl = p.layout;
+    const windows = nl.plan.windows.map((w, wi) => {
+      const ow = ol.plan.windows.findIndex((x) => x.label === w.label);
+      const lanes = (nl.laneIds[wi] as string[]).map((id) =>
+        ow < 0 ? -1 : (ol.laneIds[ow] as string[]).indexOf(id),
+      );
+      return { ow, lanes };
+    });
+    const distinct = nl.distinctIds.map((id) => ol.distinctIds.indexOf(id));
+    return { ol, nl, windows, distinct };
+  });
+  for (let e = 0; e < keys.length; e++) {
+    const slot = values[e] as number;
+    const oldKind = slot >>> KIND_BITS;
+    const k = byOld.get(oldKind);
+    if (k === undefined) continue;
+    const p = plans[k];
+    if (p === undefined) continue;
+    const { ol, nl } = p;
+    const op = from.pools[oldKind] as SlabPool;
+    const oi = slot & (KIND_SPAN - 1);
+    const oc = oi >>> CHUNK_BITS;
+    const or = oi & (CHUNK - 1);
+    const of64 = op.f64[oc] as Float64Array;
+    const of32 = op.f32[oc] as Float32Array;
+    const ou32 = op.u32[oc] as Uint32Array;
+    const o64 = or * ol.f64Stride;
+    const o32 = or * ol.f32Stride;
+    const ou = or * ol.u32Stride;
+
+    const newSlot = allocate(k, of64[o64 + FIRST] as number);
+    to.index.insert(keys[e] as number, newSlot);
+    const np = to.pools[k] as SlabPool;
+    const ni = newSlot & (KIND_SPAN - 1);
+    const nc = ni >>> CHUNK_BITS;
+    const nr = ni & (CHUNK - 1);
+    const nf64 = np.f64[nc] as Float64Array;
+    const nf32 = np.f32[nc] as Float32Array;
+    const nu32 = np.u32[nc] as Uint32Array;
+    const n64 = nr * nl.f64Stride;
+    const n32 = nr * nl.f32Stride;
+    const nu = nr * nl.u32Stride;
+    nf64[n64 + LAST] = of64[o64 + LAST] as number;
+    p.windows.forEach(({ ow, lanes }, w) => {
+      if (ow < 0) return;
+      nf64[n64 + HEAD + w] = of64[o64 + HEAD + ow] as number;
+      const nL = nl.lanes[w] as number;
+      const oL = ol.lanes[ow] as number;
+      const nb = nl.buckets[w] as number;
+      const nTo = n32 + (nl.wOff[w] as number);
+      const oTo = o32 + (ol.wOff[ow] as number);
+      lanes.forEach((olane, lane) => {
+        if (olane < 0) return;
+        nf32[nTo + lane] = of32[oTo + olane] as number;
+        for (let s = 0; s < nb; s++)
+          nf32[nTo + nL + s * nL + lane] = of32[oTo + oL + s * oL + olane] as number;
+      });
+    });
+    p.distinct.forEach((od, d) => {
+      if (od < 0) return;
+      const len = 1 + 2 * (nl.distinctCaps[d] as number);
+      const src = ou + (ol.distinctOffsets[od] as number);
+      nu32.set(ou32.subarray(src, src + len), nu + (nl.distinctOffsets[d] as number));
+    });
+  }
+}
+
+/** Rebuilds a read-only core from a snapshot's state, laid out by the plan the snapshot names. */
+function coreFromState(state: StoreState, maxEntities: number): Core {
+  const h = state.header as {
+    format: number;
+    features: unknown;
+    entities: number;
+    kinds: { identity: string; next: number; chunks: number; free: number; generations: number }[];
+  };
+  if (h.format !== 1) throw new Error(`counter snapshot format ${String(h.format)} is not supported`);
+  const compiled = compileFeaturePlan(h.features);
+  if ('errors' in compiled) throw new Error(`counter snapshot features: ${compiled.errors.join('; ')}`);
+  const plan = compiled.value;
+  const distinctFields: string[] = [];
+  let part = 0;
+  const next = <T>(make: (b: ArrayBuffer, o: number, n: number) => T, bytesPer: number): T => {
+    const p = state.parts[part++];
+    if (p === undefined) throw new Error('counter snapshot: missing part');
+    // Copy into an aligned buffer: a part read from a file may sit at any offset.
+    const copy = new Uint8Array(p.byteLength);
+    copy.set(p);
+    return make(copy.buffer, 0, p.byteLength / bytesPer);
+  };
+  const keys = next((b, o, n) => new Float64Array(b, o, n), 8);
+  const values = next((b, o, n) => new Int32Array(b, o, n), 4);
+  const pools = plan.entities.map((e, k): SlabPool => {
+    const layout = layoutOf(e, distinctFields);
+    const meta = h.kinds[k];
+    if (meta === undefined || meta.identity !== layout.identity)
+      throw new Error('counter snapshot: kinds do not match its features');
+    const f64: Float64Array[] = [];
+    const f32: Float32Array[] = [];
+    const u32: Uint32Array[] = [];
+    for (let c = 0; c < meta.chunks; c++) f64.push(next((b, o, n) => new Float64Array(b, o, n), 8));
+    for (let c = 0; c < meta.chunks; c++) f32.push(next((b, o, n) => new Float32Array(b, o, n), 4));
+    for (let c = 0; c < meta.chunks; c++) u32.push(next((b, o, n) => new Uint32Array(b, o, n), 4));
+    const free = Array.from(next((b, o, n) => new Int32Array(b, o, n), 4));
+    const generation = next((b, o, n) => new Uint32Array(b, o, n), 4);
+    return { layout, f64, f32, u32, free, generation, next: meta.next };
+  });
+  const entries = { keys, values };
+  const index: EntityIndex = {
+    get: () => undefined,
+    insert: () => {
+      throw new Error('read-only');
+    },
+    entries: () => entries,
+    size: keys.length,
+    evictions: 0,
+  };
+  void maxEntities;
+  return { plan, pools, index };
 }

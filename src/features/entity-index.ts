@@ -9,6 +9,8 @@ export interface EntityIndex {
    * and its value handed to the index's `onEvict`.
    */
   insert(key: number, value: number): void;
+  /** Every entry's key and value (copies, in frame order). */
+  entries(): { keys: Float64Array; values: Int32Array };
   readonly size: number;
   readonly evictions: number;
 }
@@ -60,6 +62,12 @@ export function createEntityIndex(max: number, onEvict: (value: number) => void)
       frames[2 * f] = value;
       frames[2 * f + 1] = 0;
       table.set(key, f);
+    },
+    entries() {
+      const n = table.size;
+      const values = new Int32Array(n);
+      for (let f = 0; f < n; f++) values[f] = frames[2 * f] as number;
+      return { keys: frameKeys.slice(0, n), values };
     },
     get size() {
       return table.size;

@@ -3,10 +3,28 @@ export {
   type CounterStore,
   type CounterStoreOptions,
   createCounterStore,
+  type StoreState,
+  type Touched,
 } from './counter-store.js';
-export { DEFAULT_ENTITIES, type DistinctSpec, type EntitySpec } from './entities.js';
 export { EVENT_FEATURE_NAMES, writeEventFeatures } from './event-features.js';
 export { createFeatureHydrator, type FeatureHydrator } from './feature-hydrator.js';
+export {
+  compileFeaturePlan,
+  type DistinctPlan,
+  type EntityPlan,
+  type FeaturePlan,
+  type MetricOp,
+  type MetricPlan,
+} from './feature-plan.js';
 export { createFeatureSchema, type FeatureSchema, featureValues } from './feature-schema.js';
+export {
+  EVENT_FIELDS,
+  type Field,
+  type NumberField,
+  resolveField,
+  type StringField,
+  stringField,
+  type TextField,
+} from './fields.js';
 export { isKnownCurrency, toUsd } from './fx.js';
-export { DEFAULT_WINDOWS, METRICS, type WindowSpec, windowMs } from './windows.js';
+export { WINDOWS, type WindowSpec, windowMs } from './windows.js';

@@ -1,6 +1,5 @@
 import type { RiskEvent } from '../domain/index.js';
-import type { FeatureSchema } from '../features/index.js';
-import { stringField } from './event-fields.js';
+import { type FeatureSchema, stringField } from '../features/index.js';
 import { andOf, type Condition, FALSE, notOf, orOf, TRUE, type Truth, truth, UNKNOWN } from './truth.js';
 
 /** What a compiled expression reads. */

@@ -1,4 +1,3 @@
-export { STRING_FIELDS, type StringField, stringField } from './event-fields.js';
 export {
   type CompileOptions,
   compileExpression,

@@ -1,4 +1,5 @@
 import type { Action, RiskEvent } from '../domain/index.js';
+import { stringField } from '../features/index.js';
 import type { ListLookup } from './expression.js';
 
 /** What a list holds; it decides which event field is matched. */
@@ -36,17 +37,25 @@ export interface ListHit {
   readonly item: ListItem;
 }
 
-/** The field of the event a list kind is matched against (tokens for card and email). */
-export const LIST_FIELD: Readonly<Record<ListKind, ((e: RiskEvent) => string | undefined) | undefined>> = {
-  ip: (e) => e.network.ip,
-  device: (e) => e.device.id,
-  user: (e) => e.account.id,
-  card: (e) => e.payment?.cardToken,
-  email: (e) => e.account.emailToken,
-  email_domain: (e) => e.account.emailDomain,
-  bin: (e) => e.payment?.bin,
-  merchant: (e) => e.payment?.merchantId,
+/**
+ * The event field (in the features' field table) a list kind is matched against: tokens for card
+ * and email. A `string` list has no field of its own; only rules name it.
+ */
+export const LIST_FIELD: Readonly<Record<ListKind, string | undefined>> = {
+  ip: 'ip',
+  device: 'device.id',
+  user: 'user.id',
+  card: 'card.token',
+  email: 'email',
+  email_domain: 'email.domain',
+  bin: 'card.bin',
+  merchant: 'merchant.id',
   string: undefined,
+};
+
+const listField = (kind: ListKind): ((e: RiskEvent) => string | undefined) | undefined => {
+  const name = LIST_FIELD[kind];
+  return name === undefined ? undefined : stringField(name);
 };
 
 /** The lists of one bundle: acting lists are checked per event, all lists are visible to rules. */
@@ -59,7 +68,9 @@ export interface ListSet extends ListLookup {
 /** Builds the list set of a bundle. */
 export function createListSet(lists: readonly RiskList[]): ListSet {
   const byId = new Map(lists.map((l) => [l.id, l]));
-  const acting = lists.filter((l) => l.action !== undefined && LIST_FIELD[l.kind] !== undefined);
+  const acting = lists
+    .filter((l) => l.action !== undefined && LIST_FIELD[l.kind] !== undefined)
+    .map((list) => ({ list, field: listField(list.kind) as (e: RiskEvent) => string | undefined }));
   const live = (item: ListItem | undefined, t: number): item is ListItem =>
     item !== undefined && (item.expiresAtMs === undefined || item.expiresAtMs > t);
   return {
@@ -68,8 +79,8 @@ export function createListSet(lists: readonly RiskList[]): ListSet {
     contains: (id, value, t) => live(byId.get(id)?.items.get(value), t),
     match(event, t) {
       const hits: ListHit[] = [];
-      for (const list of acting) {
-        const v = (LIST_FIELD[list.kind] as (e: RiskEvent) => string | undefined)(event);
+      for (const { list, field } of acting) {
+        const v = field(event);
         if (v === undefined) continue;
         const item = list.items.get(v);
         if (live(item, t)) hits.push({ list, item });

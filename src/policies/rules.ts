@@ -1,6 +1,5 @@
 import type { Action, RiskEvent } from '../domain/index.js';
-import type { FeatureSchema } from '../features/index.js';
-import { stringField } from './event-fields.js';
+import { type FeatureSchema, stringField } from '../features/index.js';
 import { type CompileOptions, compileExpression, type EvalContext, type Predicate } from './expression.js';
 
 /** A rule as written in a bundle file. */

@@ -2,12 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { type Clock, createTokenizer, systemClock, type Tokenizer } from '../domain/index.js';
 import type { Bundle } from '../engine/index.js';
 import { createDecisionEngine, type DecisionEngine, loadBundleDir } from '../engine/index.js';
-import {
-  createCounterStore,
-  createFeatureHydrator,
-  DEFAULT_ENTITIES,
-  DEFAULT_WINDOWS,
-} from '../features/index.js';
+import { createCounterStore } from '../features/index.js';
 import type { Config } from './config.js';
 import { createDecisionGate } from './decision-gate.js';
 import { buildGrpc, type GrpcService } from './grpc.js';
@@ -47,22 +42,16 @@ export interface ServiceOptions {
 export async function buildService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const clock = options.clock ?? systemClock;
   const tokenizer = createTokenizer(config.tokenKey);
-  const store = createCounterStore({
-    entities: DEFAULT_ENTITIES,
-    windows: DEFAULT_WINDOWS,
-    maxEntities: config.maxEntities,
-  });
-  const hydrator = createFeatureHydrator(store);
   let inFlight = () => 0;
+  let engine: DecisionEngine | undefined;
   const metrics = createMetrics({
-    entities: () => store.stats().entities,
-    evictions: () => store.stats().evictions,
+    entities: () => engine?.store.stats().entities ?? 0,
+    evictions: () => engine?.store.stats().evictions ?? 0,
     inFlight: () => inFlight(),
   });
   const bundle =
     options.bundle ??
     (await loadBundleDir(config.bundleDir, {
-      schema: hydrator.schema,
       tokenizer,
       now: clock,
       model: {
@@ -71,16 +60,17 @@ export async function buildService(config: Config, options: ServiceOptions = {})
         onBatch: metrics.modelBatch,
       },
     }));
-  const engine = createDecisionEngine({
+  const store = createCounterStore({ plan: bundle.features, maxEntities: config.maxEntities });
+  const core = createDecisionEngine({
     bundle,
     store,
-    hydrator,
     clock,
     maxSkewMs: config.maxEventSkewMs,
     idempotency: { max: config.idempotencyMax, ttlMs: config.idempotencyTtlMs },
   });
 
-  const served = options.wrapEngine?.(engine) ?? engine;
+  engine = core;
+  const served = options.wrapEngine?.(core) ?? core;
   const gate = createDecisionGate(served, tokenizer, metrics, config.maxInFlight);
   inFlight = gate.inFlight;
 
@@ -126,7 +116,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
         http.close(),
         new Promise<void>((resolve) => grpc.server.tryShutdown(() => resolve())),
       ]);
-      await engine.bundle.model?.close();
+      await core.bundle.model?.close();
     },
   };
 }

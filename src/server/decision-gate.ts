@@ -29,7 +29,8 @@ export function createDecisionGate(
   return {
     inFlight: () => inFlight,
     async decide(req, deadlineMs, includeFeatures = req.includeFeatures) {
-      const ev = eventFromProto(req, tokenizer);
+      // Declared attributes are typed by the bundle being served.
+      const ev = eventFromProto(req, tokenizer, engine.bundle.features);
       if ('errors' in ev) throw RiskError.invalid(ev.errors);
       if (inFlight >= maxInFlight) throw new RiskError('RISK_ERR_OVERLOADED');
       inFlight++;

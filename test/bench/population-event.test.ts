@@ -1,15 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { populationEntities, populationEvent, usersForEntities } from '../../bench/population-event.js';
-import { createCounterStore, DEFAULT_ENTITIES, DEFAULT_WINDOWS } from '../../src/features/index.js';
+import { createCounterStore } from '../../src/features/index.js';
+import { defaultFeaturePlan } from '../helpers.js';
+
+const plan = defaultFeaturePlan();
 
 /** Commits users 0 .. users-1 once each the way the memory child does; returns the store's stats. */
 function fill(users: number, maxEntities: number) {
-  const store = createCounterStore({ entities: DEFAULT_ENTITIES, windows: DEFAULT_WINDOWS, maxEntities });
-  const out = new Float64Array(store.featureNames.length);
+  const store = createCounterStore({ plan, maxEntities });
+  const out = new Float64Array(plan.schema.size);
   const t0 = Date.UTC(2026, 10, 29);
   for (let u = 0; u < users; u++) {
     const e = populationEvent(u, `t-${u}`, t0 + u);
-    store.commit(e, t0 + u, { amountUsd: 1, decision: 'ALLOW' }, store.hydrate(e, t0 + u, out, 0));
+    store.commit(e, t0 + u, { decision: 'ALLOW' }, store.hydrate(e, t0 + u, out, plan.entityOffset));
   }
   return store.stats();
 }
@@ -27,8 +30,8 @@ describe('memory bench population', () => {
 
   it('touches every default entity kind, a payout destination every eighth user', () => {
     const kinds = (u: number) =>
-      DEFAULT_ENTITIES.filter((s) => s.key(populationEvent(u, 'x', 0)) !== undefined);
-    expect(kinds(0).map((s) => s.name)).toEqual(DEFAULT_ENTITIES.map((s) => s.name));
+      plan.entities.filter((s) => s.keyOf(populationEvent(u, 'x', 0)) !== undefined);
+    expect(kinds(0).map((s) => s.name)).toEqual(plan.entities.map((s) => s.name));
     expect(kinds(1).map((s) => s.name)).not.toContain('payout_dest');
     expect(populationEntities(0)).toBe(0);
     expect(populationEntities(8)).toBe(6 * 8 + 1 + 8 + 8 + 1);

@@ -2,14 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { RiskEvent } from '../../src/domain/index.js';
 import type { Bundle } from '../../src/engine/bundle.js';
 import { createDecisionEngine } from '../../src/engine/decision-engine.js';
-import {
-  createCounterStore,
-  createFeatureHydrator,
-  DEFAULT_ENTITIES,
-  DEFAULT_WINDOWS,
-} from '../../src/features/index.js';
+import { createCounterStore } from '../../src/features/index.js';
 import type { ModelScorer } from '../../src/model/index.js';
 import { compileRules, createListSet } from '../../src/policies/index.js';
+import { defaultFeaturePlan } from '../helpers.js';
 
 const T = Date.parse('2026-11-21T10:00:00Z');
 const event = (id: string): RiskEvent => ({
@@ -23,12 +19,8 @@ const event = (id: string): RiskEvent => ({
 });
 
 function engineWith(model: ModelScorer | undefined, replayMax?: number) {
-  const store = createCounterStore({
-    entities: DEFAULT_ENTITIES,
-    windows: DEFAULT_WINDOWS,
-    maxEntities: 100,
-  });
-  const hydrator = createFeatureHydrator(store);
+  const features = defaultFeaturePlan();
+  const store = createCounterStore({ plan: features, maxEntities: 100 });
   const lists = createListSet([]);
   const rules = compileRules(
     [
@@ -48,12 +40,13 @@ function engineWith(model: ModelScorer | undefined, replayMax?: number) {
       },
       { id: 'after_model', action: 'BLOCK', when: 'model.score > 0.5', reason: { code: 'm', message: 'm' } },
     ],
-    { schema: hydrator.schema, lists, now: () => T },
+    { schema: features.schema, lists, now: () => T },
   );
   if ('errors' in rules) throw new Error('rules');
   const bundle: Bundle = {
     name: 't',
     version: 't@1',
+    features,
     rules: rules.value,
     deviceChecks: [],
     lists,
@@ -65,7 +58,6 @@ function engineWith(model: ModelScorer | undefined, replayMax?: number) {
   const engine = createDecisionEngine({
     bundle,
     store,
-    hydrator,
     clock: () => T,
     ...(replayMax !== undefined ? { idempotency: { max: replayMax, ttlMs: 60_000 } } : {}),
     onDecision: (_e, _r, f, s) => {
@@ -73,7 +65,7 @@ function engineWith(model: ModelScorer | undefined, replayMax?: number) {
       observed.push(f.slice());
     },
   });
-  return { engine, shadow, observed, schema: hydrator.schema };
+  return { engine, shadow, observed, schema: features.schema };
 }
 
 const fakeModel = (score: (f: Float64Array) => Promise<number>): ModelScorer => ({

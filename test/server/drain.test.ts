@@ -26,6 +26,9 @@ function slowEngine() {
       return engine.bundle;
     },
     swapBundle: (next) => engine.swapBundle(next),
+    get store() {
+      return engine.store;
+    },
     async decide(event, deadlineMs, options) {
       if (event.eventId.startsWith('slow-')) {
         started++;

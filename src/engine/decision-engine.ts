@@ -118,7 +118,8 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
 
     const h = hydrator;
     const hydratedBy = store;
-    const { features, touched } = h.hydrate(event, t);
+    const hydrating = h.hydrate(event, t);
+    const { features, touched } = hydrating instanceof Promise ? await hydrating : hydrating;
     lap('features');
 
     const reasons: Reason[] = [];
@@ -138,7 +139,8 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     let modifier = evaluate(b.deviceChecks, ctx, 'DEVICE', reasons, shadowHits);
     lap('device');
 
-    const degraded: string[] = [];
+    // A remote store that could not answer in time left the entity features missing.
+    const degraded: string[] = touched.degraded === true ? ['features'] : [];
     let modelScore: number | undefined;
     if (b.model === undefined) {
       degraded.push('model');

@@ -35,8 +35,11 @@ export interface CounterStore {
    * features, in order); NaN marks missing. Returns the entities it read, so commit need not look
    * them up again.
    */
-  hydrate(event: RiskEvent, t: number, out: Float64Array, offset: number): Touched;
-  /** Adds `event` to every entity it names, tagged with its outcome. */
+  hydrate(event: RiskEvent, t: number, out: Float64Array, offset: number): Touched | Promise<Touched>;
+  /**
+   * Adds `event` to every entity it names, tagged with its outcome. A remote store sends it in the
+   * background; it never throws for an unreachable server (it counts the loss instead).
+   */
   commit(event: RiskEvent, t: number, info: CommitInfo, touched?: Touched): void;
   /**
    * A store over `plan` holding this one's counters for every (entity, metric, window) the two
@@ -44,15 +47,23 @@ export interface CounterStore {
    * store is left as it was.
    */
   migrate(plan: FeaturePlan): CounterStore;
-  /** The state for a snapshot (see StoreState). */
-  exportState(): StoreState;
+  /** The state for a snapshot (see StoreState); absent for stores that keep their state elsewhere. */
+  exportState?(): StoreState;
   /**
    * Loads a snapshot's state into this store, which must be empty, carrying over what this store's
    * plan shares with the plan the snapshot was taken under, as migrate does.
    */
-  importState(state: StoreState): void;
+  importState?(state: StoreState): void;
   /** Counts for metrics and tests. */
   stats(): { entities: number; evictions: number; maxEntities: number };
+}
+
+/** The in-memory store: reads at once, and snapshots itself. */
+export interface MemoryCounterStore extends CounterStore {
+  hydrate(event: RiskEvent, t: number, out: Float64Array, offset: number): Touched;
+  migrate(plan: FeaturePlan): MemoryCounterStore;
+  exportState(): StoreState;
+  importState(state: StoreState): void;
 }
 
 /** Options for createCounterStore. */
@@ -70,6 +81,11 @@ export interface Touched {
   readonly slots: (number | undefined)[];
   /** Generation of each found slot, so commit can tell a slot reused in the meantime. */
   readonly generations: Uint32Array;
+  /**
+   * Set by a remote store that could not read in time: the entity features are missing (NaN) and
+   * the decision reports degraded "features".
+   */
+  readonly degraded?: boolean;
 }
 
 /** f64 stride of an entity: [first seen, last seen, newest bucket epoch of each window]. */
@@ -259,7 +275,7 @@ const cores = new WeakMap<CounterStore, Core>();
  * to the newest time an entity has seen; an out-of-order event older than that is counted in its
  * bucket if the ring still holds it, and dropped otherwise.
  */
-export function createCounterStore(options: CounterStoreOptions): CounterStore {
+export function createCounterStore(options: CounterStoreOptions): MemoryCounterStore {
   const { plan, maxEntities } = options;
   if (plan.entities.length > MAX_ENTITY_KINDS) throw new Error(`at most ${MAX_ENTITY_KINDS} entity kinds`);
   const distinctFields: string[] = [];
@@ -553,7 +569,7 @@ export function createCounterStore(options: CounterStoreOptions): CounterStore {
     }
   };
 
-  const store: CounterStore = {
+  const store: MemoryCounterStore = {
     plan,
     hydrate,
     commit,

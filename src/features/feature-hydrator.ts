@@ -6,8 +6,17 @@ import type { FeatureSchema } from './feature-schema.js';
 /** Turns an event into its feature vector, laid out by the store's plan. */
 export interface FeatureHydrator {
   readonly schema: FeatureSchema;
-  /** Returns a fresh vector for `event` as seen at time `t` (before the event is committed). */
-  hydrate(event: RiskEvent, t: number): { features: Float64Array; touched: Touched };
+  /**
+   * Returns a fresh vector for `event` as seen at time `t` (before the event is committed): at once
+   * for the in-memory store, as a promise for a remote one.
+   */
+  hydrate(event: RiskEvent, t: number): Hydrated | Promise<Hydrated>;
+}
+
+/** An event's feature vector and the entities read for it. */
+export interface Hydrated {
+  readonly features: Float64Array;
+  readonly touched: Touched;
 }
 
 /**
@@ -30,9 +39,11 @@ export function createFeatureHydrator(store: CounterStore): FeatureHydrator {
         out[attrOffset + i] =
           typed !== undefined && Object.hasOwn(typed, name) ? (typed[name] as number) : Number.NaN;
       }
-      const touched = store.hydrate(event, t, out, entityOffset);
       out[modelIndex] = Number.NaN;
-      return { features: out, touched };
+      const touched = store.hydrate(event, t, out, entityOffset);
+      return touched instanceof Promise
+        ? touched.then((tt) => ({ features: out, touched: tt }))
+        : { features: out, touched };
     },
   };
 }

@@ -3,11 +3,12 @@ export {
   type CounterStore,
   type CounterStoreOptions,
   createCounterStore,
+  type MemoryCounterStore,
   type StoreState,
   type Touched,
 } from './counter-store.js';
 export { EVENT_FEATURE_NAMES, writeEventFeatures } from './event-features.js';
-export { createFeatureHydrator, type FeatureHydrator } from './feature-hydrator.js';
+export { createFeatureHydrator, type FeatureHydrator, type Hydrated } from './feature-hydrator.js';
 export {
   compileFeaturePlan,
   type DistinctPlan,

@@ -10,9 +10,9 @@ export function bytesPerEntity(v: MemoryVariant): number {
 }
 
 function row(v: MemoryVariant): string {
-  const labels = v.windows.map((w) => w.split(' ')[0]).join(', ');
+  const labels = v.label ?? v.windows.map((w) => w.split(' ')[0]).join(', ');
   return (
-    `  ${labels.padEnd(14)}${int(v.entities).padStart(11)}${`${(v.fillMs / 1000).toFixed(1)} s`.padStart(8)}` +
+    `  ${labels.padEnd(22)}${int(v.entities).padStart(11)}${`${(v.fillMs / 1000).toFixed(1)} s`.padStart(8)}` +
     `${mib(v.peakRss).padStart(13)}${mib(v.filled.rss).padStart(13)}${mib(v.filled.heapUsed).padStart(11)}` +
     `${mib(v.filled.external).padStart(13)}${mib(v.filled.arrayBuffers).padStart(14)}${int(bytesPerEntity(v)).padStart(10)}` +
     `${int(v.evictions).padStart(11)}`
@@ -24,7 +24,7 @@ function repeatLine(v: MemoryVariant): string[] {
   if (v.repeat === undefined || growth === undefined) return [];
   const r = v.repeat;
   return [
-    `  - ${v.windows.length} windows, flatness: ${int(r.events)} more events over the same users in ${(r.ms / 1000).toFixed(1)} s: ` +
+    `  - ${v.label ?? `${v.windows.length} windows`}, flatness: ${int(r.events)} more events over the same users in ${(r.ms / 1000).toFixed(1)} s: ` +
       `RSS ${mib(v.filled.rss)} → ${mib(r.memory.rss)} (${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)} %), ` +
       `heap used ${mib(r.memory.heapUsed)}, ${int(r.evictions)} evictions`,
   ];
@@ -37,17 +37,15 @@ export function formatMemory(m: MemoryReport, gate: GateVerdict | undefined): st
   return [
     `Counter memory — ${int(first.target)} distinct active entities asked, every default kind (bench/population-event.ts), ` +
       `${int(first.events)} events through hydrate + commit, one child per row (node --expose-gc)`,
-    `  ${'windows'.padEnd(14)}${'entities'.padStart(11)}${'fill'.padStart(8)}${'peak RSS'.padStart(13)}${'RSS'.padStart(13)}` +
+    `  ${'features'.padEnd(22)}${'entities'.padStart(11)}${'fill'.padStart(8)}${'peak RSS'.padStart(13)}${'RSS'.padStart(13)}` +
       `${'heap used'.padStart(11)}${'external'.padStart(13)}${'arrayBuffers'.padStart(14)}${'B/entity'.padStart(10)}${'evictions'.padStart(11)}`,
     ...m.variants.map(row),
     ...(gate !== undefined
-      ? [`  ${formatVerdict(gate)}, on the first row (the service's own windows)`]
+      ? [`  ${formatVerdict(gate)}, on the last row (every entity with 1h, 24h and 7d windows)`]
       : [`  no gate: the memory gate is for 1,000,000 entities (--memory-entities ${first.target})`]),
     `  - entities: store.stats().entities after the fill, equal to the population's count; ceiling (RISK_MAX_ENTITIES) ${int(first.maxEntities)}`,
     ...m.variants.map((v) => `  - windows of ${v.windows.length}: ${v.windows.join(', ')}`),
-    ...(m.variants.length > 1
-      ? ['  - the 7d window is a store option of the bench only: the service has no 7d window yet']
-      : []),
+    '  - a window holding one bucket keeps it in its running totals; a ring of buckets is allocated when a second bucket gets data and freed when the window empties',
     `  - RSS, heap used, external and arrayBuffers after the fill and two full collections; peak RSS up to the end of the fill; ` +
       `B/entity: RSS above the process before the store was created (${mib(first.before.rss)}), per entity`,
     ...m.variants.flatMap(repeatLine),

@@ -1,5 +1,5 @@
 /** The gated sections of the bench. */
-export type GateName = 'rest' | 'grpc' | 'inprocess' | 'memory';
+export type GateName = 'rest' | 'grpc' | 'inprocess' | 'memory' | 'counters';
 
 /** One figure of the bench against a fixed threshold. */
 export interface Gate {
@@ -24,20 +24,27 @@ export interface Gate {
  * missed. The empty endpoint of each transport is the reference; the edge server is information
  * only (it once measured slower than the real service), so it has no gate.
  *
- * The memory gate is different: it is the features issue's target (1,000,000 active entities of
- * mixed kinds in under 1 GiB of RSS), not a guard below today's figure, and the store does not meet
- * it yet (1.37 GiB with the 1 h and 24 h windows), so it fails until the store's layout shrinks. A target's FAIL is printed but does not fail the run.
+ * The memory gate is the features issue's target (1,000,000 active entities of mixed kinds, each
+ * with 1h, 24h and 7d windows, in under 1 GiB of RSS). Since windows holding one bucket keep no
+ * ring, the store meets it (about 0.6 GiB) and it guards like the others.
  */
 export const GATES: Readonly<Record<GateName, Gate>> = {
   rest: { figure: 'REST real/empty decisions/s', bound: 'min', threshold: 0.25, unit: '', kind: 'guard' },
   grpc: { figure: 'gRPC real/empty decisions/s', bound: 'min', threshold: 0.45, unit: '', kind: 'guard' },
   inprocess: { figure: 'in-process decide() p99', bound: 'max', threshold: 200, unit: 'µs', kind: 'guard' },
+  counters: {
+    figure: 'hydrate + commit p99, 6 entities × 3 windows',
+    bound: 'max',
+    threshold: 20,
+    unit: 'µs',
+    kind: 'target',
+  },
   memory: {
     figure: 'peak RSS, 1M counter entities',
     bound: 'max',
     threshold: 1024,
     unit: 'MiB',
-    kind: 'target',
+    kind: 'guard',
   },
 };
 

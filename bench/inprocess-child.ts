@@ -7,6 +7,7 @@
  * Prints one InprocessResult as JSON on stdout.
  */
 import type { RiskEvent } from '../src/domain/index.js';
+import { compileFeaturePlan, createCounterStore } from '../src/features/index.js';
 import { buildService, loadConfig } from '../src/server/index.js';
 import { domainEvents } from './domain-events.js';
 import type { InprocessResult } from './inprocess-result.js';
@@ -42,6 +43,49 @@ const decideUs = await timeLoop(timedEvents, async (e) => {
 });
 const baselineUs = await timeLoop(timedEvents, trivial);
 
+/**
+ * The features issue's counter figure: hydrate plus commit on the in-memory store for a payment
+ * touching 6 entities with 1h, 24h and 7d windows each (the default bundle's four metrics, no
+ * distinct sets), events 50 ms apart so windows cross bucket boundaries as in service.
+ */
+const sixKinds = compileFeaturePlan({
+  entities: [
+    ['card', 'card.token'],
+    ['user', 'user.id'],
+    ['device', 'device.id'],
+    ['ip', 'ip'],
+    ['email', 'email'],
+    ['merchant', 'merchant.id'],
+  ].map(([name, key]) => ({
+    name,
+    key,
+    windows: ['1h', '24h', '7d'],
+    metrics: {
+      count: 'count',
+      sum_usd: { op: 'sum', of: 'amount_usd_cents' },
+      blocked: 'blocked',
+      failed_logins: { op: 'sum', of: 'login.failed' },
+    },
+  })),
+});
+if ('errors' in sixKinds) throw new Error(sixKinds.errors.join('; '));
+const plan = sixKinds.value;
+const payments = events.filter((e) => plan.entities.every((k) => k.keyOf(e) !== undefined));
+if (payments.length < 1000) throw new Error(`only ${payments.length} events name all six entities`);
+const store = createCounterStore({ plan, maxEntities: 1_000_000 });
+const vector = new Float64Array(plan.schema.size);
+const at0 = Date.now();
+let n = 0;
+const counterCall = async (e: RiskEvent) => {
+  const t = at0 + 50 * n++;
+  store.commit(e, t, { decision: 'ALLOW' }, store.hydrate(e, t, vector, plan.entityOffset));
+};
+await timeLoop(payments, counterCall);
+const countersUs = await timeLoop(
+  Array.from({ length: iterations }, (_, i) => payments[i % payments.length] as RiskEvent),
+  counterCall,
+);
+
 const decide = loopStats(decideUs);
 const result: InprocessResult = {
   iterations,
@@ -51,6 +95,8 @@ const result: InprocessResult = {
   decide,
   decideP99ByBlockUs: blockP99s(decideUs),
   baseline: loopStats(baselineUs),
+  counters: loopStats(countersUs),
+  counterEvents: payments.length,
   stageMeanUs: Object.fromEntries(
     [...stageTotals].map(([stage, us]) => [stage, Math.round((us / iterations) * 10) / 10]),
   ),

@@ -18,6 +18,10 @@ export interface InprocessResult {
   readonly decideP99ByBlockUs: readonly number[];
   /** The same loop around a trivial async function: the floor of the measurement itself. */
   readonly baseline: LoopStats;
+  /** Counter store hydrate + commit for payments touching 6 entities × 3 windows (the same loop). */
+  readonly counters?: LoopStats;
+  /** Distinct events the counter loop cycles through. */
+  readonly counterEvents?: number;
   /** Mean µs per engine stage (from DecisionResult.timings) over the timed calls. */
   readonly stageMeanUs: Readonly<Record<string, number>>;
   /** Outcome counts over the timed calls, to show the rules fired. */

@@ -78,6 +78,7 @@ if (repeatEvents > 0) {
 }
 
 const result: MemoryVariant = {
+  label: variant === '7d' ? 'all at 1h, 24h, 7d' : 'default bundle',
   windows: windows.map((w) => `${w.label} = ${w.buckets} × ${w.bucketMs / 60_000} min`),
   target,
   entities,

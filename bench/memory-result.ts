@@ -16,6 +16,8 @@ export interface MemoryRepeat {
 
 /** One memory child (bench/memory-child.ts): one store, one set of windows, filled once. */
 export interface MemoryVariant {
+  /** What the row is: the default bundle's features, or every entity at 1h, 24h and 7d. */
+  readonly label?: string;
   /** Windows of the store, e.g. "1h = 12 × 5 min". */
   readonly windows: readonly string[];
   /** Entities asked for (--memory-entities). */

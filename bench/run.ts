@@ -42,12 +42,14 @@ async function runBench(o: BenchOptions): Promise<BenchReport> {
     const bundle: DecisionProbe | undefined = rest?.probe ?? grpc?.probe;
     const inprocess = o.sections.includes('inprocess') ? await benchInprocess(ctx) : undefined;
     const memory = o.sections.includes('memory') ? await benchMemory(ctx) : undefined;
-    const gatedMemory = memory?.variants[0];
+    // The target names 1h, 24h and 7d windows on every entity: the last row.
+    const gatedMemory = memory?.variants.at(-1);
     const callgrind = o.sections.includes('callgrind') ? await benchCallgrind(ctx) : undefined;
     const gates = judgeGates({
       ...(rest !== undefined ? { rest: { ratio: rest.result.ratio, errors: rest.result.real.errors } } : {}),
       ...(grpc !== undefined ? { grpc: { ratio: grpc.result.ratio, errors: grpc.result.real.errors } } : {}),
       ...(inprocess !== undefined ? { inprocess: { p99Us: inprocess.decide.p99Us } } : {}),
+      ...(inprocess?.counters !== undefined ? { counters: { p99Us: inprocess.counters.p99Us } } : {}),
       ...(gatedMemory !== undefined
         ? {
             memory: {

@@ -88,10 +88,20 @@ export interface Touched {
   readonly degraded?: boolean;
 }
 
-/** f64 stride of an entity: [first seen, last seen, newest bucket epoch of each window]. */
+/**
+ * f64 stride of an entity: first seen, last seen, then per window three numbers: the newest bucket
+ * epoch (HEAD), the epoch of the only bucket holding data while the window has no ring (ONE; -∞
+ * when empty), and its ring's id (RING; -1 for none).
+ */
 const FIRST = 0;
 const LAST = 1;
+const PER_WINDOW = 3;
 const HEAD = 2;
+const ONE = 3;
+const RING = 4;
+/** Rings per ring chunk. */
+const RING_CHUNK_BITS = 8;
+const RING_CHUNK = 1 << RING_CHUNK_BITS;
 
 /** Slots per slab chunk: slabs grow a chunk at a time and never move an entity. */
 const CHUNK_BITS = 10;
@@ -133,8 +143,10 @@ interface KindLayout {
   readonly laneIds: string[][];
   /** Bucket values of an empty bucket, per window (0 for sums, NaN for min and max). */
   readonly empty: Float32Array[];
-  /** Where each window's block (totals, then its ring) starts in the f32 stride. */
+  /** Where each window's running totals start in the f32 stride. */
   readonly wOff: Int32Array;
+  /** f32 values of one ring of each window: lanes × buckets. */
+  readonly ringStride: Int32Array;
   readonly f64Stride: number;
   readonly f32Stride: number;
   readonly u32Stride: number;
@@ -189,10 +201,10 @@ function layoutOf(plan: EntityPlan, distinctFields: string[]): KindLayout {
   }
   const wOff = new Int32Array(W);
   let f32Stride = 0;
-  plan.windows.forEach((spec, w) => {
+  for (let w = 0; w < W; w++) {
     wOff[w] = f32Stride;
-    f32Stride += (lanes[w] as number) * (1 + spec.buckets);
-  });
+    f32Stride += lanes[w] as number;
+  }
   for (const p of pendingProgram)
     programParts.push([p.op, (wOff[p.w] as number) + p.a, (wOff[p.w] as number) + p.b]);
   const { offsets, length } = distinctLayout(plan.distinct.map((d) => d.cap));
@@ -221,7 +233,8 @@ function layoutOf(plan: EntityPlan, distinctFields: string[]): KindLayout {
     laneIds,
     empty: laneOp.map((ops) => Float32Array.from(ops, (op) => (op === ADD ? 0 : Number.NaN))),
     wOff,
-    f64Stride: HEAD + W,
+    ringStride: Int32Array.from(plan.windows, (w, i) => (lanes[i] as number) * w.buckets),
+    f64Stride: 2 + PER_WINDOW * W,
     f32Stride,
     u32Stride: length,
     inputs,
@@ -240,6 +253,14 @@ function layoutOf(plan: EntityPlan, distinctFields: string[]): KindLayout {
   };
 }
 
+/** The bucket rings of one window of one kind, chunked, with a free list. */
+interface RingPool {
+  readonly stride: number;
+  readonly chunks: Float32Array[];
+  readonly free: number[];
+  next: number;
+}
+
 /** Entity states of one kind packed into chunked typed arrays, with a free list of slots. */
 interface SlabPool {
   readonly layout: KindLayout;
@@ -247,9 +268,25 @@ interface SlabPool {
   readonly f32: Float32Array[];
   readonly u32: Uint32Array[];
   readonly free: number[];
+  /** Rings of each window, only for entities whose window holds more than one bucket. */
+  readonly rings: RingPool[];
   /** Bumped each time a slot is freed, so a slot reused since hydrate is detected. */
   generation: Uint32Array;
   next: number;
+}
+
+/** An empty pool for a kind. */
+function newPool(layout: KindLayout): SlabPool {
+  return {
+    layout,
+    f64: [],
+    f32: [],
+    u32: [],
+    free: [],
+    rings: Array.from(layout.ringStride, (stride) => ({ stride, chunks: [], free: [], next: 0 })),
+    generation: new Uint32Array(CHUNK),
+    next: 0,
+  };
 }
 
 /** What migrate and importState read from another store. */
@@ -291,21 +328,19 @@ export function createCounterStore(options: CounterStoreOptions): MemoryCounterS
   const inputs = new Float64Array(maxInputs);
   const K = layouts.length;
 
-  const pools: SlabPool[] = layouts.map((layout) => ({
-    layout,
-    f64: [],
-    f32: [],
-    u32: [],
-    free: [],
-    generation: new Uint32Array(CHUNK),
-    next: 0,
-  }));
+  const pools: SlabPool[] = layouts.map(newPool);
 
   const index = createEntityIndex(maxEntities, (slot) => {
     const pool = pools[slot >>> KIND_BITS] as SlabPool;
     const i = slot & (KIND_SPAN - 1);
     pool.generation[i] = (pool.generation[i] as number) + 1;
     pool.free.push(i);
+    const f64 = pool.f64[i >>> CHUNK_BITS] as Float64Array;
+    const o64 = (i & (CHUNK - 1)) * pool.layout.f64Stride;
+    for (let w = 0; w < pool.layout.W; w++) {
+      const r = f64[o64 + RING + PER_WINDOW * w] as number;
+      if (r >= 0) (pool.rings[w] as RingPool).free.push(r);
+    }
   });
 
   /** Where slot index `i` of a pool lives; filled by locate() and read at once, never kept. */
@@ -330,26 +365,19 @@ export function createCounterStore(options: CounterStoreOptions): MemoryCounterS
     at.o = row * l.u32Stride;
   };
 
-  /** Resets window w's buckets from `from` to `to` (ring positions, inclusive, may wrap). */
-  const clearRing = (
-    l: KindLayout,
-    f32: Float32Array,
-    o32: number,
-    w: number,
-    all: boolean,
-    from: number,
-    to: number,
-  ) => {
-    const L = l.lanes[w] as number;
-    if (L === 0) return;
-    const n = l.buckets[w] as number;
-    const ring = o32 + (l.wOff[w] as number) + L;
-    const empty = l.empty[w] as Float32Array;
-    if (all) {
-      for (let s = 0; s < n; s++) f32.set(empty, ring + s * L);
-      return;
+  /** Claims a ring for window w of a pool, every bucket empty; returns its id. */
+  const takeRing = (pool: SlabPool, w: number): number => {
+    const rp = pool.rings[w] as RingPool;
+    let r = rp.free.pop();
+    if (r === undefined) {
+      r = rp.next++;
+      if ((r & (RING_CHUNK - 1)) === 0) rp.chunks.push(new Float32Array(RING_CHUNK * rp.stride));
     }
-    for (let e = from; e <= to; e++) f32.set(empty, ring + (e % n) * L);
+    const chunk = rp.chunks[r >>> RING_CHUNK_BITS] as Float32Array;
+    const base = (r & (RING_CHUNK - 1)) * rp.stride;
+    const empty = pool.layout.empty[w] as Float32Array;
+    for (let d = base, end = base + rp.stride; d < end; d += empty.length) chunk.set(empty, d);
+    return r;
   };
 
   /** Claims a cleared slot of kind `k` for an entity first seen at `t`; returns its slot id. */
@@ -375,18 +403,24 @@ export function createCounterStore(options: CounterStoreOptions): MemoryCounterS
     const { f64, o64, f32, o32, u32, o } = at;
     f64[o64 + FIRST] = t;
     f64[o64 + LAST] = t;
-    f64.fill(Number.NEGATIVE_INFINITY, o64 + HEAD, o64 + l.f64Stride);
     for (let w = 0; w < l.W; w++) {
+      const p = o64 + PER_WINDOW * w;
+      f64[p + HEAD] = Number.NEGATIVE_INFINITY;
+      f64[p + ONE] = Number.NEGATIVE_INFINITY;
+      f64[p + RING] = -1;
       f32.set(l.empty[w] as Float32Array, o32 + (l.wOff[w] as number));
-      clearRing(l, f32, o32, w, true, 0, 0);
     }
     u32.fill(0, o, o + l.u32Stride);
     return k * KIND_SPAN + i;
   };
 
-  /** Moves window w of the located entity forward to bucket epoch `ep`, expiring buckets that fall out. */
+  /**
+   * Moves window w of the located entity forward to bucket epoch `ep`, expiring buckets that fall
+   * out. A window without a ring holds one bucket (ONE) in its totals: it expires whole. A ring
+   * that expires whole is given back.
+   */
   const advance = (
-    l: KindLayout,
+    pool: SlabPool,
     f64: Float64Array,
     o64: number,
     f32: Float32Array,
@@ -394,25 +428,70 @@ export function createCounterStore(options: CounterStoreOptions): MemoryCounterS
     w: number,
     ep: number,
   ) => {
-    const head = f64[o64 + HEAD + w] as number;
+    const l = pool.layout;
+    const p = o64 + PER_WINDOW * w;
+    const head = f64[p + HEAD] as number;
     if (ep <= head) return;
+    f64[p + HEAD] = ep;
     const n = l.buckets[w] as number;
-    clearRing(l, f32, o32, w, ep - head >= n, head + 1, ep);
-    f64[o64 + HEAD + w] = ep;
-    // Recompute rather than subtract, so float rounding never accumulates in the totals.
-    const L = l.lanes[w] as number;
     const to = o32 + (l.wOff[w] as number);
-    const ring = to + L;
+    const ring = f64[p + RING] as number;
+    if (ring < 0) {
+      const one = f64[p + ONE] as number;
+      if (one === Number.NEGATIVE_INFINITY || one > ep - n) return;
+      f32.set(l.empty[w] as Float32Array, to);
+      f64[p + ONE] = Number.NEGATIVE_INFINITY;
+      return;
+    }
+    const rp = pool.rings[w] as RingPool;
+    if (ep - head >= n) {
+      rp.free.push(ring);
+      f64[p + RING] = -1;
+      f64[p + ONE] = Number.NEGATIVE_INFINITY;
+      f32.set(l.empty[w] as Float32Array, to);
+      return;
+    }
+    const L = l.lanes[w] as number;
+    const chunk = rp.chunks[ring >>> RING_CHUNK_BITS] as Float32Array;
+    const base = (ring & (RING_CHUNK - 1)) * rp.stride;
+    const empty = l.empty[w] as Float32Array;
+    for (let e = head + 1; e <= ep; e++) chunk.set(empty, base + (e % n) * L);
+    // Recompute rather than subtract, so float rounding never accumulates in the totals.
     const ops = l.laneOp[w] as Uint8Array;
     for (let lane = 0; lane < L; lane++) {
       const op = ops[lane] as number;
       let acc = op === ADD ? 0 : Number.NaN;
-      for (let s = 0, d = ring + lane; s < n; s++, d += L) {
-        const v = f32[d] as number;
+      for (let s = 0, d = base + lane; s < n; s++, d += L) {
+        const v = chunk[d] as number;
         if (op === ADD) acc += v;
         else if (!Number.isNaN(v) && !(op === MIN ? acc <= v : acc >= v)) acc = v;
       }
       f32[to + lane] = acc;
+    }
+  };
+
+  /** The ring chunk fold() writes a bucket into; set just before. */
+  const ringAt: { chunk: Float32Array } = { chunk: new Float32Array(0) };
+  /** Folds the commit inputs into window w's totals at `to` and, when d >= 0, into ringAt's bucket at d. */
+  const fold = (l: KindLayout, w: number, f32: Float32Array, to: number, d: number): void => {
+    const L = l.lanes[w] as number;
+    const ops = l.laneOp[w] as Uint8Array;
+    const src = l.laneInput[w] as Int32Array;
+    const b = ringAt.chunk;
+    for (let lane = 0; lane < L; lane++) {
+      const v = inputs[src[lane] as number] as number;
+      if (Number.isNaN(v)) continue;
+      const op = ops[lane];
+      if (op === ADD) {
+        f32[to + lane] = (f32[to + lane] as number) + v;
+        if (d >= 0) b[d + lane] = (b[d + lane] as number) + v;
+      } else if (op === MIN) {
+        if (!((f32[to + lane] as number) <= v)) f32[to + lane] = v;
+        if (d >= 0 && !((b[d + lane] as number) <= v)) b[d + lane] = v;
+      } else {
+        if (!((f32[to + lane] as number) >= v)) f32[to + lane] = v;
+        if (d >= 0 && !((b[d + lane] as number) >= v)) b[d + lane] = v;
+      }
     }
   };
 
@@ -450,7 +529,7 @@ export function createCounterStore(options: CounterStoreOptions): MemoryCounterS
       locate(pool, i);
       const { f64, o64, f32, o32, u32, o: ou } = at;
       for (let w = 0; w < l.W; w++)
-        advance(l, f64, o64, f32, o32, w, Math.floor(t / (l.bucketMs[w] as number)));
+        advance(pool, f64, o64, f32, o32, w, Math.floor(t / (l.bucketMs[w] as number)));
       const p = l.program;
       for (let j = 0; j < p.length; j += 3) {
         const a = f32[o32 + (p[j + 1] as number)] as number;
@@ -536,29 +615,33 @@ export function createCounterStore(options: CounterStoreOptions): MemoryCounterS
       }
       for (let w = 0; w < l.W; w++) {
         const ep = Math.floor(t / (l.bucketMs[w] as number));
-        advance(l, f64, o64, f32, o32, w, ep);
+        advance(pool, f64, o64, f32, o32, w, ep);
+        const p = o64 + PER_WINDOW * w;
         const nb = l.buckets[w] as number;
-        if (ep <= (f64[o64 + HEAD + w] as number) - nb) continue; // older than the ring holds
+        if (ep <= (f64[p + HEAD] as number) - nb) continue; // older than the ring holds
         const L = l.lanes[w] as number;
         const to = o32 + (l.wOff[w] as number);
-        const d = to + L + (ep % nb) * L;
-        const ops = l.laneOp[w] as Uint8Array;
-        const src = l.laneInput[w] as Int32Array;
-        for (let lane = 0; lane < L; lane++) {
-          const v = inputs[src[lane] as number] as number;
-          if (Number.isNaN(v)) continue;
-          const op = ops[lane];
-          if (op === ADD) {
-            f32[d + lane] = (f32[d + lane] as number) + v;
-            f32[to + lane] = (f32[to + lane] as number) + v;
-          } else if (op === MIN) {
-            if (!((f32[d + lane] as number) <= v)) f32[d + lane] = v;
-            if (!((f32[to + lane] as number) <= v)) f32[to + lane] = v;
-          } else {
-            if (!((f32[d + lane] as number) >= v)) f32[d + lane] = v;
-            if (!((f32[to + lane] as number) >= v)) f32[to + lane] = v;
+        let ring = f64[p + RING] as number;
+        if (ring < 0) {
+          const one = f64[p + ONE] as number;
+          if (one === Number.NEGATIVE_INFINITY || one === ep) {
+            // Still one bucket: the totals are that bucket.
+            f64[p + ONE] = ep;
+            fold(l, w, f32, to, -1);
+            continue;
           }
+          // A second bucket: the window needs its ring, starting with the one bucket it had.
+          ring = takeRing(pool, w);
+          f64[p + RING] = ring;
+          const rp = pool.rings[w] as RingPool;
+          (rp.chunks[ring >>> RING_CHUNK_BITS] as Float32Array).set(
+            f32.subarray(to, to + L),
+            (ring & (RING_CHUNK - 1)) * rp.stride + (one % nb) * L,
+          );
         }
+        const rp = pool.rings[w] as RingPool;
+        ringAt.chunk = rp.chunks[ring >>> RING_CHUNK_BITS] as Float32Array;
+        fold(l, w, f32, to, (ring & (RING_CHUNK - 1)) * rp.stride + (ep % nb) * L);
       }
       const offsets = l.distinctOffsets;
       for (let d = 0; d < offsets.length; d++) {
@@ -588,15 +671,19 @@ export function createCounterStore(options: CounterStoreOptions): MemoryCounterS
         for (const c of p.f32) parts.push(u8(c));
         for (const c of p.u32) parts.push(u8(c));
         parts.push(u8(Int32Array.from(p.free)), u8(p.generation));
+        const rings = p.rings.map((r) => {
+          for (const c of r.chunks) parts.push(u8(c));
+          parts.push(u8(Int32Array.from(r.free)));
+          return { next: r.next, chunks: r.chunks.length };
+        });
         return {
           identity: p.layout.identity,
           next: p.next,
           chunks: p.f64.length,
-          free: p.free.length,
-          generations: p.generation.length,
+          rings,
         };
       });
-      return { header: { format: 1, features: plan.source, entities: keys.length, kinds }, parts };
+      return { header: { format: 2, features: plan.source, entities: keys.length, kinds }, parts };
     },
     importState(state) {
       if (index.size > 0) throw new Error('importState needs an empty store');
@@ -605,19 +692,22 @@ export function createCounterStore(options: CounterStoreOptions): MemoryCounterS
     stats: () => ({ entities: index.size, evictions: index.evictions, maxEntities }),
   };
   cores.set(store, { plan, pools, index });
-  // `allocate` is reached through this for copyCounters.
-  allocators.set(store, allocate);
+  // `allocate` and `takeRing` are reached through this for copyCounters.
+  allocators.set(store, { allocate, takeRing });
   return store;
 }
 
-const allocators = new WeakMap<CounterStore, (k: number, t: number) => number>();
+const allocators = new WeakMap<
+  CounterStore,
+  { allocate: (k: number, t: number) => number; takeRing: (pool: SlabPool, w: number) => number }
+>();
 
 /**
  * Copies every entity of `from` whose kind `to` also has into `to`: times, then for each window
  * both kinds have, the lanes both have (by metric identity), then the distinct sets both have.
  */
 function copyCounters(from: Core, to: Core, toStore: CounterStore): void {
-  const allocate = allocators.get(toStore) as (k: number, t: number) => number;
+  const { allocate, takeRing } = allocators.get(toStore) as NonNullable<ReturnType<typeof allocators.get>>;
   const kindMap = to.pools.map((p) => from.pools.findIndex((q) => q.layout.identity === p.layout.identity));
   const byOld = new Map<number, number>();
   kindMap.forEach((old, k) => {
@@ -675,17 +765,31 @@ function copyCounters(from: Core, to: Core, toStore: CounterStore): void {
     nf64[n64 + LAST] = of64[o64 + LAST] as number;
     p.windows.forEach(({ ow, lanes }, w) => {
       if (ow < 0) return;
-      nf64[n64 + HEAD + w] = of64[o64 + HEAD + ow] as number;
-      const nL = nl.lanes[w] as number;
-      const oL = ol.lanes[ow] as number;
-      const nb = nl.buckets[w] as number;
+      const np64 = n64 + PER_WINDOW * w;
+      const op64 = o64 + PER_WINDOW * ow;
+      nf64[np64 + HEAD] = of64[op64 + HEAD] as number;
+      nf64[np64 + ONE] = of64[op64 + ONE] as number;
       const nTo = n32 + (nl.wOff[w] as number);
       const oTo = o32 + (ol.wOff[ow] as number);
       lanes.forEach((olane, lane) => {
+        if (olane >= 0) nf32[nTo + lane] = of32[oTo + olane] as number;
+      });
+      const oldRing = of64[op64 + RING] as number;
+      if (oldRing < 0) return;
+      const ring = takeRing(np, w);
+      nf64[np64 + RING] = ring;
+      const orp = op.rings[ow] as RingPool;
+      const nrp = np.rings[w] as RingPool;
+      const oc = orp.chunks[oldRing >>> RING_CHUNK_BITS] as Float32Array;
+      const nc = nrp.chunks[ring >>> RING_CHUNK_BITS] as Float32Array;
+      const ob = (oldRing & (RING_CHUNK - 1)) * orp.stride;
+      const nb = (ring & (RING_CHUNK - 1)) * nrp.stride;
+      const nL = nl.lanes[w] as number;
+      const oL = ol.lanes[ow] as number;
+      const buckets = nl.buckets[w] as number;
+      lanes.forEach((olane, lane) => {
         if (olane < 0) return;
-        nf32[nTo + lane] = of32[oTo + olane] as number;
-        for (let s = 0; s < nb; s++)
-          nf32[nTo + nL + s * nL + lane] = of32[oTo + oL + s * oL + olane] as number;
+        for (let b = 0; b < buckets; b++) nc[nb + b * nL + lane] = oc[ob + b * oL + olane] as number;
       });
     });
     p.distinct.forEach((od, d) => {
@@ -703,9 +807,9 @@ function coreFromState(state: StoreState, maxEntities: number): Core {
     format: number;
     features: unknown;
     entities: number;
-    kinds: { identity: string; next: number; chunks: number; free: number; generations: number }[];
+    kinds: { identity: string; next: number; chunks: number; rings: { next: number; chunks: number }[] }[];
   };
-  if (h.format !== 1) throw new Error(`counter snapshot format ${String(h.format)} is not supported`);
+  if (h.format !== 2) throw new Error(`counter snapshot format ${String(h.format)} is not supported`);
   const compiled = compileFeaturePlan(h.features);
   if ('errors' in compiled) throw new Error(`counter snapshot features: ${compiled.errors.join('; ')}`);
   const plan = compiled.value;
@@ -734,7 +838,13 @@ function coreFromState(state: StoreState, maxEntities: number): Core {
     for (let c = 0; c < meta.chunks; c++) u32.push(next((b, o, n) => new Uint32Array(b, o, n), 4));
     const free = Array.from(next((b, o, n) => new Int32Array(b, o, n), 4));
     const generation = next((b, o, n) => new Uint32Array(b, o, n), 4);
-    return { layout, f64, f32, u32, free, generation, next: meta.next };
+    const rings = meta.rings.map((r, w): RingPool => {
+      const chunks: Float32Array[] = [];
+      for (let c = 0; c < r.chunks; c++) chunks.push(next((b, o, n) => new Float32Array(b, o, n), 4));
+      const ringFree = Array.from(next((b, o, n) => new Int32Array(b, o, n), 4));
+      return { stride: layout.ringStride[w] as number, chunks, free: ringFree, next: r.next };
+    });
+    return { layout, f64, f32, u32, free, rings, generation, next: meta.next };
   });
   const entries = { keys, values };
   const index: EntityIndex = {

@@ -85,11 +85,12 @@ describe('gate verdicts', () => {
   });
 
   it('fails a run on a failed guard, never on a failed target alone', () => {
-    const memoryFail = gateVerdict('memory', 1400);
+    const countersFail = gateVerdict('counters', 25);
     const restPass = gateVerdict('rest', 0.3);
-    expect(memoryFail.pass).toBe(false);
-    expect(guardsPass([restPass, memoryFail])).toBe(true);
-    expect(guardsPass([gateVerdict('rest', 0.2), gateVerdict('memory', 900)])).toBe(false);
+    expect(countersFail.pass).toBe(false);
+    expect(guardsPass([restPass, countersFail])).toBe(true);
+    expect(guardsPass([gateVerdict('rest', 0.2), gateVerdict('counters', 10)])).toBe(false);
+    expect(guardsPass([restPass, gateVerdict('memory', 1400)])).toBe(false);
     expect(guardsPass([])).toBe(true);
   });
 });

@@ -53,7 +53,7 @@ describe('memory child result', () => {
 describe('memory section of the report', () => {
   const week = { ...variant, windows: [...variant.windows, '7d = 28 × 360 min'], peakRss: 1860 * MiB };
 
-  it('prints a row per set of windows, the gate on the first and the flatness of each', () => {
+  it('prints a row per set of windows, the gate on the last and the flatness of each', () => {
     const [gate] = judgeGates({
       memory: { peakRssMiB: 1400, entities: 1_000_005, target: MEMORY_GATE_ENTITIES, evictions: 0 },
     });
@@ -63,8 +63,10 @@ describe('memory section of the report', () => {
       /^ {2}1h, 24h +1,000,005 +2\.1 s +1400\.0 MiB +1400\.0 MiB +8\.0 MiB +1310\.0 MiB +1308\.0 MiB +1,363 +0$/,
     );
     expect(lines[3]).toMatch(/^ {2}1h, 24h, 7d +1,000,005 .* 1860\.0 MiB/);
+    const labelled = formatMemory({ variants: [{ ...variant, label: 'default bundle' }] }, gate);
+    expect(labelled[2]).toMatch(/^ {2}default bundle +1,000,005/);
     expect(text).toContain(
-      "FAIL  peak RSS, 1M counter entities 1400.0 MiB (gate < 1024.0 MiB), on the first row (the service's own windows)",
+      'FAIL  peak RSS, 1M counter entities 1400.0 MiB (gate < 1024.0 MiB), on the last row (every entity with 1h, 24h and 7d windows)',
     );
     expect(text).toContain('store.stats().entities');
     expect(text).toContain('7d = 28 × 360 min');

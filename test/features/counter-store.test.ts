@@ -398,7 +398,8 @@ describe('bundle changes', () => {
       ...event('c1', 'd1', 1000 * (i + 1)),
       network: { isProxy: false, ip: '10.0.0.1' },
     });
-    for (let i = 0; i < 3; i++) s.commit(ev(i), T + i * M, ok(i === 0 ? 'BLOCK' : 'ALLOW'));
+    // 20 minutes apart: the 1 h window spans buckets and has a ring, the 24 h one does not.
+    for (let i = 0; i < 3; i++) s.commit(ev(i), T + i * 20 * M, ok(i === 0 ? 'BLOCK' : 'ALLOW'));
     const after = featurePlan({
       entities: [
         {
@@ -414,14 +415,14 @@ describe('bundle changes', () => {
       ].map((e) => (e.name === 'device' ? { ...e, key: 'user.id' } : e)),
     });
     const moved = s.migrate(after);
-    const f = read(moved, ev(3), T + 10 * M);
+    const f = read(moved, ev(3), T + 50 * M);
     expect(f).toMatchObject({
       'card.count_1h': 3,
       'card.count_24h': 3,
       'card.sum_usd_1h': 60,
       'card.count_7d': 0, // new window: empty
       'card.devices_24h': 1,
-      'card.age_s': 600,
+      'card.age_s': 3000,
     });
     expect(Number.isNaN(f['card.max_usd_1h'])).toBe(true); // new metric: empty
     expect(f['card.blocked_1h']).toBeUndefined(); // removed metric: gone

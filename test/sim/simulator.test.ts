@@ -66,7 +66,8 @@ describe('simulator', () => {
         bad++;
     }
     expect(bad).toBe(0);
-  });
+    // Thousands of protobuf round trips: seconds on a busy 2-core machine.
+  }, 30_000);
 
   it('labels every record and produces every scenario', () => {
     const scenarios = new Set(sample.map((e) => e.scenario));

@@ -220,7 +220,7 @@ export function eventFromProto(
     } else if (ipaddr.IPv6.isValid(n.ip)) {
       const addr = ipaddr.IPv6.parse(n.ip);
       ip = addr.toString();
-      ipPrefix = `${addr.toNormalizedString().split(':').slice(0, 3).join(':')}::/48`;
+      ipPrefix = `${addr.toNormalizedString().split(':').slice(0, 4).join(':')}::/64`;
     } else {
       bad('event.network.ip', 'is not an IPv4 or IPv6 address');
     }

@@ -56,7 +56,7 @@ export interface RiskEvent {
   };
   readonly network: {
     readonly ip?: string;
-    /** The /24 (IPv4) or /48 (IPv6) prefix of ip, for subnet velocity. */
+    /** The /24 (IPv4) or /64 (IPv6: one end site's LAN, what a single customer line gets) prefix of ip, for subnet velocity. */
     readonly ipPrefix?: string;
     readonly userAgent?: string;
     readonly ipCountry?: string;

@@ -84,7 +84,7 @@ export async function loadBundleDir(dir: string, opts: BundleLoadOptions): Promi
   const listDoc = await json('lists.json', false);
   const lists = createListSet(parseLists(listDoc?.lists ?? [], opts.tokenizer, problems));
 
-  const compileOpts = { schema, lists, now: opts.now };
+  const compileOpts = { schema, lists, now: opts.now, attributes: features.attributes };
   const compileFile = async (file: string, key: string) => {
     const doc = await json(file, false);
     const src = doc?.[key] ?? [];

@@ -134,7 +134,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     }
     lap('lists');
 
-    const ctx: EvalContext = { event, features };
+    const ctx: EvalContext = { event, features, t };
     const shadowHits: string[] = [];
     let modifier = evaluate(b.deviceChecks, ctx, 'DEVICE', reasons, shadowHits);
     lap('device');

@@ -44,3 +44,9 @@ export function toUsd(amountMinor: number, currency: string | undefined): number
 export function isKnownCurrency(code: string): boolean {
   return RATES[code] !== undefined;
 }
+
+/** Converts an amount in major units of `currency` (`500 EUR` in a rule) to US dollars; NaN for an unknown currency. */
+export function majorToUsd(amount: number, currency: string): number {
+  const r = RATES[currency];
+  return r === undefined ? Number.NaN : amount * r[0];
+}

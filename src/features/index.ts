@@ -27,5 +27,5 @@ export {
   stringField,
   type TextField,
 } from './fields.js';
-export { isKnownCurrency, toUsd } from './fx.js';
+export { isKnownCurrency, majorToUsd, toUsd } from './fx.js';
 export { WINDOWS, type WindowSpec, windowMs } from './windows.js';

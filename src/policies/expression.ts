@@ -1,5 +1,13 @@
-import type { RiskEvent } from '../domain/index.js';
-import { type FeatureSchema, stringField } from '../features/index.js';
+import { RE2JS } from 're2js';
+import type { AttributeType, RiskEvent } from '../domain/index.js';
+import {
+  type FeatureSchema,
+  isKnownCurrency,
+  majorToUsd,
+  resolveField,
+  stringField,
+} from '../features/index.js';
+import { globMatcher } from './glob.js';
 import { andOf, type Condition, FALSE, notOf, orOf, TRUE, type Truth, truth, UNKNOWN } from './truth.js';
 
 /** What a compiled expression reads. */
@@ -7,6 +15,8 @@ export interface EvalContext {
   readonly event: RiskEvent;
   /** Feature vector laid out by the schema the expression was compiled against; NaN is missing. */
   readonly features: Float64Array;
+  /** The decision's time (epoch ms, the window time) for `age(...)`; the compile clock when absent. */
+  readonly t?: number;
 }
 
 /** Looks up list membership for `value`; lists are resolved at compile time. */
@@ -32,7 +42,7 @@ type Str = (ctx: EvalContext) => string | undefined;
 type Cond = Condition<EvalContext>;
 type Typed =
   | { kind: 'num'; f: Num }
-  | { kind: 'str'; f: Str }
+  | { kind: 'str'; f: Str; lit?: string }
   | { kind: 'bool'; f: Cond }
   | { kind: 'set'; items: Set<string> | Set<number>; num: boolean };
 
@@ -51,7 +61,14 @@ class CompileError extends Error {
   }
 }
 
-const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'true', 'false']);
+const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'true', 'false', 'like', 'includes', 'matches']);
+/** Binary text operators besides comparisons and `in`. */
+const TEXT_OPS = new Set(['like', 'includes', 'matches']);
+/** Seconds per duration unit: `30m`, `1d` are numbers of seconds. */
+const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+const CURRENCY_CODE = /^[A-Z]{3}$/;
+/** Regular expressions in `matches` run on RE2 (re2js): linear in the input, no backtracking. */
+const MAX_PATTERN = 256;
 
 function tokenize(src: string): Token[] {
   const out: Token[] = [];
@@ -69,7 +86,14 @@ function tokenize(src: string): Token[] {
         i += 2;
         while (i < src.length && /[0-9]/.test(src[i] as string)) i++;
       }
-      out.push({ t: 'num', v: src.slice(start, i).replaceAll('_', ''), pos: start });
+      let v = src.slice(start, i).replaceAll('_', '');
+      // A duration: digits directly followed by one unit letter, in seconds.
+      const unit = UNIT_SECONDS[src[i] ?? ''];
+      if (unit !== undefined && !/[A-Za-z0-9_.]/.test(src[i + 1] ?? '')) {
+        v = String(Number(v) * unit);
+        i++;
+      }
+      out.push({ t: 'num', v, pos: start });
     } else if (c === '"' || c === "'") {
       i++;
       let s = '';
@@ -113,14 +137,20 @@ function tokenize(src: string): Token[] {
 export interface CompileOptions {
   readonly schema: FeatureSchema;
   readonly lists: ListLookup;
-  /** Time source for list expiry checks. */
+  /** Time source for list expiry checks (and `age` when the context has no time). */
   readonly now: () => number;
+  /** The bundle's declared attributes, so `age(attr.x)` knows a timestamp. */
+  readonly attributes?: ReadonlyMap<string, AttributeType>;
 }
 
 /**
  * Compiles a rule condition to a closure, once, at bundle load: no eval, no per-request parsing.
- * Grammar: or / and / not over comparisons (== != < <= > >=), `x in @list`, `x in [a, b]`,
- * arithmetic (+ - * /) on numbers, identifiers naming features (numbers) or event fields (strings).
+ * Grammar (docs/bundle.md gives precedence and examples): or / and / not over comparisons
+ * (== != < <= > >=), `x in @list`, `x in [a, b]`, `x like 'a%'`, `x includes 'v'` (x a
+ * comma-separated list), `x matches 're'` (RE2, linear time), each also as `not like` etc.,
+ * `is_missing(x)`, `age(timestamp)` in seconds, durations (`30m`, `1d`) in seconds, amounts with a
+ * currency (`500 EUR`, in USD), arithmetic (+ - * /) on numbers, identifiers naming features
+ * (numbers) or event fields (strings).
  * Evaluation is three-valued (Kleene): a comparison touching a missing value (NaN, an absent or
  * empty string) is unknown, `not unknown` is unknown, and the rule fires only on a definite true,
  * so neither a comparison nor its negation matches a missing value, as in Stripe Radar.
@@ -200,7 +230,19 @@ export function compileExpression(
         const right = parseSum();
         return compare(t.v, left, right, lpos, rpos);
       }
-      if (isOp('in') || (isOp('not') && tokens[p + 1]?.v === 'in')) {
+      const after = tokens[p + 1];
+      if (
+        (t.t === 'id' && TEXT_OPS.has(t.v)) ||
+        (isOp('not') && after?.t === 'id' && TEXT_OPS.has(after.v))
+      ) {
+        const negate = isOp('not');
+        if (negate) next();
+        const op = next().v;
+        const rpos = peek().pos;
+        const f = textOp(op, left, parseSum(), lpos, rpos);
+        return { kind: 'bool', f: negate ? notOf(f) : f };
+      }
+      if (isOp('in') || (isOp('not') && after?.v === 'in')) {
         const negate = isOp('not');
         if (negate) next();
         next();
@@ -284,13 +326,19 @@ export function compileExpression(
       const t = next();
       switch (t.t) {
         case 'num': {
-          const v = Number(t.v);
+          let v = Number(t.v);
           if (!Number.isFinite(v)) throw new CompileError(t.pos, `bad number ${t.v}`);
+          const cur = peek();
+          if (cur.t === 'id' && CURRENCY_CODE.test(cur.v)) {
+            next();
+            if (!isKnownCurrency(cur.v)) throw new CompileError(cur.pos, `unknown currency ${cur.v}`);
+            v = majorToUsd(v, cur.v);
+          }
           return { kind: 'num', f: () => v };
         }
         case 'str': {
           const v = t.v;
-          return { kind: 'str', f: () => v };
+          return { kind: 'str', f: () => v, lit: v };
         }
         case 'id': {
           if (t.v === 'true' || t.v === 'false') {
@@ -298,6 +346,7 @@ export function compileExpression(
             return { kind: 'num', f: () => v };
           }
           if (KEYWORDS.has(t.v)) throw new CompileError(t.pos, `unexpected '${t.v}'`);
+          if (isOp('(')) return parseCall(t);
           const idx = opts.schema.indexOf(t.v);
           if (idx !== undefined) return { kind: 'num', f: (c) => c.features[idx] as number };
           const sf = stringField(t.v);
@@ -319,6 +368,38 @@ export function compileExpression(
         default:
           throw new CompileError(t.pos, 'unexpected end of expression');
       }
+    };
+    const parseCall = (fn: Token): Typed => {
+      expect('(');
+      const apos = peek().pos;
+      if (fn.v === 'is_missing') {
+        const arg = parseOr();
+        expect(')');
+        if (arg.kind === 'num') {
+          const f = arg.f;
+          return { kind: 'bool', f: (c) => truth(Number.isNaN(f(c))) };
+        }
+        if (arg.kind === 'str') {
+          const f = arg.f;
+          return { kind: 'bool', f: (c) => truth(f(c) === undefined) };
+        }
+        throw new CompileError(apos, 'is_missing takes a field');
+      }
+      if (fn.v === 'age') {
+        const arg = next();
+        expect(')');
+        const field = arg.t === 'id' ? resolveField(arg.v, opts.attributes) : undefined;
+        if (field === undefined || field.type !== 'timestamp')
+          throw new CompileError(
+            apos,
+            'age takes a timestamp field (account.created_at, occurred_at, a timestamp attribute)',
+          );
+        const get = field.get;
+        const now = opts.now;
+        // Seconds since the field's time, at the decision's time; missing when the field is.
+        return { kind: 'num', f: (c) => ((c.t ?? now()) - get(c.event)) / 1000 };
+      }
+      throw new CompileError(fn.pos, `unknown function '${fn.v}'`);
     };
     const parseSet = (): Typed => {
       const nums = new Set<number>();
@@ -353,6 +434,32 @@ export function compileExpression(
     }
     throw err;
   }
+}
+
+/** like, includes and matches: text on the left, a literal pattern on the right; missing is unknown. */
+function textOp(op: string, left: Typed, right: Typed, lpos: number, rpos: number): Cond {
+  if (left.kind !== 'str') throw new CompileError(lpos, `${op} needs a text field on its left`);
+  const pattern = right.kind === 'str' ? right.lit : undefined;
+  if (pattern === undefined) throw new CompileError(rpos, `${op} needs a string literal on its right`);
+  const f = left.f;
+  let test: (v: string) => boolean;
+  if (op === 'like') test = globMatcher(pattern);
+  else if (op === 'includes') test = (v) => v.split(',').some((x) => x.trim() === pattern);
+  else {
+    if (pattern.length > MAX_PATTERN)
+      throw new CompileError(rpos, `pattern longer than ${MAX_PATTERN} characters`);
+    let re: RE2JS;
+    try {
+      re = RE2JS.compile(pattern);
+    } catch (err) {
+      throw new CompileError(rpos, `bad regular expression: ${(err as Error).message}`);
+    }
+    test = (v) => re.test(v);
+  }
+  return (c) => {
+    const v = f(c);
+    return v === undefined ? UNKNOWN : truth(test(v));
+  };
 }
 
 function asNum(x: Typed, pos: number): Num {

@@ -12,6 +12,7 @@ import {
   LIST_FIELD,
   type ListItem,
   type ListKind,
+  parseRuleText,
   type RiskList,
   type RuleSource,
 } from '../policies/index.js';
@@ -106,6 +107,25 @@ export async function loadBundleDir(dir: string, opts: BundleLoadOptions): Promi
     return r.value;
   };
   const rules = await compileFile('rules.json', 'rules');
+  // The text form (rules.txt) loads beside the JSON one; ids are unique across both.
+  const text = await read('rules.txt', false);
+  if (text !== undefined) {
+    const parsed = parseRuleText(text.toString('utf8'));
+    if ('errors' in parsed) {
+      for (const e of parsed.errors) problems.push(`rules.txt: ${e.line}:${e.column}: ${e.message}`);
+    } else {
+      const r = compileRules(parsed.value, compileOpts);
+      if ('errors' in r) {
+        for (const e of r.errors)
+          problems.push(`rules.txt: rule ${e.ruleId} at ${e.line}:${e.column}: ${e.message}`);
+      } else {
+        const ids = new Set(rules.map((x) => x.id));
+        for (const x of r.value)
+          if (ids.has(x.id)) problems.push(`rules.txt: rule ${x.id} is also in rules.json`);
+        rules.push(...r.value);
+      }
+    }
+  }
   const deviceChecks = await compileFile('device.json', 'checks');
 
   let model: Bundle['model'];

@@ -15,4 +15,6 @@ export {
   type ListSet,
   type RiskList,
 } from './lists.js';
+/** The text form of rules: `<action> if <condition>` blocks with @ metadata. */
+export { parseRuleText, type RuleTextError } from './rule-text.js';
 export { type CompiledRule, compileRules, type RuleError, type RuleSource } from './rules.js';

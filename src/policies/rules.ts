@@ -12,6 +12,8 @@ export interface RuleSource {
   readonly score?: number;
   readonly mode?: 'live' | 'shadow';
   readonly tags?: readonly string[];
+  /** Where `when` starts in its file (the text form): errors are reported at file positions. */
+  readonly at?: { readonly line: number; readonly column: number };
 }
 
 /** A compiled rule: its condition is a closure, its message a template with resolved placeholders. */
@@ -55,7 +57,10 @@ export function compileRules(
     if (src.score !== undefined && !Number.isFinite(src.score)) fail('score must be a finite number');
     const compiled = compileExpression(src.when, opts);
     if ('error' in compiled) {
-      fail(compiled.error.message, compiled.error.line, compiled.error.column);
+      const { line, column, message } = compiled.error;
+      const at = src.at;
+      if (at === undefined) fail(message, line, column);
+      else fail(message, at.line + line - 1, line === 1 ? at.column + column - 1 : column);
       continue;
     }
     const message = compileTemplate(src.reason.message, opts.schema);

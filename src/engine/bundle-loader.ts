@@ -1,17 +1,19 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import ipaddr from 'ipaddr.js';
-import type { Action } from '../domain/index.js';
-import { canonical, type Tokenizer } from '../domain/index.js';
+import type { Action, Tokenizer } from '../domain/index.js';
 import { compileFeaturePlan, type FeaturePlan } from '../features/index.js';
 import { createOnnxScorer, type OnnxScorerOptions, parseManifest } from '../model/index.js';
 import {
   compileRules,
   createListSet,
+  defaultMatch,
   LIST_FIELD,
   type ListItem,
   type ListKind,
+  type ListMatch,
+  matchProblem,
+  parseListItem,
   parseRuleText,
   type RiskList,
   type RuleSource,
@@ -212,11 +214,18 @@ function parseLists(raw: unknown, tokenizer: Tokenizer, problems: string[]): Ris
       continue;
     }
     const kind = l.kind as ListKind;
+    const match = l.match ?? defaultMatch(kind);
+    const badMatch = typeof match === 'string' ? matchProblem(kind, match) : 'match must be a string';
+    if (badMatch !== undefined) {
+      problems.push(`${where}.match: ${badMatch}`);
+      continue;
+    }
+    const shape = { kind, match: match as ListMatch };
     const items = new Map<string, ListItem>();
     for (const [j, entryItem] of l.items.entries()) {
-      const item = parseItem(
+      const item = parseListItem(
         (entryItem ?? {}) as Record<string, unknown>,
-        kind,
+        shape,
         tokenizer,
         `${where}.items[${j}]`,
       );
@@ -227,6 +236,7 @@ function parseLists(raw: unknown, tokenizer: Tokenizer, problems: string[]): Ris
     out.push({
       id: l.id,
       kind,
+      match: shape.match,
       ...(l.action !== undefined ? { action: l.action as Action } : {}),
       reasonCode: typeof reason.code === 'string' ? reason.code : `list_${l.id}`,
       message: typeof reason.message === 'string' ? reason.message : `matched list ${l.id}`,
@@ -234,43 +244,4 @@ function parseLists(raw: unknown, tokenizer: Tokenizer, problems: string[]): Ris
     });
   }
   return out;
-}
-
-function parseItem(
-  it: Record<string, unknown>,
-  kind: ListKind,
-  tokenizer: Tokenizer,
-  where: string,
-): { value: ListItem } | { error: string } {
-  let value: string | undefined;
-  if (typeof it.token === 'string') value = it.token;
-  else if (typeof it.value === 'string') value = normalise(kind, it.value, tokenizer);
-  if (value === undefined || value === '') return { error: `${where} needs a string value or token` };
-  if (kind === 'ip' && !ipaddr.isValid(value)) return { error: `${where}: ${value} is not an IP address` };
-  let expiresAtMs: number | undefined;
-  if (it.expiresAt !== undefined) {
-    expiresAtMs = typeof it.expiresAt === 'string' ? Date.parse(it.expiresAt) : Number.NaN;
-    if (Number.isNaN(expiresAtMs)) return { error: `${where}.expiresAt must be an RFC 3339 time` };
-  }
-  return {
-    value: {
-      value,
-      ...(typeof it.reason === 'string' ? { reason: it.reason } : {}),
-      ...(expiresAtMs !== undefined ? { expiresAtMs } : {}),
-    },
-  };
-}
-
-/** List values for tokenised kinds are written raw in files and tokenised here, as at the edge. */
-function normalise(kind: ListKind, value: string, tokenizer: Tokenizer): string {
-  switch (kind) {
-    case 'card':
-      return tokenizer.token('card', canonical.card(value));
-    case 'email':
-      return tokenizer.token('email', canonical.email(value));
-    case 'email_domain':
-      return value.trim().toLowerCase();
-    default:
-      return value;
-  }
 }

@@ -6,8 +6,12 @@ export {
   type ListLookup,
   type Predicate,
 } from './expression.js';
+/** One list item from a bundle file or the admin API, normalised for its list's match type. */
+export { matchProblem, parseListItem } from './list-item.js';
+export { createListMatcher, type ListMatch, type ListMatcher, normaliseItem } from './list-matcher.js';
 export {
   createListSet,
+  defaultMatch,
   LIST_FIELD,
   type ListHit,
   type ListItem,

@@ -1,6 +1,15 @@
 import type { Action, RiskEvent } from '../domain/index.js';
 import { stringField } from '../features/index.js';
 import type { ListLookup } from './expression.js';
+import { createListMatcher, type ListMatch, type ListMatcher } from './list-matcher.js';
+
+/**
+ * The match type a list kind gets when the bundle names none: CIDR ranges for IPs, the domain and
+ * its subdomains for email domains, leading digits for BINs, exact for the rest.
+ */
+export function defaultMatch(kind: ListKind): ListMatch {
+  return kind === 'ip' ? 'cidr' : kind === 'email_domain' ? 'domain' : kind === 'bin' ? 'prefix' : 'exact';
+}
 
 /** What a list holds; it decides which event field is matched. */
 export type ListKind =
@@ -16,8 +25,12 @@ export type ListKind =
 
 /** One list item. `expiresAtMs` undefined means it never expires. */
 export interface ListItem {
+  /** The item as matched: normalised for the list's match type (see normaliseItem). */
   readonly value: string;
   readonly reason?: string;
+  /** Who added it (a person or a system), for the audit trail. */
+  readonly addedBy?: string;
+  readonly addedAtMs?: number;
   readonly expiresAtMs?: number;
 }
 
@@ -25,6 +38,8 @@ export interface ListItem {
 export interface RiskList {
   readonly id: string;
   readonly kind: ListKind;
+  /** How items match (defaultMatch of the kind when the bundle does not say). */
+  readonly match: ListMatch;
   readonly action?: Action;
   readonly reasonCode: string;
   readonly message: string;
@@ -67,23 +82,30 @@ export interface ListSet extends ListLookup {
 
 /** Builds the list set of a bundle. */
 export function createListSet(lists: readonly RiskList[]): ListSet {
-  const byId = new Map(lists.map((l) => [l.id, l]));
+  const matchers = new Map<string, ListMatcher<ListItem>>(
+    lists.map((l) => [l.id, createListMatcher(l.match, l.items)]),
+  );
   const acting = lists
     .filter((l) => l.action !== undefined && LIST_FIELD[l.kind] !== undefined)
-    .map((list) => ({ list, field: listField(list.kind) as (e: RiskEvent) => string | undefined }));
-  const live = (item: ListItem | undefined, t: number): item is ListItem =>
-    item !== undefined && (item.expiresAtMs === undefined || item.expiresAtMs > t);
+    .map((list) => ({
+      list,
+      field: listField(list.kind) as (e: RiskEvent) => string | undefined,
+      matcher: matchers.get(list.id) as ListMatcher<ListItem>,
+    }));
+  const liveAt = (t: number) => (item: ListItem) => item.expiresAtMs === undefined || item.expiresAtMs > t;
   return {
     lists,
-    has: (id) => byId.has(id),
-    contains: (id, value, t) => live(byId.get(id)?.items.get(value), t),
+    has: (id) => matchers.has(id),
+    contains: (id, value, t) => matchers.get(id)?.find(value, liveAt(t)) !== undefined,
     match(event, t) {
       const hits: ListHit[] = [];
-      for (const { list, field } of acting) {
+      let live: ((item: ListItem) => boolean) | undefined;
+      for (const { list, field, matcher } of acting) {
         const v = field(event);
         if (v === undefined) continue;
-        const item = list.items.get(v);
-        if (live(item, t)) hits.push({ list, item });
+        live ??= liveAt(t);
+        const item = matcher.find(v, live);
+        if (item !== undefined) hits.push({ list, item });
       }
       return hits;
     },

@@ -18,6 +18,7 @@ export const lists = createListSet([
   {
     id: 'vip',
     kind: 'user',
+    match: 'exact',
     reasonCode: 'vip',
     message: 'vip',
     items: new Map([['u-vip', { value: 'u-vip' }]]),
@@ -25,6 +26,7 @@ export const lists = createListSet([
   {
     id: 'old',
     kind: 'user',
+    match: 'exact',
     reasonCode: 'old',
     message: 'old',
     items: new Map([['u-old', { value: 'u-old', expiresAtMs: 1000 }]]),

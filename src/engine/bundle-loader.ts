@@ -76,6 +76,10 @@ export async function loadBundleDir(dir: string, opts: BundleLoadOptions): Promi
 
   const meta = await json('bundle.json', true);
   const name = typeof meta?.name === 'string' && meta.name !== '' ? meta.name : 'unnamed';
+  const scoreThresholds = parseScoreThresholds(meta?.scoreThresholds, problems);
+  const maxReasons = meta?.maxReasons ?? DEFAULT_MAX_REASONS;
+  if (typeof maxReasons !== 'number' || !Number.isInteger(maxReasons) || maxReasons < 1 || maxReasons > 100)
+    problems.push('bundle.json: maxReasons must be an integer from 1 to 100');
   const featureDoc = await json('features.json', false);
   const compiled = compileFeaturePlan(featureDoc ?? {});
   if ('errors' in compiled) {
@@ -154,12 +158,48 @@ export async function loadBundleDir(dir: string, opts: BundleLoadOptions): Promi
     throw new BundleError(problems);
   }
   const version = `${name}@${hash.digest('hex').slice(0, 12)}`;
-  return Object.freeze({ name, version, features, rules, deviceChecks, lists, ...(model ? { model } : {}) });
+  return Object.freeze({
+    name,
+    version,
+    features,
+    rules,
+    deviceChecks,
+    lists,
+    maxReasons: maxReasons as number,
+    ...(scoreThresholds !== undefined ? { scoreThresholds } : {}),
+    ...(model ? { model } : {}),
+  });
 }
 
 /** Resolves the embedded default bundle shipped in the repository. */
 export function defaultBundleDir(): string {
   return resolve(new URL('.', import.meta.url).pathname, '../../bundles/default');
+}
+
+/** Reasons kept per response when bundle.json does not say. */
+const DEFAULT_MAX_REASONS = 10;
+
+/** `scoreThresholds` of bundle.json: challenge <= review <= block, each in [0, 1], any may be absent. */
+function parseScoreThresholds(raw: unknown, problems: string[]): Bundle['scoreThresholds'] {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    problems.push('bundle.json: scoreThresholds must be an object of challenge, review, block');
+    return undefined;
+  }
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (!['challenge', 'review', 'block'].includes(k))
+      problems.push(`bundle.json: scoreThresholds.${k} is unknown`);
+    else if (typeof v !== 'number' || !(v >= 0 && v <= 1))
+      problems.push(`bundle.json: scoreThresholds.${k} must be in [0, 1]`);
+    else out[k] = v;
+  }
+  const order = ['challenge', 'review', 'block']
+    .filter((k) => out[k] !== undefined)
+    .map((k) => out[k] as number);
+  if (order.some((v, i) => i > 0 && v < (order[i - 1] as number)))
+    problems.push('bundle.json: scoreThresholds must rise from challenge to review to block');
+  return out;
 }
 
 function checkRuleShapes(src: unknown[], file: string): string[] {

@@ -16,6 +16,17 @@ export interface Bundle {
   readonly deviceChecks: readonly CompiledRule[];
   readonly rules: readonly CompiledRule[];
   readonly lists: ListSet;
+  /**
+   * Thresholds on the final score (model score plus rule modifiers, clipped to [0, 1]) that act
+   * like rules, as Marble's scenario outcomes do: the highest one reached adds a SYSTEM reason.
+   */
+  readonly scoreThresholds?: {
+    readonly challenge?: number;
+    readonly review?: number;
+    readonly block?: number;
+  };
+  /** Reasons a response keeps at most, deciding one first. */
+  readonly maxReasons: number;
   /** Champion model; undefined when the bundle has none (decisions then say degraded: model). */
   readonly model?: ModelScorer;
 }

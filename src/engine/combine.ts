@@ -8,13 +8,20 @@ const STRENGTH: Readonly<Record<Action, number>> = { ALLOW: 4, BLOCK: 3, REVIEW:
  * Combines live reasons into one outcome: allowlist > BLOCK > REVIEW > CHALLENGE > ALLOW (no
  * reason). Reasons come back strongest first, the deciding one leading, in their original order
  * within an action, and one per code: graded rules sharing a code (REVIEW at 4 charges, BLOCK at
- * 10) keep only their strongest reason, so the response does not repeat itself.
+ * 10) keep only their strongest reason, so the response does not repeat itself. At most `max`
+ * reasons are kept (the bundle's `maxReasons`), the deciding one always among them.
  */
-export function combine(reasons: readonly Reason[]): { decision: Action; reasons: Reason[] } {
+export function combine(
+  reasons: readonly Reason[],
+  max = Number.POSITIVE_INFINITY,
+): { decision: Action; reasons: Reason[] } {
   // Array sort is stable, so equal strengths keep the pipeline's order (lists, device, model, rules).
   const sorted = [...reasons].sort((a, b) => STRENGTH[b.action] - STRENGTH[a.action]);
   const kept: Reason[] = [];
-  for (const r of sorted) if (!hasCode(kept, r.code)) kept.push(r);
+  for (const r of sorted) {
+    if (kept.length >= max) break;
+    if (!hasCode(kept, r.code)) kept.push(r);
+  }
   return { decision: kept[0]?.action ?? 'ALLOW', reasons: kept };
 }
 

@@ -22,6 +22,8 @@ export type DecisionObserver = (
   result: DecisionResult,
   features: Float64Array,
   shadowHits: readonly string[],
+  /** Ids of every live rule and device check that fired, graded ones sharing a reason code included. */
+  liveHits: readonly string[],
 ) => void;
 
 /** Options for createDecisionEngine. */
@@ -136,7 +138,8 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
 
     const ctx: EvalContext = { event, features, t };
     const shadowHits: string[] = [];
-    let modifier = evaluate(b.deviceChecks, ctx, 'DEVICE', reasons, shadowHits);
+    const liveHits: string[] = [];
+    let modifier = evaluate(b.deviceChecks, ctx, 'DEVICE', reasons, shadowHits, liveHits);
     lap('device');
 
     // A remote store that could not answer in time left the entity features missing.
@@ -175,11 +178,16 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     }
     lap('model');
 
-    modifier += evaluate(b.rules, ctx, 'RULE', reasons, shadowHits);
+    modifier += evaluate(b.rules, ctx, 'RULE', reasons, shadowHits, liveHits);
     lap('rules');
 
-    const combined = combine(reasons);
     const score = Math.min(1, Math.max(0, (modelScore ?? 0) + modifier));
+    const th = b.scoreThresholds;
+    if (th !== undefined) {
+      const tier = scoreTier(score, th);
+      if (tier !== undefined) reasons.push(tier);
+    }
+    const combined = combine(reasons, b.maxReasons);
     lap('combine');
 
     // A bundle swap with a new features section while this decision ran moved the counters: commit
@@ -211,7 +219,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     // The replay record, made once: REST sends the same text as its response body.
     if (replayEnabled) result.json = JSON.stringify(result);
     if (includeFeatures) result.features = featureValues(h.schema, features);
-    onDecision?.(event, result, features, shadowHits);
+    onDecision?.(event, result, features, shadowHits, liveHits);
     return result;
   };
 
@@ -266,6 +274,7 @@ function evaluate(
   source: ReasonSource,
   reasons: Reason[],
   shadowHits: string[],
+  liveHits: string[],
 ): number {
   let modifier = 0;
   for (const r of rules) {
@@ -275,7 +284,32 @@ function evaluate(
       continue;
     }
     modifier += r.score;
+    liveHits.push(r.id);
     reasons.push({ code: r.code, message: r.message(ctx), source, ruleId: r.id, action: r.action });
   }
   return modifier;
+}
+
+/**
+ * The reason a bundle's score thresholds give a final score (model score plus rule modifiers,
+ * clipped): the highest tier it reaches, or none. It joins the other reasons, so combine's order
+ * holds: an allowlist still wins, and a rule's stronger action is not weakened.
+ */
+function scoreTier(score: number, th: NonNullable<Bundle['scoreThresholds']>): Reason | undefined {
+  const pct = Math.round(score * 100);
+  const tiers = [
+    ['BLOCK', th.block],
+    ['REVIEW', th.review],
+    ['CHALLENGE', th.challenge],
+  ] as const;
+  for (const [action, at] of tiers) {
+    if (at !== undefined && score >= at)
+      return {
+        code: `score_${action.toLowerCase()}`,
+        message: `risk score ${pct}% is at or above the bundle's ${action.toLowerCase()} threshold (${Math.round(at * 100)}%)`,
+        source: 'SYSTEM',
+        action,
+      };
+  }
+  return undefined;
 }

@@ -67,6 +67,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     clock,
     maxSkewMs: config.maxEventSkewMs,
     idempotency: { max: config.idempotencyMax, ttlMs: config.idempotencyTtlMs },
+    onDecision: (_event, _result, _features, shadow, live) => metrics.ruleHits(live, shadow),
   });
 
   engine = core;

@@ -9,6 +9,8 @@ export interface Metrics {
   decision(r: DecisionResult, seconds: number): void;
   /** Observes one ONNX batch run. */
   modelBatch(size: number, seconds: number): void;
+  /** Counts the rules and device checks that fired on a fresh decision, live and shadow. */
+  ruleHits(live: readonly string[], shadow: readonly string[]): void;
 }
 
 /** Creates the metrics; gauges that read live state are collected on scrape, not on the hot path. */
@@ -79,6 +81,22 @@ export function createMetrics(gauges: {
     buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025],
     registers: [registry],
   });
+  const ruleHits = new Counter({
+    name: 'risk_rule_hits_total',
+    help: 'Rules and device checks that fired, by rule id and mode (live rules act, shadow rules only count)',
+    labelNames: ['rule', 'mode'],
+    registers: [registry],
+  });
+  const byRule = new Map<string, ReturnType<typeof ruleHits.labels>>();
+  const hit = (id: string, mode: 'live' | 'shadow') => {
+    const k = `${mode}:${id}`;
+    let c = byRule.get(k);
+    if (c === undefined) {
+      c = ruleHits.labels(id, mode);
+      byRule.set(k, c);
+    }
+    c.inc();
+  };
   // Bound children: labels() hashes its arguments on every call, which the hot path need not pay.
   const byDecision = new Map<string, ReturnType<typeof decisions.labels>>();
   const byCode = new Map<string, ReturnType<typeof requests.labels>>();
@@ -92,6 +110,10 @@ export function createMetrics(gauges: {
         byCode.set(k, c);
       }
       c.inc();
+    },
+    ruleHits(live, shadow) {
+      for (const id of live) hit(id, 'live');
+      for (const id of shadow) hit(id, 'shadow');
     },
     modelBatch(size, seconds) {
       batchSize.observe(size);

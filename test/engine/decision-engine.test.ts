@@ -18,7 +18,11 @@ const event = (id: string): RiskEvent => ({
   attributes: {},
 });
 
-function engineWith(model: ModelScorer | undefined, replayMax?: number) {
+function engineWith(
+  model: ModelScorer | undefined,
+  replayMax?: number,
+  extra: Partial<Pick<Bundle, 'scoreThresholds' | 'maxReasons'>> = {},
+) {
   const features = defaultFeaturePlan();
   const store = createCounterStore({ plan: features, maxEntities: 100 });
   const lists = createListSet([]);
@@ -47,12 +51,15 @@ function engineWith(model: ModelScorer | undefined, replayMax?: number) {
     name: 't',
     version: 't@1',
     features,
+    maxReasons: 10,
+    ...extra,
     rules: rules.value,
     deviceChecks: [],
     lists,
     ...(model ? { model } : {}),
   };
   const shadow: string[][] = [];
+  const live: string[][] = [];
   // Copies: the observer's vector is only lent for the call.
   const observed: Float64Array[] = [];
   const engine = createDecisionEngine({
@@ -60,12 +67,13 @@ function engineWith(model: ModelScorer | undefined, replayMax?: number) {
     store,
     clock: () => T,
     ...(replayMax !== undefined ? { idempotency: { max: replayMax, ttlMs: 60_000 } } : {}),
-    onDecision: (_e, _r, f, s) => {
+    onDecision: (_e, _r, f, s, l) => {
       shadow.push([...s]);
+      live.push([...l]);
       observed.push(f.slice());
     },
   });
-  return { engine, shadow, observed, schema: features.schema };
+  return { engine, shadow, live, observed, schema: features.schema };
 }
 
 const fakeModel = (score: (f: Float64Array) => Promise<number>): ModelScorer => ({
@@ -85,6 +93,47 @@ const fakeModel = (score: (f: Float64Array) => Promise<number>): ModelScorer => 
 });
 
 describe('decision engine', () => {
+  it('decides by the bundle score thresholds too, the highest tier reached, without weakening a rule', async () => {
+    // Model 0.3 + big 0.25 = 0.55: the review tier; the rules alone say REVIEW (big).
+    const th = { scoreThresholds: { challenge: 0.2, review: 0.5, block: 0.9 } };
+    const r = await engineWith(
+      fakeModel(async () => 0.3),
+      undefined,
+      th,
+    ).engine.decide(event('t1'));
+    expect(r.score).toBeCloseTo(0.55);
+    expect(r.decision).toBe('REVIEW');
+    expect(r.reasons.map((x) => x.code)).toEqual(['big', 'score_review']);
+    expect(r.reasons[1]).toMatchObject({ source: 'SYSTEM', action: 'REVIEW' });
+    // 0.7 + 0.25: the block tier, and after_model's BLOCK leads (rules before the tier in order).
+    const b = await engineWith(
+      fakeModel(async () => 0.7),
+      undefined,
+      th,
+    ).engine.decide(event('t2'));
+    expect(b.reasons.map((x) => x.code)).toEqual(['m', 'score_block', 'model_elevated_risk', 'big']);
+    // A small payment with a mid score: only the challenge tier speaks.
+    const small = { ...event('t3'), payment: { amountMinor: 100, currency: 'USD', cardToken: 'ca_1' } };
+    const c = await engineWith(
+      fakeModel(async () => 0.25),
+      undefined,
+      th,
+    ).engine.decide(small);
+    expect([c.decision, c.reasons.map((x) => x.code)]).toEqual(['CHALLENGE', ['score_challenge']]);
+  });
+
+  it('keeps at most maxReasons, the deciding one first, and reports every live and shadow hit', async () => {
+    const { engine, live, shadow } = engineWith(
+      fakeModel(async () => 0.7),
+      undefined,
+      { maxReasons: 1 },
+    );
+    const r = await engine.decide(event('cap'));
+    expect(r.reasons.map((x) => x.code)).toEqual(['m']);
+    expect(live[0]).toEqual(['big', 'after_model']);
+    expect(shadow[0]).toEqual(['shadow']);
+  });
+
   it('adds rule modifiers to the model score, lets rules read model.score, and keeps shadow rules out of the response', async () => {
     const { engine, shadow } = engineWith(fakeModel(async () => 0.7));
     const r = await engine.decide(event('a'));

@@ -15,6 +15,19 @@ export interface IdempotencyStore {
   set(eventId: string, entry: Entry): void;
   delete(eventId: string): void;
   readonly size: number;
+  /** The finished decisions still remembered (within their time to live), oldest first. */
+  exportState(): ReplayEntry[];
+  /** Remembers finished decisions with the time each was made, in order; expired ones are skipped. */
+  importState(entries: Iterable<ReplayEntry>): void;
+}
+
+/** A finished decision as a snapshot or the journal carries it. */
+export interface ReplayEntry {
+  readonly id: string;
+  readonly fingerprint: string;
+  readonly json: string;
+  /** When the decision was made (epoch ms, the store's clock): its time to live runs from here. */
+  readonly createdMs: number;
 }
 
 /** Options for createIdempotencyStore. */
@@ -73,7 +86,15 @@ export function createIdempotencyStore(
   ttlMs: number,
   options: IdempotencyStoreOptions = {},
 ): IdempotencyStore {
-  if (max === 0) return { get: () => undefined, set: () => {}, delete: () => {}, size: 0 };
+  if (max === 0)
+    return {
+      get: () => undefined,
+      set: () => {},
+      delete: () => {},
+      size: 0,
+      exportState: () => [],
+      importState: () => {},
+    };
   const slotBytes = options.slotBytes ?? DEFAULT_SLOT_BYTES;
   const now = options.now ?? Date.now;
   const hash = options.hash ?? hash53;
@@ -102,7 +123,7 @@ export function createIdempotencyStore(
     return chunk;
   };
 
-  const write = (id: string, fingerprint: string, json: string): void => {
+  const write = (id: string, fingerprint: string, json: string, createdMs = now()): void => {
     const seq = next++;
     const slot = seq % max;
     const chunk = chunkOf(slot);
@@ -115,7 +136,7 @@ export function createIdempotencyStore(
     const h = hash(id);
     chunk.seqs[i] = seq;
     chunk.hashes[i] = h;
-    chunk.created[i] = now();
+    chunk.created[i] = createdMs;
     table.set(h, seq);
     // UTF-8 takes at least a byte per UTF-16 unit and at most three: only measure when in doubt.
     const size = id.length + fingerprint.length + json.length;
@@ -193,6 +214,39 @@ export function createIdempotencyStore(
     },
     get size() {
       return table.size + inFlight.size;
+    },
+    exportState() {
+      const out: ReplayEntry[] = [];
+      const t = now();
+      for (let seq = Math.max(0, next - max); seq < next; seq++) {
+        const slot = seq % max;
+        const chunk = chunks[Math.floor(slot / CHUNK_SLOTS)];
+        const i = slot % CHUNK_SLOTS;
+        // Live: its id still maps to this record (not deleted, not recorded again since), unexpired.
+        if (chunk === undefined || table.get(chunk.hashes[i] as number) !== seq) continue;
+        const createdMs = chunk.created[i] as number;
+        if (t - createdMs > ttlMs) continue;
+        const length = chunk.lengths[i] as number;
+        if (length === 0) {
+          const sp = spilled.get(slot) as Spilled;
+          out.push({ id: sp.id, fingerprint: sp.fingerprint, json: sp.json, createdMs });
+          continue;
+        }
+        const base = i * slotBytes;
+        const d = base + (chunk.idBytes[i] as number);
+        const f = d + (chunk.fingerprintBytes[i] as number);
+        out.push({
+          id: chunk.bytes.toString('utf8', base, d),
+          fingerprint: chunk.bytes.toString('utf8', d, f),
+          json: chunk.bytes.toString('utf8', f, base + length),
+          createdMs,
+        });
+      }
+      return out;
+    },
+    importState(entries) {
+      const t = now();
+      for (const e of entries) if (t - e.createdMs <= ttlMs) write(e.id, e.fingerprint, e.json, e.createdMs);
     },
   };
 }

@@ -24,6 +24,22 @@ export interface CounterStore {
   commit(event: RiskEvent, t: number, info: CommitInfo, touched?: Touched): void;
   /** Counts for metrics and tests. */
   stats(): { entities: number; evictions: number; maxEntities: number };
+  /**
+   * The whole state as a layout header and binary views over the live arrays (no copy): write the
+   * parts out before the next commit changes them.
+   */
+  exportState(): StoreState;
+  /**
+   * Loads a state exportState gave into this store, which must be empty and have the same entities
+   * and windows (a larger ceiling is fine). Parts aligned for their typed array are adopted, not copied.
+   */
+  importState(state: StoreState): void;
+}
+
+/** A store's state for a snapshot: a JSON-able description of the layout and binary parts. */
+export interface StoreState {
+  readonly header: Readonly<Record<string, unknown>>;
+  readonly parts: readonly Uint8Array[];
 }
 
 /** Options for createCounterStore. */
@@ -344,10 +360,93 @@ export function createCounterStore(options: CounterStoreOptions): CounterStore {
     }
   };
 
+  // Snapshot state. Header: layout (kinds, windows, strides) to check on import, the index's size,
+  // hand and evictions, each pool's next slot and chunk count. Parts: index frames and keys, then
+  // per pool its generations, free list, f64 chunks and f32 chunks.
+  const layout = {
+    format: 'counter-store/1',
+    kinds: entities.map((e) => e.name),
+    windows: windows.map((w) => [w.label, w.bucketMs, w.buckets]),
+    strides: pools.map((p) => [p.f64Stride, p.f32Stride]),
+  };
+  const exportState = (): StoreState => {
+    const index = cache.exportState();
+    const parts: Uint8Array[] = [bytesOf(index.frames), bytesOf(index.keys)];
+    for (const p of pools) {
+      parts.push(bytesOf(p.generation.subarray(0, p.f64.length * CHUNK)), bytesOf(Uint32Array.from(p.free)));
+      for (const c of p.f64) parts.push(bytesOf(c));
+      for (const c of p.f32) parts.push(bytesOf(c));
+    }
+    const header = {
+      ...layout,
+      index: { size: index.size, hand: index.hand, evictions: index.evictions },
+      pools: pools.map((p) => ({ next: p.next, chunks: p.f64.length })),
+    };
+    return { header, parts };
+  };
+  const importState = (state: StoreState): void => {
+    const h = state.header as typeof layout & {
+      index: { size: number; hand: number; evictions: number };
+      pools: { next: number; chunks: number }[];
+    };
+    if (JSON.stringify([h.format, h.kinds, h.windows, h.strides]) !== JSON.stringify(Object.values(layout)))
+      throw new Error('counter store: the state has another layout (entities, windows or format)');
+    if (cache.size !== 0) throw new Error('counter store: import into a store already in use');
+    let at = 0;
+    const part = (): Uint8Array => {
+      const p = state.parts[at++];
+      if (p === undefined) throw new Error('counter store: state has too few parts');
+      return p;
+    };
+    const { size, hand, evictions } = h.index;
+    cache.importState({
+      size,
+      hand,
+      evictions,
+      frames: viewAs(Int32Array, part()),
+      keys: viewAs(Float64Array, part()),
+    });
+    pools.forEach((pool, e) => {
+      const { next, chunks } = h.pools[e] as { next: number; chunks: number };
+      const gen = viewAs(Uint32Array, part());
+      pool.generation = new Uint32Array(Math.max(CHUNK, (chunks + 1) * CHUNK));
+      pool.generation.set(gen);
+      for (const i of viewAs(Uint32Array, part())) pool.free.push(i);
+      pool.next = next;
+      for (let c = 0; c < chunks; c++) pool.f64.push(viewAs(Float64Array, part(), CHUNK * pool.f64Stride));
+      for (let c = 0; c < chunks; c++) pool.f32.push(viewAs(Float32Array, part(), CHUNK * pool.f32Stride));
+    });
+  };
+
   return {
     featureNames: names,
     hydrate,
     commit,
     stats: () => ({ entities: cache.size, evictions: cache.evictions, maxEntities }),
+    exportState,
+    importState,
   };
+}
+
+/** The bytes of a typed array, as a view. */
+function bytesOf(a: ArrayBufferView): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+type TypedArrayOf<T> = {
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): T;
+  new (length: number): T;
+  readonly BYTES_PER_ELEMENT: number;
+};
+
+/** `bytes` as a typed array of `length` elements (checked when given): a view when aligned, else a copy. */
+function viewAs<T extends ArrayBufferView>(Type: TypedArrayOf<T>, bytes: Uint8Array, length?: number): T {
+  const n = bytes.byteLength / Type.BYTES_PER_ELEMENT;
+  if (!Number.isInteger(n) || (length !== undefined && n !== length))
+    throw new Error(`counter store: a state part of ${bytes.byteLength} bytes does not fit its array`);
+  if (bytes.byteOffset % Type.BYTES_PER_ELEMENT === 0)
+    return new Type(bytes.buffer as ArrayBuffer, bytes.byteOffset, n);
+  const copy = new Type(n);
+  bytesOf(copy).set(bytes);
+  return copy;
 }

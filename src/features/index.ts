@@ -3,6 +3,7 @@ export {
   type CounterStore,
   type CounterStoreOptions,
   createCounterStore,
+  type StoreState,
 } from './counter-store.js';
 export { DEFAULT_ENTITIES, type DistinctSpec, type EntitySpec } from './entities.js';
 export { EVENT_FEATURE_NAMES, writeEventFeatures } from './event-features.js';

@@ -1,7 +1,15 @@
+import { resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { type Clock, createTokenizer, systemClock, type Tokenizer } from '../domain/index.js';
 import type { Bundle } from '../engine/index.js';
-import { createDecisionEngine, type DecisionEngine, loadBundleDir } from '../engine/index.js';
+import {
+  createDecisionEngine,
+  createIdempotencyStore,
+  type DecisionEngine,
+  loadBundleDir,
+  openPersistence,
+  type Persistence,
+} from '../engine/index.js';
 import {
   createCounterStore,
   createFeatureHydrator,
@@ -23,9 +31,14 @@ export interface Service {
   readonly metrics: Metrics;
   readonly http: FastifyInstance;
   readonly grpc: GrpcService;
+  /** The journal and snapshots under config.dataDir; undefined when RISK_JOURNAL_MODE is off. */
+  readonly persistence: Persistence | undefined;
   /** Marks the service ready (or not) on /readyz and grpc.health.v1. */
   setReady(ready: boolean): void;
-  /** Stops accepting work, lets requests in flight finish, then releases the model. */
+  /**
+   * Stops accepting work, lets requests in flight finish, flushes the journal and writes a final
+   * snapshot, then releases the model.
+   */
   close(): Promise<void>;
 }
 
@@ -53,11 +66,27 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     maxEntities: config.maxEntities,
   });
   const hydrator = createFeatureHydrator(store);
+  const http = Fastify(httpServerOptions(config, options.logger));
+  // The counters and the replay store are restored (docs/architecture.md §11) before anything decides.
+  const replay = createIdempotencyStore(config.idempotencyMax, config.idempotencyTtlMs);
+  const persistence =
+    config.journalMode === 'off'
+      ? undefined
+      : openPersistence({
+          dataDir: resolve(config.dataDir),
+          mode: config.journalMode,
+          flushMs: config.journalFlushMs,
+          snapshotIntervalMs: config.snapshotIntervalMs,
+          store,
+          replay,
+          log: http.log,
+        });
   let inFlight = () => 0;
   const metrics = createMetrics({
     entities: () => store.stats().entities,
     evictions: () => store.stats().evictions,
     inFlight: () => inFlight(),
+    ...(persistence !== undefined ? { durability: () => persistence.stats() } : {}),
   });
   const bundle =
     options.bundle ??
@@ -78,13 +107,14 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     clock,
     maxSkewMs: config.maxEventSkewMs,
     idempotency: { max: config.idempotencyMax, ttlMs: config.idempotencyTtlMs },
+    replayStore: replay,
+    ...(persistence !== undefined ? { onCommit: persistence.onCommit } : {}),
   });
 
   const served = options.wrapEngine?.(engine) ?? engine;
   const gate = createDecisionGate(served, tokenizer, metrics, config.maxInFlight);
   inFlight = gate.inFlight;
 
-  const http = Fastify(httpServerOptions(config, options.logger));
   let ready = false;
   registerRest(http, {
     gate,
@@ -118,14 +148,14 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     metrics,
     http,
     grpc,
+    persistence,
     setReady,
     async close() {
       setReady(false);
       grpc.endHealthWatches();
-      await Promise.all([
-        http.close(),
-        new Promise<void>((resolve) => grpc.server.tryShutdown(() => resolve())),
-      ]);
+      await Promise.all([http.close(), new Promise<void>((done) => grpc.server.tryShutdown(() => done()))]);
+      // Nothing decides any more: everything answered is journaled; the final snapshot covers it all.
+      await persistence?.close();
       await engine.bundle.model?.close();
     },
   };

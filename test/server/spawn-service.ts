@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** The service running as its own process, as deployed (src/main.ts through tsx). */
 export interface ServiceProcess {
@@ -14,7 +17,8 @@ export interface ServiceProcess {
 
 /**
  * Starts src/main.ts on 127.0.0.1 with free ports and `env` added (an undefined value removes that
- * variable); resolves once it logs that it is ready.
+ * variable); resolves once it logs that it is ready. DATA_DIR is a fresh temporary directory unless
+ * `env` names one.
  */
 export async function spawnService(env: Record<string, string | undefined>): Promise<ServiceProcess> {
   const merged: NodeJS.ProcessEnv = {
@@ -23,6 +27,7 @@ export async function spawnService(env: Record<string, string | undefined>): Pro
     GRPC_PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'risk-data-')),
     ...env,
   };
   for (const [k, v] of Object.entries(merged)) if (v === undefined) delete merged[k];

@@ -140,13 +140,16 @@ export function createJournal(options: JournalOptions): Journal {
 
   const drive = (): Promise<void> => {
     scheduled = false;
-    writing ??= (async () => {
+    if (writing !== undefined) return writing;
+    if (queue.length === 0) return Promise.resolve();
+    const run = async (): Promise<void> => {
       try {
         while (queue.length > 0) await writeBatch();
       } finally {
         writing = undefined;
       }
-    })();
+    };
+    writing = run();
     return writing;
   };
 

@@ -15,13 +15,14 @@ export {
 export { decodeJournalRecord, encodeJournalRecord, type JournalRecord } from './journal-record.js';
 /** Reads the journal after a position, skipping and counting torn or corrupt frames. */
 export { type JournalReadStats, readJournal } from './read-journal.js';
-/** Snapshot files: written to a temporary file, fsynced, renamed; read back with every checksum checked. */
+/** Snapshot files: captured (copied), written to a temporary file, fsynced, renamed; read back with every checksum checked. */
 export {
+  type CapturedSnapshot,
+  captureSnapshot,
   leftoverSnapshotFiles,
-  type PendingSnapshot,
   readNewestSnapshot,
   readSnapshot,
   type SnapshotContent,
   type StateSection,
-  writeSnapshotSync,
+  writeSnapshot,
 } from './snapshot.js';

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readdirSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -21,12 +21,10 @@ export interface SnapshotContent {
   readonly sections: Readonly<Record<string, StateSection>>;
 }
 
-/** A snapshot written to its temporary file but not yet made durable and current. */
-export interface PendingSnapshot {
-  readonly file: string;
+/** A snapshot's content copied out of the live stores, ready to be written at leisure. */
+export interface CapturedSnapshot {
+  readonly content: SnapshotContent;
   readonly bytes: number;
-  /** fsync the file, rename it into place, fsync the directory, delete older snapshots. */
-  complete(): Promise<void>;
 }
 
 interface Manifest {
@@ -51,34 +49,52 @@ function snapshotName(seq: number): string {
 
 const pad8 = (n: number): number => (8 - (n % 8)) % 8;
 
-function writeAll(fd: number, data: Uint8Array): void {
-  for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at);
+/**
+ * Copies every part of `content` (views over live state) so the stores may change again at once:
+ * the only step that holds the event loop, a memory copy of the whole state.
+ */
+export function captureSnapshot(content: SnapshotContent): CapturedSnapshot {
+  let bytes = 0;
+  const sections: Record<string, StateSection> = {};
+  for (const [name, s] of Object.entries(content.sections)) {
+    sections[name] = { header: s.header, parts: s.parts.map((p) => p.slice()) };
+    for (const p of s.parts) bytes += p.byteLength + pad8(p.byteLength);
+  }
+  return { content: { ...content, sections }, bytes };
 }
 
 /**
- * Writes a snapshot to a temporary file in `dir`, synchronously: the parts are views over live
- * state, so nothing may change them until they are written. Layout: magic, each part padded to 8
- * bytes (so a reader can view it as any typed array), then a JSON manifest (journal position,
- * section headers, each part's length and crc32), its length and crc32, and an end marker. A file
- * cut short anywhere lacks the marker or fails a checksum, and readers pass it over.
+ * Writes a captured snapshot to a temporary file in `dir`, fsyncs it, renames it into place,
+ * fsyncs the directory and deletes older snapshots; a crash at any step leaves the previous one
+ * current. Layout: magic, each part padded to 8 bytes (so a reader can view it as any typed array),
+ * then a JSON manifest (journal position, section headers, each part's length and crc32), its
+ * length and crc32, and an end marker: a file cut short anywhere fails its checks and is passed over.
+ * The writes go part by part, so checksums and I/O interleave with the event loop's other work.
  */
-export function writeSnapshotSync(dir: string, content: SnapshotContent): PendingSnapshot {
+export async function writeSnapshot(
+  dir: string,
+  captured: CapturedSnapshot,
+): Promise<{ file: string; bytes: number }> {
+  const { content } = captured;
   const file = join(dir, snapshotName(content.journalSeq));
   const tmp = `${file}.tmp`;
-  const fd = openSync(tmp, 'w');
+  const fh = await open(tmp, 'w');
   let bytes = 0;
   try {
-    writeAll(fd, MAGIC);
-    bytes += MAGIC.length;
+    const write = async (data: Uint8Array) => {
+      for (let at = 0; at < data.length; ) at += (await fh.write(data, at, data.length - at)).bytesWritten;
+      bytes += data.length;
+    };
+    await write(MAGIC);
     const sections: Manifest['sections'][number][] = [];
     for (const [name, s] of Object.entries(content.sections)) {
-      const parts = s.parts.map((p) => {
-        writeAll(fd, p);
+      const parts: { bytes: number; crc: number }[] = [];
+      for (const p of s.parts) {
+        parts.push({ bytes: p.byteLength, crc: crc32(p) });
+        await write(p);
         const pad = pad8(p.byteLength);
-        if (pad > 0) writeAll(fd, ZEROS.subarray(0, pad));
-        bytes += p.byteLength + pad;
-        return { bytes: p.byteLength, crc: crc32(p) };
-      });
+        if (pad > 0) await write(ZEROS.subarray(0, pad));
+      }
       sections.push({ name, header: s.header, parts });
     }
     const manifest: Manifest = { journalSeq: content.journalSeq, createdMs: content.createdMs, sections };
@@ -87,31 +103,18 @@ export function writeSnapshotSync(dir: string, content: SnapshotContent): Pendin
     tail.writeUInt32LE(m.length, 0);
     tail.writeUInt32LE(crc32(m), 4);
     END.copy(tail, 8);
-    writeAll(fd, m);
-    writeAll(fd, tail);
-    bytes += m.length + tail.length;
-  } catch (err) {
-    closeSync(fd);
-    throw err;
+    await write(m);
+    await write(tail);
+    await fh.sync();
+  } finally {
+    await fh.close();
   }
-  closeSync(fd);
-  return {
-    file,
-    bytes,
-    async complete() {
-      const fh = await open(tmp, 'r+');
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, file);
-      await fsyncDir(dir);
-      for (const old of listSnapshots(dir)) {
-        if (old.seq < content.journalSeq) await unlink(join(dir, old.name)).catch(() => {});
-      }
-    },
-  };
+  await rename(tmp, file);
+  await fsyncDir(dir);
+  for (const old of listSnapshots(dir)) {
+    if (old.seq < content.journalSeq) await unlink(join(dir, old.name)).catch(() => {});
+  }
+  return { file, bytes };
 }
 
 /** Snapshot files in `dir`, newest first. */

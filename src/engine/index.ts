@@ -20,6 +20,7 @@ export {
   type IdempotencyStore,
   type IdempotencyStoreOptions,
   type ReplayEntry,
+  type ReplayState,
 } from './idempotency-store.js';
 /** The journal and snapshot cycle under DATA_DIR: recovery at open, onCommit for the engine, close. */
 export {

@@ -1,17 +1,17 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import {
+  captureSnapshot,
   createJournal,
   encodeJournalRecord,
   type JournalMode,
   type JournalRecord,
   type JournalStats,
   leftoverSnapshotFiles,
-  writeSnapshotSync,
+  writeSnapshot,
 } from '../durability/index.js';
 import type { CounterStore } from '../features/index.js';
 import type { IdempotencyStore, ReplayEntry } from './idempotency-store.js';
 import { dataPaths, type RecoveryReport, recoverState } from './recover.js';
-import { replaySection } from './replay-section.js';
 
 /** Where persistence reports what it did; the server passes its logger. */
 export interface PersistenceLog {
@@ -39,8 +39,8 @@ export interface PersistenceOptions {
 export interface SnapshotReport {
   readonly journalSeq: number;
   readonly bytes: number;
-  /** Time the event loop was held while the state was written to the temporary file. */
-  readonly writeMs: number;
+  /** Time the event loop was held: the state exported and copied out of the stores. */
+  readonly captureMs: number;
   /** Until the snapshot was durable and current and covered segments deleted. */
   readonly totalMs: number;
   readonly droppedSegments: number;
@@ -60,6 +60,8 @@ export interface Persistence {
   readonly recovery: RecoveryReport;
   /** The engine's onCommit: journals the record; in `sync` mode resolves once it is durable. */
   onCommit(record: JournalRecord): void | Promise<void>;
+  /** Writes and syncs every record journaled so far. */
+  flush(): Promise<void>;
   /** Writes a snapshot now (one at a time: a call during one waits for it). */
   snapshot(): Promise<SnapshotReport>;
   stats(): PersistenceStats;
@@ -70,8 +72,8 @@ export interface Persistence {
 /**
  * Recovers the stores from `dataDir` (recover.ts), then journals every commit and snapshots
  * periodically. A snapshot captures the state and the journal position together, synchronously
- * (the event loop pauses for the write to the page cache), then syncs, renames and drops the
- * journal segments it covers in the background.
+ * (the event loop pauses for one memory copy of the state), then writes, syncs, renames and drops
+ * the journal segments it covers in the background.
  */
 export function openPersistence(options: PersistenceOptions): Persistence {
   const { dataDir, store, replay, log } = options;
@@ -105,25 +107,16 @@ export function openPersistence(options: PersistenceOptions): Persistence {
       const started = performance.now();
       const journalSeq = journal.lastSeq;
       journal.rotate();
-      const pending = writeSnapshotSync(paths.snapshots, {
+      const captured = captureSnapshot({
         journalSeq,
         createdMs: now(),
-        sections: {
-          counters: store.exportState(),
-          replay: replaySection([...replay.exportState(), ...unsynced.values()]),
-        },
+        sections: { counters: store.exportState(), replay: replay.exportState(unsynced.values()) },
       });
-      const writeMs = performance.now() - started;
-      await pending.complete();
+      const captureMs = performance.now() - started;
+      const { bytes } = await writeSnapshot(paths.snapshots, captured);
       const droppedSegments = await journal.dropThrough(journalSeq);
       snapshots++;
-      const report = {
-        journalSeq,
-        bytes: pending.bytes,
-        writeMs,
-        totalMs: performance.now() - started,
-        droppedSegments,
-      };
+      const report = { journalSeq, bytes, captureMs, totalMs: performance.now() - started, droppedSegments };
       log.info(report, 'snapshot written');
       return report;
     })().finally(() => {
@@ -164,6 +157,7 @@ export function openPersistence(options: PersistenceOptions): Persistence {
         throw err;
       });
     },
+    flush: () => journal.flush(),
     snapshot,
     stats: () => ({
       journal: journal.stats(),

@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { decodeJournalRecord, readJournal, readNewestSnapshot } from '../durability/index.js';
 import type { CounterStore } from '../features/index.js';
 import type { IdempotencyStore } from './idempotency-store.js';
-import { replayEntries } from './replay-section.js';
 
 /** What start-up recovery found and did. */
 export interface RecoveryReport {
@@ -44,16 +43,19 @@ export function recoverState(dataDir: string, store: CounterStore, replay: Idemp
     if (counters === undefined || entries === undefined)
       throw new Error(`snapshot ${file}: missing the counters or replay section`);
     store.importState(counters);
-    replay.importState(replayEntries(entries));
+    replay.importState(entries);
     snapshotSeq = snapshot.journalSeq;
   }
   const read = readJournal(paths.journal, snapshotSeq, (_seq, body) => {
     const r = decodeJournalRecord(body);
     store.commit(r.event, r.t, { amountUsd: r.amountUsd, decision: r.decision });
     if (r.fingerprint !== undefined && r.json !== undefined)
-      replay.importState([
-        { id: r.event.eventId, fingerprint: r.fingerprint, json: r.json, createdMs: r.createdMs },
-      ]);
+      replay.restore({
+        id: r.event.eventId,
+        fingerprint: r.fingerprint,
+        json: r.json,
+        createdMs: r.createdMs,
+      });
   });
   return {
     ...(file !== undefined ? { snapshotFile: file } : {}),

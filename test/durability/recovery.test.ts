@@ -1,10 +1,19 @@
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Action, RiskEvent } from '../../src/domain/index.js';
-import { type JournalRecord, readNewestSnapshot, writeSnapshotSync } from '../../src/durability/index.js';
-import { createIdempotencyStore, type IdempotencyStore } from '../../src/engine/idempotency-store.js';
+import {
+  captureSnapshot,
+  type JournalRecord,
+  readNewestSnapshot,
+  writeSnapshot,
+} from '../../src/durability/index.js';
+import {
+  createIdempotencyStore,
+  type IdempotencyStore,
+  replayStateEntries,
+} from '../../src/engine/idempotency-store.js';
 import { openPersistence } from '../../src/engine/persistence.js';
 import { dataPaths, recoverState } from '../../src/engine/recover.js';
 import {
@@ -142,7 +151,8 @@ describe('idempotency store state', () => {
       });
       now += 100;
     }
-    const state = a.exportState();
+    const exported = a.exportState();
+    const state = replayStateEntries(exported);
     expect(state.map((e) => [e.id, e.createdMs])).toEqual([
       ['b', 10_100],
       ['c', 10_200],
@@ -150,7 +160,7 @@ describe('idempotency store state', () => {
     ]);
     now = 11_150; // b is 1050 ms old: past the 1000 ms time to live
     const b = createIdempotencyStore(3, 1000, { now: () => now });
-    b.importState(state);
+    b.importState(exported);
     expect(b.get('b')).toBeUndefined();
     expect(b.get('c')).toEqual({ fingerprint: 'fp-c', json: (state[1] as { json: string }).json });
     expect(b.get('d')).toEqual({ fingerprint: 'fp-d', json: (state[2] as { json: string }).json });
@@ -220,6 +230,27 @@ describe('recovery', () => {
     expect(replay.get('evt-299')?.fingerprint).toBe('fp-299');
   });
 
+  it('a snapshot taken while a sync decision awaits its fdatasync still carries its replay record', async () => {
+    const dir = tempDir();
+    const live = newStore();
+    const liveReplay = createIdempotencyStore(100, 86_400_000);
+    const options = { dataDir: dir, mode: 'sync', flushMs: 20, snapshotIntervalMs: 0, log: quiet } as const;
+    const p = openPersistence({ ...options, store: live, replay: liveReplay });
+    await decideAll(live, 0, 10, p.onCommit, liveReplay);
+    // Committed and journaled, not yet durable nor in the replay store, when the snapshot is taken:
+    // the snapshot covers its journal record, so only the snapshot can bring its decision back.
+    const pending = decide(live, 10, p.onCommit, liveReplay);
+    expect(liveReplay.get('evt-10')).toBeUndefined();
+    const snap = p.snapshot();
+    await Promise.all([pending, snap]);
+    expect((await snap).journalSeq).toBe(11);
+    const replay = createIdempotencyStore(100, 86_400_000);
+    const report = recoverState(dir, newStore(), replay);
+    expect(report).toMatchObject({ snapshotSeq: 11, replayedRecords: 0 });
+    expect(replay.get('evt-10')).toEqual({ fingerprint: 'fp-10', json: json(10) });
+    await p.close();
+  });
+
   it('a crash mid-snapshot leaves the previous snapshot and the journal, which recover everything', async () => {
     const dir = tempDir();
     const live = newStore();
@@ -229,16 +260,22 @@ describe('recovery', () => {
     await decideAll(live, 0, 200, p.onCommit, liveReplay);
     await p.snapshot();
     await decideAll(live, 200, 400, p.onCommit, liveReplay);
-    // The next snapshot's file is written but the crash comes before it is synced and renamed; and,
-    // worse than a crash can do, a torn copy of it sits under the final name.
+    // The next snapshot's temporary file is written but the crash comes before it is synced and
+    // renamed; and, worse than a crash can do, a torn copy of it sits under the final name.
     const { snapshots } = dataPaths(dir);
-    const crashed = writeSnapshotSync(snapshots, {
-      journalSeq: 400,
-      createdMs: 0,
-      sections: { counters: live.exportState(), replay: { header: {}, parts: [] } },
-    });
-    copyFileSync(`${crashed.file}.tmp`, crashed.file);
-    truncateSync(crashed.file, statSync(crashed.file).size - 100);
+    const elsewhere = tempDir();
+    const whole = await writeSnapshot(
+      elsewhere,
+      captureSnapshot({
+        journalSeq: 400,
+        createdMs: 0,
+        sections: { counters: live.exportState(), replay: liveReplay.exportState() },
+      }),
+    );
+    const name = join(snapshots, basename(whole.file));
+    copyFileSync(whole.file, `${name}.tmp`);
+    copyFileSync(whole.file, name);
+    truncateSync(name, statSync(name).size - 100);
     expect(readNewestSnapshot(snapshots).invalid).toHaveLength(1);
     const recovered = newStore();
     const replay = createIdempotencyStore(100, 86_400_000);

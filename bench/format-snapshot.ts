@@ -11,6 +11,7 @@ export function formatSnapshot(s: SnapshotReport): string[] {
   const snapshotRestore = r.readMs + r.importMs;
   const rows: [string, string][] = [
     ['snapshot size', `${mib(w.bytes)} (${int(w.bytes / w.entities)} B/entity with the replay records)`],
+    ['prepare copy memory (16 MiB per loop turn)', ms(w.prepareMs)],
     ['capture (event loop held)', ms(w.captureMs)],
     ['write + fsync + rename', ms(w.totalMs - w.captureMs)],
     ['restore: read + checksums', ms(r.readMs)],
@@ -20,7 +21,7 @@ export function formatSnapshot(s: SnapshotReport): string[] {
       `replayed ${int(r.replayedRecords)}`,
     ],
     ['start-up recovery, snapshot + tail', ms(r.recoverMs)],
-    ['restore peak RSS', mib(r.peakRss)],
+    ['restore child peak RSS (both restores)', mib(r.peakRss)],
   ];
   return [
     `Snapshot — ${int(w.entities)} counter entities of every default kind and ${int(w.replayEntries)} replay records ` +

@@ -118,6 +118,7 @@ if (mode === 'write') {
     replayEntries: REPLAY,
     fillMs,
     bytes: snap.bytes,
+    prepareMs: snap.prepareMs,
     captureMs: snap.captureMs,
     totalMs: snap.totalMs,
     tailRecords: tail,

@@ -5,6 +5,8 @@ export interface SnapshotWrite {
   readonly fillMs: number;
   /** Snapshot size on disk. */
   readonly bytes: number;
+  /** Memory for the copy faulted in ahead, a slice per event-loop turn (the loop is not held). */
+  readonly prepareMs: number;
   /** The event loop held while the state was exported and copied out of the stores. */
   readonly captureMs: number;
   /** Until fsync, rename and directory fsync were done. */

@@ -18,8 +18,10 @@ export { type JournalReadStats, readJournal } from './read-journal.js';
 /** Snapshot files: captured (copied), written to a temporary file, fsynced, renamed; read back with every checksum checked. */
 export {
   type CapturedSnapshot,
+  type CapturePool,
   captureSnapshot,
   leftoverSnapshotFiles,
+  prepareCapture,
   readNewestSnapshot,
   readSnapshot,
   type SnapshotContent,

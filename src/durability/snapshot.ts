@@ -49,15 +49,59 @@ function snapshotName(seq: number): string {
 
 const pad8 = (n: number): number => (8 - (n % 8)) % 8;
 
+/** Buffers allocated and faulted in ahead of a capture, handed out by byte length. */
+export interface CapturePool {
+  /** A buffer of exactly `length` bytes, or undefined when none is left. */
+  take(length: number): Uint8Array | undefined;
+}
+
+/**
+ * Allocates a buffer of each length and writes every page of it, `bytesPerTurn` at a time with a
+ * turn of the event loop in between. Copying into fresh memory is dominated by page faults (about
+ * ten times the copy itself), so doing them here, spread out, keeps the capture's pause short.
+ */
+export async function prepareCapture(
+  lengths: Iterable<number>,
+  bytesPerTurn = 16 << 20,
+): Promise<CapturePool> {
+  const free = new Map<number, Uint8Array[]>();
+  let sinceYield = 0;
+  for (const n of lengths) {
+    const b = new Uint8Array(n);
+    b.fill(1);
+    const list = free.get(n);
+    if (list === undefined) free.set(n, [b]);
+    else list.push(b);
+    sinceYield += n;
+    if (sinceYield >= bytesPerTurn) {
+      sinceYield = 0;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  return { take: (n) => free.get(n)?.pop() };
+}
+
 /**
  * Copies every part of `content` (views over live state) so the stores may change again at once:
- * the only step that holds the event loop, a memory copy of the whole state.
+ * the only step that holds the event loop. Parts go into buffers of `pool` where one of their
+ * length is left, else into fresh memory; sections named in `owned` are copies already and are
+ * kept as they are.
  */
-export function captureSnapshot(content: SnapshotContent): CapturedSnapshot {
+export function captureSnapshot(
+  content: SnapshotContent,
+  pool?: CapturePool,
+  owned: ReadonlySet<string> = new Set(),
+): CapturedSnapshot {
   let bytes = 0;
+  const copy = (p: Uint8Array): Uint8Array => {
+    const b = pool?.take(p.byteLength);
+    if (b === undefined) return p.slice();
+    b.set(p);
+    return b;
+  };
   const sections: Record<string, StateSection> = {};
   for (const [name, s] of Object.entries(content.sections)) {
-    sections[name] = { header: s.header, parts: s.parts.map((p) => p.slice()) };
+    sections[name] = owned.has(name) ? s : { header: s.header, parts: s.parts.map(copy) };
     for (const p of s.parts) bytes += p.byteLength + pad8(p.byteLength);
   }
   return { content: { ...content, sections }, bytes };

@@ -1,6 +1,8 @@
 // Durability: the journal of committed decisions and the snapshots of state under DATA_DIR. It
 // imports the domain only and treats every store's state as opaque header + binary parts.
 
+/** One process per DATA_DIR: a LOCK file naming the holder, taken over from a dead one. */
+export { lockDataDir } from './data-dir-lock.js';
 /** Framing of journal records: [u32 length][u32 crc32][f64 seq][body], torn and corrupt frames detected. */
 export { decodeFrames, encodeFrame, type Frame } from './frame.js';
 /** The append-only journal with group commit (`sync` or `interval`) over numbered segment files. */

@@ -7,6 +7,7 @@ import {
   type JournalRecord,
   type JournalStats,
   leftoverSnapshotFiles,
+  lockDataDir,
   prepareCapture,
   writeSnapshot,
 } from '../durability/index.js';
@@ -83,6 +84,7 @@ export function openPersistence(options: PersistenceOptions): Persistence {
   const now = options.now ?? Date.now;
   const paths = dataPaths(dataDir);
   mkdirSync(paths.snapshots, { recursive: true });
+  const unlock = lockDataDir(dataDir);
   for (const f of leftoverSnapshotFiles(paths.snapshots)) rmSync(f, { force: true });
   const recovery = recoverState(dataDir, store, replay);
   log.info({ ...recovery, dataDir }, 'state recovered');
@@ -191,6 +193,7 @@ export function openPersistence(options: PersistenceOptions): Persistence {
       await journal.flush();
       await snapshot();
       await journal.close();
+      unlock();
     },
   };
 }

@@ -1,4 +1,14 @@
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -249,6 +259,27 @@ describe('recovery', () => {
     expect(report).toMatchObject({ snapshotSeq: 11, replayedRecords: 0 });
     expect(replay.get('evt-10')).toEqual({ fingerprint: 'fp-10', json: json(10) });
     await p.close();
+  });
+
+  it('one process per DATA_DIR: a live holder of the lock is refused, a dead one taken over', async () => {
+    const dir = tempDir();
+    const options = {
+      dataDir: dir,
+      mode: 'interval',
+      flushMs: 20,
+      snapshotIntervalMs: 0,
+      log: quiet,
+    } as const;
+    const stores = () => ({ store: newStore(), replay: createIdempotencyStore(10, 1000) });
+    // The parent of this test process is alive: a lock naming it is held.
+    writeFileSync(join(dir, 'LOCK'), String(process.ppid));
+    expect(() => openPersistence({ ...options, ...stores() })).toThrow(/in use by process/);
+    // A process id that does not exist (above the kernel's pid_max) is a crashed holder.
+    writeFileSync(join(dir, 'LOCK'), '2147483647');
+    const p = openPersistence({ ...options, ...stores() });
+    expect(readFileSync(join(dir, 'LOCK'), 'utf8')).toBe(String(process.pid));
+    await p.close();
+    expect(existsSync(join(dir, 'LOCK'))).toBe(false);
   });
 
   it('a crash mid-snapshot leaves the previous snapshot and the journal, which recover everything', async () => {

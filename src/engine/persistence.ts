@@ -107,12 +107,15 @@ export function openPersistence(options: PersistenceOptions): Persistence {
   let snapshotErrors = 0;
   let running: Promise<SnapshotReport> | undefined;
 
-  const snapshot = (): Promise<SnapshotReport> => {
+  /** `serving`: decisions go on meanwhile, so fault the copy's memory in first, between their turns. */
+  const snapshot = (serving = true): Promise<SnapshotReport> => {
     running ??= (async () => {
       // Memory for the copy first, faulted in a slice per event-loop turn while decisions go on;
       // the capture itself then holds the loop only for one copy into mapped memory.
       const prepared = performance.now();
-      const pool = await prepareCapture(store.exportState().parts.map((p) => p.byteLength));
+      const pool = serving
+        ? await prepareCapture(store.exportState().parts.map((p) => p.byteLength))
+        : undefined;
       const started = performance.now();
       const journalSeq = journal.lastSeq;
       journal.rotate();
@@ -180,7 +183,7 @@ export function openPersistence(options: PersistenceOptions): Persistence {
       });
     },
     flush: () => journal.flush(),
-    snapshot,
+    snapshot: () => snapshot(),
     stats: () => ({
       journal: journal.stats(),
       skippedFrames: recovery.skippedFrames,
@@ -190,8 +193,9 @@ export function openPersistence(options: PersistenceOptions): Persistence {
     async close() {
       if (timer !== undefined) clearInterval(timer);
       await running?.catch(() => {});
+      // The journal first: should the shutdown deadline cut the snapshot short, nothing is lost.
       await journal.flush();
-      await snapshot();
+      await snapshot(false);
       await journal.close();
       unlock();
     },

@@ -5,12 +5,17 @@ export const FRAME_HEADER_BYTES = 16;
 /** Largest body a frame may claim; a longer length is corruption, not a record. */
 export const MAX_FRAME_BODY = 16 << 20;
 
-/** Frames one record: its sequence number and body, checksummed together. Little-endian throughout. */
-export function encodeFrame(seq: number, body: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + body.length);
-  out.writeUInt32LE(body.length, 0);
+/**
+ * Frames one record: its sequence number and body (bytes, or a string written as UTF-8 straight
+ * into the frame), checksummed together. Little-endian throughout.
+ */
+export function encodeFrame(seq: number, body: Uint8Array | string): Buffer {
+  const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length);
+  out.writeUInt32LE(length, 0);
   out.writeDoubleLE(seq, 8);
-  out.set(body, FRAME_HEADER_BYTES);
+  if (typeof body === 'string') out.write(body, FRAME_HEADER_BYTES, 'utf8');
+  else out.set(body, FRAME_HEADER_BYTES);
   out.writeUInt32LE(crc32(out.subarray(8)), 4);
   return out;
 }

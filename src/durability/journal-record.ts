@@ -33,11 +33,11 @@ interface Head {
 const NL = 0x0a;
 
 /**
- * The record's bytes: a JSON head, a newline, then the decision JSON as it is (JSON.stringify never
- * writes a raw newline, so the first one splits them). Keeping the decision apart spares escaping
- * it inside another string.
+ * The record's text (the journal writes it as UTF-8): a JSON head, a newline, then the decision
+ * JSON as it is (JSON.stringify never writes a raw newline, so the first one splits them). Keeping
+ * the decision apart spares escaping it inside another string.
  */
-export function encodeJournalRecord(r: JournalRecord): Buffer {
+export function encodeJournalRecord(r: JournalRecord): string {
   const head: Head = {
     e: r.event,
     t: r.t,
@@ -46,7 +46,7 @@ export function encodeJournalRecord(r: JournalRecord): Buffer {
     c: r.createdMs,
     ...(r.fingerprint !== undefined ? { f: r.fingerprint } : {}),
   };
-  return Buffer.from(r.json === undefined ? JSON.stringify(head) : `${JSON.stringify(head)}\n${r.json}`);
+  return r.json === undefined ? JSON.stringify(head) : `${JSON.stringify(head)}\n${r.json}`;
 }
 
 /** Reads a record back; throws on bytes that are not one (the reader counts them as corrupt). */

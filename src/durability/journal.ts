@@ -43,7 +43,7 @@ export interface Journal {
    * resolves once the record is on disk (fdatasync'ed) and rejects if writing failed; in
    * `interval` mode returns undefined.
    */
-  append(body: Uint8Array): Promise<void> | undefined;
+  append(body: Uint8Array | string): Promise<void> | undefined;
   /** Sequence number of the newest record appended (firstSeq - 1 before any). */
   readonly lastSeq: number;
   /** Writes and syncs everything appended so far. */

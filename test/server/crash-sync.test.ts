@@ -30,6 +30,15 @@ it('sync journal: nothing acknowledged is lost to SIGKILL, and a retry after the
 
   const second = await startOn(dataDir, env);
   procs.push(second);
+  // Recovery was a snapshot taken under load plus the journal after it.
+  const recovered = JSON.parse(
+    second
+      .output()
+      .split('\n')
+      .find((l) => l.includes('"state recovered"')) ?? '{}',
+  ) as { snapshotSeq?: number; replayedRecords?: number };
+  expect(recovered.snapshotSeq).toBeGreaterThan(0);
+  expect(recovered.replayedRecords).toBeGreaterThan(0);
   const acked = acksPerCard(run.acks, CARDS);
   const counts: number[] = [];
   for (let c = 0; c < CARDS; c++) counts.push(await cardCount(second.httpPort, c, `probe-a-${c}`));

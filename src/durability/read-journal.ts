@@ -15,6 +15,11 @@ export interface JournalReadStats {
   /** Segments ending in bytes that form no whole frame: the torn tail of a crash. */
   readonly tornTails: number;
   readonly tornBytes: number;
+  /**
+   * Numbers skipped between records applied (from `afterSeq` on): records lost to a failed write,
+   * a missing segment or a corrupt frame. 0 when the journal is whole.
+   */
+  readonly missing: number;
   /** Sequence number of the last record applied, or `afterSeq` when none was. */
   readonly lastSeq: number;
 }
@@ -36,6 +41,7 @@ export function readJournal(
   let corruptFrames = 0;
   let tornBytes = 0;
   let tornTails = 0;
+  let missing = 0;
   for (const start of names) {
     const decoded = decodeFrames(readFileSync(join(dir, segmentName(start))));
     corruptFrames += decoded.corruptFrames;
@@ -52,9 +58,19 @@ export function readJournal(
         corruptFrames++;
         continue;
       }
+      missing += f.seq - last - 1;
       last = f.seq;
       applied++;
     }
   }
-  return { segments: names.length, applied, covered, corruptFrames, tornTails, tornBytes, lastSeq: last };
+  return {
+    segments: names.length,
+    applied,
+    covered,
+    corruptFrames,
+    tornTails,
+    tornBytes,
+    missing,
+    lastSeq: last,
+  };
 }

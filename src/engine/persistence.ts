@@ -93,6 +93,16 @@ export function openPersistence(options: PersistenceOptions): Persistence {
       { skippedFrames: recovery.skippedFrames, tornBytes: recovery.tornBytes },
       'journal: skipped torn or corrupt frames',
     );
+  if (recovery.missingRecords > 0)
+    log.error(
+      { missingRecords: recovery.missingRecords },
+      'journal: records missing between the snapshot and the tail',
+    );
+  if (recovery.invalidSnapshots.length > 0)
+    log.error(
+      { invalidSnapshots: recovery.invalidSnapshots, loaded: recovery.snapshotFile ?? null },
+      'snapshot: newer snapshots failed their checks and were passed over; counters may be incomplete',
+    );
   const journal = createJournal({
     dir: paths.journal,
     mode: options.mode,

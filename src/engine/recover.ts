@@ -16,6 +16,8 @@ export interface RecoveryReport {
   /** Frames skipped: corrupt ones plus torn segment tails. Never fatal; also a metric. */
   readonly skippedFrames: number;
   readonly tornBytes: number;
+  /** Record numbers absent between the snapshot and the last record: decisions not recovered. */
+  readonly missingRecords: number;
   /** Sequence number of the last record recovered; the journal continues after it. */
   readonly lastSeq: number;
   readonly ms: number;
@@ -64,6 +66,7 @@ export function recoverState(dataDir: string, store: CounterStore, replay: Idemp
     replayedRecords: read.applied,
     skippedFrames: read.corruptFrames + read.tornTails,
     tornBytes: read.tornBytes,
+    missingRecords: read.missing,
     lastSeq: read.lastSeq,
     ms: performance.now() - started,
   };

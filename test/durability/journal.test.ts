@@ -82,7 +82,7 @@ describe('journal', () => {
     truncateSync(file, statSync(file).size - 7);
     const { got, stats } = readAll(dir);
     expect(got.map(([seq]) => seq)).toEqual(Array.from({ length: 19 }, (_, i) => i + 1));
-    expect(stats).toMatchObject({ applied: 19, tornTails: 1, corruptFrames: 0, lastSeq: 19 });
+    expect(stats).toMatchObject({ applied: 19, tornTails: 1, corruptFrames: 0, missing: 0, lastSeq: 19 });
     expect(stats.tornBytes).toBeGreaterThan(0);
   });
 
@@ -98,7 +98,7 @@ describe('journal', () => {
     writeFileSync(file, bytes);
     const { got, stats } = readAll(dir);
     expect(got.map(([seq]) => seq)).toEqual([1, 2, 3, 4, ...Array.from({ length: 15 }, (_, i) => i + 6)]);
-    expect(stats).toMatchObject({ corruptFrames: 1, tornTails: 0, applied: 19 });
+    expect(stats).toMatchObject({ corruptFrames: 1, tornTails: 0, applied: 19, missing: 1 });
   });
 
   it('garbage where a length should be ends the segment as torn; later segments are still read', async () => {

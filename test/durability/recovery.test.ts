@@ -205,6 +205,7 @@ describe('recovery', () => {
       snapshotSeq: 1500,
       replayedRecords: 1000,
       skippedFrames: 0,
+      missingRecords: 0,
       lastSeq: 2500,
     });
     // The whole history from an empty store, for reference.

@@ -9,6 +9,7 @@ export { decodeFrames, encodeFrame, type Frame } from './frame.js';
 export {
   createJournal,
   type Journal,
+  type JournalBody,
   type JournalMode,
   type JournalOptions,
   type JournalStats,

@@ -25,6 +25,12 @@ export interface JournalOptions {
   readonly onError?: (err: Error) => void;
 }
 
+/**
+ * A record's body: bytes, text (written as UTF-8), or a function that makes the text, called when
+ * the writer takes the record, so encoding costs the appending caller nothing.
+ */
+export type JournalBody = Uint8Array | string | (() => string);
+
 /** Counters of the journal's work, for metrics and tests. */
 export interface JournalStats {
   readonly appended: number;
@@ -43,7 +49,7 @@ export interface Journal {
    * resolves once the record is on disk (fdatasync'ed) and rejects if writing failed; in
    * `interval` mode returns undefined.
    */
-  append(body: Uint8Array | string): Promise<void> | undefined;
+  append(body: JournalBody): Promise<void> | undefined;
   /** Sequence number of the newest record appended (firstSeq - 1 before any). */
   readonly lastSeq: number;
   /** Writes and syncs everything appended so far. */
@@ -76,7 +82,8 @@ export function createJournal(options: JournalOptions): Journal {
   mkdirSync(dir, { recursive: true });
   const segments = listSegments(dir);
   let lastSeq = options.firstSeq - 1;
-  let queue: Buffer[] = [];
+  /** Records appended and not yet taken by the writer: framed only then, off the caller's path. */
+  let queue: { seq: number; body: JournalBody }[] = [];
   let queueFirst = options.firstSeq;
   let waiters: Waiter[] = [];
   let fh: FileHandle | undefined;
@@ -90,13 +97,14 @@ export function createJournal(options: JournalOptions): Journal {
   const stats = { appended: 0, batches: 0, bytes: 0, errors: 0 };
 
   const writeBatch = async (): Promise<void> => {
-    const bufs = queue;
+    const records = queue;
     const first = queueFirst;
     const told = waiters;
     queue = [];
     waiters = [];
     queueFirst = lastSeq + 1;
     try {
+      const bufs = records.map((r) => encodeFrame(r.seq, typeof r.body === 'function' ? r.body() : r.body));
       if (rotateNext || fh === undefined || segmentBytes >= maxSegmentBytes) {
         if (fh !== undefined) {
           await fh.datasync();
@@ -164,7 +172,7 @@ export function createJournal(options: JournalOptions): Journal {
     append(body) {
       if (closed) throw new Error('journal is closed');
       lastSeq++;
-      queue.push(encodeFrame(lastSeq, body));
+      queue.push({ seq: lastSeq, body });
       stats.appended++;
       if (mode === 'interval') return undefined;
       if (!scheduled && writing === undefined) {

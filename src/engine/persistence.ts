@@ -174,7 +174,7 @@ export function openPersistence(options: PersistenceOptions): Persistence {
   return {
     recovery,
     onCommit(record) {
-      const durable = journal.append(encodeJournalRecord(record));
+      const durable = journal.append(() => encodeJournalRecord(record));
       if (durable === undefined || record.json === undefined || record.fingerprint === undefined)
         return durable;
       const seq = journal.lastSeq;

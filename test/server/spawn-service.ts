@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -27,9 +27,11 @@ export async function spawnService(env: Record<string, string | undefined>): Pro
     GRPC_PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'risk-data-')),
     ...env,
   };
+  // A DATA_DIR of its own unless the caller names one; removed once the process is gone.
+  const ownDataDir = env.DATA_DIR === undefined ? mkdtempSync(join(tmpdir(), 'risk-data-')) : undefined;
+  if (ownDataDir !== undefined) merged.DATA_DIR = ownDataDir;
   for (const [k, v] of Object.entries(merged)) if (v === undefined) delete merged[k];
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     env: merged,
@@ -43,6 +45,7 @@ export async function spawnService(env: Record<string, string | undefined>): Pro
     out += d.toString();
   });
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  if (ownDataDir !== undefined) void exited.then(() => rmSync(ownDataDir, { recursive: true, force: true }));
   const ports = await new Promise<{ http: number; grpc: number }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ready line in: ${out}`)), 30_000);
     exited.then(([code]) => reject(new Error(`exited ${code} before ready: ${out}`)));

@@ -1,7 +1,7 @@
 // The layering of docs/architecture.md, checked in CI (`npm run lint:layers`):
-//   gen -> domain -> stages (features < policies, model) -> engine -> adapters (server) -> main
+//   gen -> domain -> stages (features < policies, model; durability) -> engine -> adapters (server) -> main
 // and every import between areas goes through the area's curated index.ts.
-const STAGES = '^src/(features|policies|model)/';
+const STAGES = '^src/(features|policies|model|durability)/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -33,6 +33,20 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/features/' },
       to: { path: '^src/(policies|model)/' },
+    },
+    {
+      name: 'durability-uses-domain-only',
+      comment: 'Durability (journal, snapshots) imports the domain only; it treats every store state as opaque.',
+      severity: 'error',
+      from: { path: '^src/durability/' },
+      to: { path: '^src/', pathNot: ['^src/durability/', '^src/domain/', '^src/gen/'] },
+    },
+    {
+      name: 'stages-do-not-journal',
+      comment: 'The stages never import durability: the engine journals their commits.',
+      severity: 'error',
+      from: { path: '^src/(features|policies|model)/' },
+      to: { path: '^src/durability/' },
     },
     {
       name: 'policies-model-siblings',

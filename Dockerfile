@@ -14,8 +14,11 @@ COPY bundles ./bundles
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
-ENV NODE_ENV=production HTTP_PORT=8080 GRPC_PORT=50051 ORT_DISABLE_TELEMETRY=1
+ENV NODE_ENV=production HTTP_PORT=8080 GRPC_PORT=50051 ORT_DISABLE_TELEMETRY=1 DATA_DIR=/data
 WORKDIR /app
+# The journal and snapshots (docs/architecture.md §11): a volume the node user owns.
+RUN mkdir /data && chown node:node /data
+VOLUME /data
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist

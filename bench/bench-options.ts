@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { RuntimeKind } from './runtime.js';
 
-export type Section = 'rest' | 'grpc' | 'inprocess' | 'memory' | 'callgrind';
+export type Section = 'rest' | 'grpc' | 'inprocess' | 'memory' | 'snapshot' | 'callgrind';
 
 /** Command-line options of `npm run bench`. */
 export interface BenchOptions {
@@ -24,6 +24,8 @@ export interface BenchOptions {
   readonly memoryEntities: number;
   /** Events committed over the same entities after the fill, to show RSS stays flat (0 skips). */
   readonly memoryRepeat: number;
+  /** Journal records after the snapshot that the snapshot section's restart replays. */
+  readonly snapshotTail: number;
   readonly json: boolean;
   /** Directory for --cpu-prof profiles of the real server; profiling is off when undefined. */
   readonly cpuProfDir: string | undefined;
@@ -38,20 +40,21 @@ export const USAGE = `usage: npm run bench -- [options]
   --rounds <n>         alternating empty/real measured runs per transport, pooled (default 3)
   --connections <n>    concurrent requests per run (default 64)
   --grpc-clients <n>   h2load connections for gRPC; streams each = connections / clients (default 4)
-  --only <list>        rest, grpc, inprocess, memory, callgrind, comma-separated (default all)
+  --only <list>        rest, grpc, inprocess, memory, snapshot, callgrind, comma-separated (default all)
   --no-callgrind       skip the callgrind count (same as --only without callgrind)
   --no-memory          skip the memory section (same as --only without memory)
   --iterations <n>     timed in-process decide() calls (default 20000)
   --callgrind-runs <n> valgrind runs of the callgrind count, in parallel (default 1)
   --memory-entities <n> distinct counter entities of the memory section (default 1000000; gated only at that)
   --memory-repeat <n>  events committed over the same entities after the fill, RSS before and after (default 1000000, 0 skips)
+  --snapshot-tail <n>  snapshot section: journal records after the snapshot, replayed at the restart (default 100000)
   --cpu-prof <dir>     run the real server with node --cpu-prof, write profiles to <dir>, print top frames
   --runtime tsx|tsc    run servers via tsx (default) or compiled by tsc to a temp dir (line numbers in profiles)
   --server-cpu <n>     CPU for servers and the in-process run (default 0)
   --load-cpu <n>       CPU for wrk and h2load (default 1)
   --json               print one JSON object on stdout (progress goes to stderr)`;
 
-const SECTIONS: readonly Section[] = ['rest', 'grpc', 'inprocess', 'memory', 'callgrind'];
+const SECTIONS: readonly Section[] = ['rest', 'grpc', 'inprocess', 'memory', 'snapshot', 'callgrind'];
 
 function parseOptionValues(argv: readonly string[]) {
   return parseArgs({
@@ -69,6 +72,7 @@ function parseOptionValues(argv: readonly string[]) {
       'no-memory': { type: 'boolean', default: false },
       'memory-entities': { type: 'string', default: '1000000' },
       'memory-repeat': { type: 'string', default: '1000000' },
+      'snapshot-tail': { type: 'string', default: '100000' },
       'cpu-prof': { type: 'string' },
       'server-cpu': { type: 'string', default: '0' },
       'load-cpu': { type: 'string', default: '1' },
@@ -122,6 +126,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     // The count is also the store's ceiling, so it keeps RISK_MAX_ENTITIES' own bounds (src/server/config.ts).
     memoryEntities: int('memory-entities', values['memory-entities'], 1000, 50_000_000),
     memoryRepeat: int('memory-repeat', values['memory-repeat'], 0),
+    snapshotTail: int('snapshot-tail', values['snapshot-tail'], 0),
     json: values.json,
     cpuProfDir: values['cpu-prof'],
     serverCpu: int('server-cpu', values['server-cpu'], 0),

@@ -3,6 +3,7 @@ import type { GateVerdict } from './gate-verdict.js';
 import type { InprocessResult } from './inprocess-result.js';
 import type { MemoryReport } from './memory-result.js';
 import type { DecisionProbe } from './probe-decision.js';
+import type { SnapshotReport } from './snapshot-result.js';
 import type { TransportResult } from './transport-result.js';
 
 /** Everything one `npm run bench` measured; `--json` prints exactly this object. */
@@ -22,6 +23,8 @@ export interface BenchReport {
   readonly inprocess?: InprocessResult;
   /** Memory of the counter store filled with --memory-entities entities, per set of windows. */
   readonly memory?: MemoryReport;
+  /** Writing and restoring a snapshot of --memory-entities entities: start-up time. Information, no gate. */
+  readonly snapshot?: SnapshotReport;
   /** Instructions per decide() counted by callgrind: information, not a gate. */
   readonly callgrind?: CallgrindReport;
   /** The verdict of each gate (bench/gates.ts) whose section ran. */

@@ -2,6 +2,7 @@ import type { BenchReport } from './bench-report.js';
 import type { CallgrindReport } from './callgrind-result.js';
 import type { CpuProfileSummary, ProfileEntry } from './cpu-profile-summary.js';
 import { formatMemory } from './format-memory.js';
+import { formatSnapshot } from './format-snapshot.js';
 import { formatVerdict, type GateVerdict } from './gate-verdict.js';
 import type { InprocessResult } from './inprocess-result.js';
 import type { LoadResult } from './load-result.js';
@@ -190,6 +191,7 @@ export function formatReport(r: BenchReport): string {
       : []),
     ...(r.inprocess !== undefined ? inprocess(r.inprocess, gate('inprocess'), gate('counters')) : []),
     ...(r.memory !== undefined ? formatMemory(r.memory, gate('memory')) : []),
+    ...(r.snapshot !== undefined ? formatSnapshot(r.snapshot) : []),
     ...(r.callgrind !== undefined ? callgrind(r.callgrind) : []),
     ...gateLines(r.gates),
     `overall: ${r.gates.length === 0 ? 'no gate ran' : r.pass ? 'PASS' : 'FAIL'}`,

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { BenchContext } from './bench-context.js';
 import type { InprocessResult } from './inprocess-result.js';
 import { progress } from './progress.js';
@@ -12,7 +13,7 @@ export async function benchInprocess(ctx: BenchContext): Promise<InprocessResult
   const node = [process.execPath, ...ctx.runtime.nodeArgs('bench/inprocess-child.ts'), String(o.iterations)];
   const { stdout } = await runCommand('taskset', ['-c', String(o.serverCpu), ...node], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...COMMON_ENV },
+    env: { ...process.env, ...COMMON_ENV, DATA_DIR: join(ctx.workDir, 'data-inprocess') },
   });
   const line = stdout.trim().split('\n').pop() ?? '';
   try {

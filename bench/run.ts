@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: decisions per second, p50 and p99 of the real service against an empty-endpoint
  * baseline on REST (wrk) and gRPC (h2load), in-process decide() latency, the counter store's memory
- * with a million entities and instructions per decide() under callgrind, with a verdict on each
+ * with a million entities, the time to write and restore a snapshot of them, and instructions per
+ * decide() under callgrind, with a verdict on each
  * gate of bench/gates.ts. Servers are pinned to one CPU and the load generator to the other. See
  * `npm run bench -- --help`.
  */
@@ -24,6 +25,7 @@ import { progress } from './progress.js';
 import { requireTools } from './require-tools.js';
 import { benchRest } from './rest-bench.js';
 import { prepareRuntime } from './runtime.js';
+import { benchSnapshot } from './snapshot-bench.js';
 
 async function runBench(o: BenchOptions): Promise<BenchReport> {
   requireTools([
@@ -42,6 +44,7 @@ async function runBench(o: BenchOptions): Promise<BenchReport> {
     const bundle: DecisionProbe | undefined = rest?.probe ?? grpc?.probe;
     const inprocess = o.sections.includes('inprocess') ? await benchInprocess(ctx) : undefined;
     const memory = o.sections.includes('memory') ? await benchMemory(ctx) : undefined;
+    const snapshot = o.sections.includes('snapshot') ? await benchSnapshot(ctx) : undefined;
     // The target names 1h, 24h and 7d windows on every entity: the last row.
     const gatedMemory = memory?.variants.at(-1);
     const callgrind = o.sections.includes('callgrind') ? await benchCallgrind(ctx) : undefined;
@@ -74,6 +77,7 @@ async function runBench(o: BenchOptions): Promise<BenchReport> {
       ...(grpc !== undefined ? { grpc: grpc.result } : {}),
       ...(inprocess !== undefined ? { inprocess } : {}),
       ...(memory !== undefined ? { memory } : {}),
+      ...(snapshot !== undefined ? { snapshot } : {}),
       ...(callgrind !== undefined ? { callgrind } : {}),
       gates,
       pass: guardsPass(gates),

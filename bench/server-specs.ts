@@ -61,7 +61,8 @@ function serviceSpec(
     entry,
     runtime: ctx.runtime,
     cpu: ctx.options.serverCpu,
-    env: { ...COMMON_ENV, ...env },
+    // Each server keeps its journal and snapshots apart, in the run's temporary directory.
+    env: { ...COMMON_ENV, DATA_DIR: join(ctx.workDir, 'data', name), ...env },
     nodeArgs: dir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`],
   };
 }

@@ -55,14 +55,14 @@ export function paymentRequest(
   } as typeof ACCEPTANCE_REQUEST;
 }
 
-/** Builds a service on the embedded bundle with a manual clock and quiet logs. */
+/** Builds a service on the embedded bundle with a manual clock and quiet logs, in memory only (no DATA_DIR). */
 export async function testService(
   overrides: Partial<Config> = {},
   clock: Clock = createManualClock(T0).now,
 ): Promise<Service> {
   const config = loadConfig(
     { LOG_LEVEL: 'silent' },
-    { httpPort: 0, grpcPort: 0, host: '127.0.0.1', ...overrides },
+    { httpPort: 0, grpcPort: 0, host: '127.0.0.1', journalMode: 'off', ...overrides },
   );
   const service = await buildService(config, { clock, logger: false });
   service.setReady(true);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock, DecisionResult, Reason, ReasonSource, RiskEvent, StageTiming } from '../domain/index.js';
 import { createIsoFormatter, fingerprint as fingerprintOf, RiskError } from '../domain/index.js';
+import type { JournalRecord } from '../durability/index.js';
 import {
   type CounterStore,
   createFeatureHydrator,
@@ -10,7 +11,7 @@ import {
 import type { CompiledRule, EvalContext } from '../policies/index.js';
 import type { Bundle } from './bundle.js';
 import { combine } from './combine.js';
-import { createIdempotencyStore } from './idempotency-store.js';
+import { createIdempotencyStore, type IdempotencyStore } from './idempotency-store.js';
 
 /**
  * A decided event with what observers need beyond the response. `features` is the exact vector the
@@ -44,6 +45,14 @@ export interface DecisionEngineOptions {
   readonly idempotency?: { readonly max: number; readonly ttlMs: number };
   /** Called after each fresh decision is committed (decision log, metrics). Must not throw. */
   readonly onDecision?: DecisionObserver;
+  /** The replay store to use (the server passes the one it restored); default a fresh one sized by `idempotency`. */
+  readonly replayStore?: IdempotencyStore;
+  /**
+   * Called right after each commit, in commit order, with what the journal keeps. A returned promise
+   * (a `sync` journal) is awaited before the decision is returned, so nothing is answered that is
+   * not durable; if it rejects, the caller gets the error.
+   */
+  readonly onCommit?: (record: JournalRecord) => void | Promise<void>;
 }
 
 /** How one call to decide() runs. */
@@ -86,7 +95,7 @@ const MODEL_MARGIN_MS = 1;
  * event never counts itself and is counted with its outcome.
  */
 export function createDecisionEngine(options: DecisionEngineOptions): DecisionEngine {
-  const { clock, onDecision } = options;
+  const { clock, onDecision, onCommit } = options;
   let store = options.store;
   if (store.plan.signature !== options.bundle.features.signature)
     throw new Error('the counter store was not laid out by the bundle’s features section');
@@ -95,7 +104,8 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
   const maxSkewMs = options.maxSkewMs ?? 5 * 60_000;
   const replayMax = options.idempotency?.max ?? 100_000;
   const replayEnabled = replayMax > 0;
-  const replay = createIdempotencyStore(replayMax, options.idempotency?.ttlMs ?? 24 * 3_600_000);
+  const replay =
+    options.replayStore ?? createIdempotencyStore(replayMax, options.idempotency?.ttlMs ?? 24 * 3_600_000);
   const iso = createIsoFormatter();
   let bundle = options.bundle;
 
@@ -105,6 +115,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     b: Bundle,
     batchModel: boolean,
     includeFeatures: boolean,
+    fingerprint?: string,
   ): Promise<DecisionResult> => {
     const timings: StageTiming[] = [];
     let mark = performance.now();
@@ -218,8 +229,18 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     };
     // The replay record, made once: REST sends the same text as its response body.
     if (replayEnabled) result.json = JSON.stringify(result);
+    // The journal record follows the commit with no await between, so the journal's order is the
+    // commit order.
+    const durable = onCommit?.({
+      event,
+      t,
+      decision: combined.decision,
+      createdMs: wall(),
+      ...(fingerprint !== undefined && result.json !== undefined ? { fingerprint, json: result.json } : {}),
+    });
     if (includeFeatures) result.features = featureValues(h.schema, features);
     onDecision?.(event, result, features, shadowHits, liveHits);
+    if (durable !== undefined) await durable;
     return result;
   };
 
@@ -254,7 +275,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
         // like every replay, whichever of the two asked for them.
         return { ...r, replayed: true, json: undefined, features: undefined };
       }
-      const pending = run(event, deadlineMs, bundle, batchModel, includeFeatures);
+      const pending = run(event, deadlineMs, bundle, batchModel, includeFeatures, fingerprint);
       const id = event.eventId;
       replay.set(id, { fingerprint, pending });
       pending.then(

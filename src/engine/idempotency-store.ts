@@ -15,6 +15,34 @@ export interface IdempotencyStore {
   set(eventId: string, entry: Entry): void;
   delete(eventId: string): void;
   readonly size: number;
+  /**
+   * The finished decisions still remembered (within their time to live), oldest first, then
+   * `extra` (decisions not finished here yet that a snapshot must carry), copied out as bytes.
+   */
+  exportState(extra?: Iterable<ReplayEntry>): ReplayState;
+  /** Remembers the decisions of a state exportState gave, in order; expired ones are skipped. */
+  importState(state: ReplayState): void;
+  /** Remembers one finished decision made at `createdMs` (journal replay); skipped if expired. */
+  restore(entry: ReplayEntry): void;
+}
+
+/**
+ * The replay store's state for a snapshot: header { format, count }, parts [the time each decision
+ * was made (Float64Array), the UTF-8 byte lengths of its id, fingerprint and JSON (Uint32Array, three
+ * per decision), those bytes end to end].
+ */
+export interface ReplayState {
+  readonly header: Readonly<Record<string, unknown>>;
+  readonly parts: readonly Uint8Array[];
+}
+
+/** A finished decision as a snapshot or the journal carries it. */
+export interface ReplayEntry {
+  readonly id: string;
+  readonly fingerprint: string;
+  readonly json: string;
+  /** When the decision was made (epoch ms, the store's clock): its time to live runs from here. */
+  readonly createdMs: number;
 }
 
 /** Options for createIdempotencyStore. */
@@ -73,7 +101,16 @@ export function createIdempotencyStore(
   ttlMs: number,
   options: IdempotencyStoreOptions = {},
 ): IdempotencyStore {
-  if (max === 0) return { get: () => undefined, set: () => {}, delete: () => {}, size: 0 };
+  if (max === 0)
+    return {
+      get: () => undefined,
+      set: () => {},
+      delete: () => {},
+      size: 0,
+      exportState: (extra) => encodeReplayState([...(extra ?? [])], 0),
+      importState: () => {},
+      restore: () => {},
+    };
   const slotBytes = options.slotBytes ?? DEFAULT_SLOT_BYTES;
   const now = options.now ?? Date.now;
   const hash = options.hash ?? hash53;
@@ -102,7 +139,7 @@ export function createIdempotencyStore(
     return chunk;
   };
 
-  const write = (id: string, fingerprint: string, json: string): void => {
+  const write = (id: string, fingerprint: string, json: string, createdMs = now()): void => {
     const seq = next++;
     const slot = seq % max;
     const chunk = chunkOf(slot);
@@ -115,7 +152,7 @@ export function createIdempotencyStore(
     const h = hash(id);
     chunk.seqs[i] = seq;
     chunk.hashes[i] = h;
-    chunk.created[i] = now();
+    chunk.created[i] = createdMs;
     table.set(h, seq);
     // UTF-8 takes at least a byte per UTF-16 unit and at most three: only measure when in doubt.
     const size = id.length + fingerprint.length + json.length;
@@ -176,6 +213,10 @@ export function createIdempotencyStore(
     };
   };
 
+  const restore = (e: ReplayEntry): void => {
+    if (now() - e.createdMs <= ttlMs) write(e.id, e.fingerprint, e.json, e.createdMs);
+  };
+
   return {
     get: (id) => inFlight.get(id) ?? read(id),
     set: (id, e) => {
@@ -194,5 +235,100 @@ export function createIdempotencyStore(
     get size() {
       return table.size + inFlight.size;
     },
+    exportState(extra) {
+      // Live records: their id still maps to them (not deleted, not recorded again since), unexpired.
+      const t = now();
+      const items: (LiveSlot | ReplayEntry)[] = [];
+      for (let seq = Math.max(0, next - max); seq < next; seq++) {
+        const slot = seq % max;
+        const chunk = chunks[Math.floor(slot / CHUNK_SLOTS)];
+        const i = slot % CHUNK_SLOTS;
+        if (chunk === undefined || table.get(chunk.hashes[i] as number) !== seq) continue;
+        if (t - (chunk.created[i] as number) > ttlMs) continue;
+        const sp = chunk.lengths[i] === 0 ? spilled.get(slot) : undefined;
+        items.push(sp === undefined ? { chunk, i } : { ...sp, createdMs: chunk.created[i] as number });
+      }
+      for (const e of extra ?? []) items.push(e);
+      return encodeReplayState(items, slotBytes);
+    },
+    importState(state) {
+      for (const e of replayStateEntries(state)) restore(e);
+    },
+    restore,
   };
+}
+
+/** A record to export that is in its slot's bytes. */
+interface LiveSlot {
+  readonly chunk: Chunk;
+  readonly i: number;
+}
+
+/** Encodes records as a ReplayState, in order: slot records byte for byte (no string decoded), entries written. */
+function encodeReplayState(items: readonly (LiveSlot | ReplayEntry)[], slotBytes: number): ReplayState {
+  const count = items.length;
+  const created = new Float64Array(count);
+  const lengths = new Uint32Array(3 * count);
+  let total = 0;
+  for (const it of items)
+    total +=
+      'chunk' in it
+        ? (it.chunk.lengths[it.i] as number)
+        : Buffer.byteLength(it.id) + Buffer.byteLength(it.fingerprint) + Buffer.byteLength(it.json);
+  const bytes = Buffer.allocUnsafe(total);
+  let at = 0;
+  items.forEach((it, k) => {
+    let d: number;
+    let f: number;
+    let j: number;
+    if ('chunk' in it) {
+      const { chunk, i } = it;
+      const length = chunk.lengths[i] as number;
+      d = chunk.idBytes[i] as number;
+      f = chunk.fingerprintBytes[i] as number;
+      j = length - d - f;
+      chunk.bytes.copy(bytes, at, i * slotBytes, i * slotBytes + length);
+      created[k] = chunk.created[i] as number;
+    } else {
+      d = bytes.write(it.id, at, 'utf8');
+      f = bytes.write(it.fingerprint, at + d, 'utf8');
+      j = bytes.write(it.json, at + d + f, 'utf8');
+      created[k] = it.createdMs;
+    }
+    lengths[3 * k] = d;
+    lengths[3 * k + 1] = f;
+    lengths[3 * k + 2] = j;
+    at += d + f + j;
+  });
+  const view = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  return { header: { format: 'replay/1', count }, parts: [view(created), view(lengths), bytes] };
+}
+
+/** The decisions of a ReplayState, in order; throws on a state that is not one. */
+export function replayStateEntries(state: ReplayState): ReplayEntry[] {
+  const [c, l, t] = state.parts;
+  const count = state.header.count;
+  if (state.header.format !== 'replay/1' || typeof count !== 'number' || !c || !l || !t)
+    throw new Error('replay state: unknown format');
+  if (c.byteLength !== 8 * count || l.byteLength !== 12 * count)
+    throw new Error('replay state: sizes disagree');
+  const created = new Float64Array(c.slice().buffer);
+  const lengths = new Uint32Array(l.slice().buffer);
+  const text = Buffer.from(t.buffer, t.byteOffset, t.byteLength);
+  const out: ReplayEntry[] = [];
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const a = at + (lengths[3 * i] as number);
+    const b = a + (lengths[3 * i + 1] as number);
+    const e = b + (lengths[3 * i + 2] as number);
+    if (e > text.length) throw new Error('replay state: text ends early');
+    out.push({
+      id: text.toString('utf8', at, a),
+      fingerprint: text.toString('utf8', a, b),
+      json: text.toString('utf8', b, e),
+      createdMs: created[i] as number,
+    });
+    at = e;
+  }
+  return out;
 }

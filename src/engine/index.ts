@@ -19,4 +19,17 @@ export {
   createIdempotencyStore,
   type IdempotencyStore,
   type IdempotencyStoreOptions,
+  type ReplayEntry,
+  type ReplayState,
 } from './idempotency-store.js';
+/** The journal and snapshot cycle under DATA_DIR: recovery at open, onCommit for the engine, close. */
+export {
+  openPersistence,
+  type Persistence,
+  type PersistenceLog,
+  type PersistenceOptions,
+  type PersistenceStats,
+  type SnapshotReport,
+} from './persistence.js';
+/** Start-up recovery: newest intact snapshot plus the journal after it, into fresh stores. */
+export { dataPaths, type RecoveryReport, recoverState } from './recover.js';

@@ -1,7 +1,7 @@
 import type { Action, RiskEvent } from '../domain/index.js';
 import { hash53 } from '../domain/index.js';
 import { distinctAdd, distinctCount, distinctLayout, distinctSecond } from './distinct-sets.js';
-import { createEntityIndex, type EntityIndex } from './entity-index.js';
+import { createEntityIndex, type EntityIndex, type EntityIndexState } from './entity-index.js';
 import {
   compileFeaturePlan,
   type EntityPlan,
@@ -289,11 +289,14 @@ function newPool(layout: KindLayout): SlabPool {
   };
 }
 
+/** The parts of an entity index migrate and importState use. */
+type IndexView = Pick<EntityIndex, 'get' | 'insert' | 'entries' | 'size' | 'evictions'>;
+
 /** What migrate and importState read from another store. */
 interface Core {
   readonly plan: FeaturePlan;
   readonly pools: readonly SlabPool[];
-  readonly index: EntityIndex;
+  readonly index: IndexView;
 }
 
 const cores = new WeakMap<CounterStore, Core>();
@@ -664,8 +667,8 @@ export function createCounterStore(options: CounterStoreOptions): MemoryCounterS
     exportState() {
       const parts: Uint8Array[] = [];
       const u8 = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-      const { keys, values } = index.entries();
-      parts.push(u8(keys), u8(values));
+      const ix = index.exportState();
+      parts.push(u8(ix.frames), u8(ix.keys));
       const kinds = pools.map((p) => {
         for (const c of p.f64) parts.push(u8(c));
         for (const c of p.f32) parts.push(u8(c));
@@ -683,11 +686,43 @@ export function createCounterStore(options: CounterStoreOptions): MemoryCounterS
           rings,
         };
       });
-      return { header: { format: 2, features: plan.source, entities: keys.length, kinds }, parts };
+      return {
+        header: {
+          format: 3,
+          signature: plan.signature,
+          features: plan.source,
+          index: { size: ix.size, hand: ix.hand, evictions: ix.evictions },
+          kinds,
+        },
+        parts,
+      };
     },
     importState(state) {
-      if (index.size > 0) throw new Error('importState needs an empty store');
-      copyCounters(coreFromState(state, maxEntities), { plan, pools, index }, store);
+      if (index.size > 0) throw new Error('importState needs an empty store: this one is in use');
+      const from = coreFromState(state);
+      if (from.plan.signature !== plan.signature || from.indexState.size > maxEntities) {
+        // Another layout (or fewer entities allowed): carry over what the plans share.
+        copyCounters(from, { plan, pools, index }, store);
+        return;
+      }
+      // The same layout: adopt the state as it was, CLOCK hand and recency bits included, so the
+      // store goes on exactly as the one that was snapshotted would have.
+      index.importState(from.indexState);
+      from.pools.forEach((src, k) => {
+        const dst = pools[k] as SlabPool;
+        dst.f64.push(...src.f64);
+        dst.f32.push(...src.f32);
+        dst.u32.push(...src.u32);
+        dst.free.push(...src.free);
+        dst.generation = src.generation.length >= CHUNK ? src.generation : dst.generation;
+        dst.next = src.next;
+        src.rings.forEach((r, w) => {
+          const d = dst.rings[w] as RingPool;
+          d.chunks.push(...r.chunks);
+          d.free.push(...r.free);
+          d.next = r.next;
+        });
+      });
     },
     stats: () => ({ entities: index.size, evictions: index.evictions, maxEntities }),
   };
@@ -802,14 +837,15 @@ function copyCounters(from: Core, to: Core, toStore: CounterStore): void {
 }
 
 /** Rebuilds a read-only core from a snapshot's state, laid out by the plan the snapshot names. */
-function coreFromState(state: StoreState, maxEntities: number): Core {
+function coreFromState(state: StoreState): Core & { indexState: EntityIndexState } {
   const h = state.header as {
     format: number;
     features: unknown;
+    index: { size: number; hand: number; evictions: number };
     entities: number;
     kinds: { identity: string; next: number; chunks: number; rings: { next: number; chunks: number }[] }[];
   };
-  if (h.format !== 2) throw new Error(`counter snapshot format ${String(h.format)} is not supported`);
+  if (h.format !== 3) throw new Error(`counter snapshot format ${String(h.format)} is not supported`);
   const compiled = compileFeaturePlan(h.features);
   if ('errors' in compiled) throw new Error(`counter snapshot features: ${compiled.errors.join('; ')}`);
   const plan = compiled.value;
@@ -823,8 +859,10 @@ function coreFromState(state: StoreState, maxEntities: number): Core {
     copy.set(p);
     return make(copy.buffer, 0, p.byteLength / bytesPer);
   };
+  const frames = next((b, o, n) => new Int32Array(b, o, n), 4);
   const keys = next((b, o, n) => new Float64Array(b, o, n), 8);
-  const values = next((b, o, n) => new Int32Array(b, o, n), 4);
+  const values = new Int32Array(keys.length);
+  for (let f = 0; f < keys.length; f++) values[f] = frames[2 * f] as number;
   const pools = plan.entities.map((e, k): SlabPool => {
     const layout = layoutOf(e, distinctFields);
     const meta = h.kinds[k];
@@ -847,7 +885,7 @@ function coreFromState(state: StoreState, maxEntities: number): Core {
     return { layout, f64, f32, u32, free, rings, generation, next: meta.next };
   });
   const entries = { keys, values };
-  const index: EntityIndex = {
+  const index: IndexView = {
     get: () => undefined,
     insert: () => {
       throw new Error('read-only');
@@ -856,6 +894,13 @@ function coreFromState(state: StoreState, maxEntities: number): Core {
     size: keys.length,
     evictions: 0,
   };
-  void maxEntities;
-  return { plan, pools, index };
+  const ix = h.index;
+  const indexState: EntityIndexState = {
+    size: keys.length,
+    hand: ix.hand,
+    evictions: ix.evictions,
+    frames,
+    keys,
+  };
+  return { plan, pools, index, indexState };
 }

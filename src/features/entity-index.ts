@@ -13,6 +13,20 @@ export interface EntityIndex {
   entries(): { keys: Float64Array; values: Int32Array };
   readonly size: number;
   readonly evictions: number;
+  /** The frames in use and the clock hand, as views over live state (for a snapshot). */
+  exportState(): EntityIndexState;
+  /** Loads what exportState gave into this index, which must be empty and at least as large. */
+  importState(state: EntityIndexState): void;
+}
+
+/** An entity index's contents: frames 0 .. size-1 (value and used bit, then key) and the hand. */
+export interface EntityIndexState {
+  readonly size: number;
+  readonly hand: number;
+  readonly evictions: number;
+  /** 2 × size: value, used bit. */
+  readonly frames: Int32Array;
+  readonly keys: Float64Array;
 }
 
 /**
@@ -74,6 +88,24 @@ export function createEntityIndex(max: number, onEvict: (value: number) => void)
     },
     get evictions() {
       return evictions;
+    },
+    exportState: () => ({
+      size: table.size,
+      hand,
+      evictions,
+      frames: frames.subarray(0, 2 * table.size),
+      keys: frameKeys.subarray(0, table.size),
+    }),
+    importState(state) {
+      if (table.size !== 0) throw new Error('entity index: import into a non-empty index');
+      if (state.size > max)
+        throw new Error(`entity index: ${state.size} entries exceed the ceiling of ${max}`);
+      // Frames are filled in order until the index is full, so frames 0 .. size-1 are the live ones.
+      frames.set(state.frames.subarray(0, 2 * state.size));
+      frameKeys.set(state.keys.subarray(0, state.size));
+      for (let f = 0; f < state.size; f++) table.set(frameKeys[f] as number, f);
+      hand = state.hand < max ? state.hand : 0;
+      evictions = state.evictions;
     },
   };
 }

@@ -1,7 +1,15 @@
+import { resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { type Clock, createTokenizer, systemClock, type Tokenizer } from '../domain/index.js';
 import type { Bundle } from '../engine/index.js';
-import { createDecisionEngine, type DecisionEngine, loadBundleDir } from '../engine/index.js';
+import {
+  createDecisionEngine,
+  createIdempotencyStore,
+  type DecisionEngine,
+  loadBundleDir,
+  openPersistence,
+  type Persistence,
+} from '../engine/index.js';
 import { createCounterStore } from '../features/index.js';
 import type { Config } from './config.js';
 import { createDecisionGate } from './decision-gate.js';
@@ -18,9 +26,14 @@ export interface Service {
   readonly metrics: Metrics;
   readonly http: FastifyInstance;
   readonly grpc: GrpcService;
+  /** The journal and snapshots under config.dataDir; undefined when RISK_JOURNAL_MODE is off. */
+  readonly persistence: Persistence | undefined;
   /** Marks the service ready (or not) on /readyz and grpc.health.v1. */
   setReady(ready: boolean): void;
-  /** Stops accepting work, lets requests in flight finish, then releases the model. */
+  /**
+   * Stops accepting work, lets requests in flight finish, flushes the journal and writes a final
+   * snapshot, then releases the model.
+   */
   close(): Promise<void>;
 }
 
@@ -44,10 +57,12 @@ export async function buildService(config: Config, options: ServiceOptions = {})
   const tokenizer = createTokenizer(config.tokenKey);
   let inFlight = () => 0;
   let engine: DecisionEngine | undefined;
+  let persistence: Persistence | undefined;
   const metrics = createMetrics({
     entities: () => engine?.store.stats().entities ?? 0,
     evictions: () => engine?.store.stats().evictions ?? 0,
     inFlight: () => inFlight(),
+    ...(config.journalMode !== 'off' ? { durability: () => (persistence as Persistence).stats() } : {}),
   });
   const bundle =
     options.bundle ??
@@ -61,6 +76,22 @@ export async function buildService(config: Config, options: ServiceOptions = {})
       },
     }));
   const store = createCounterStore({ plan: bundle.features, maxEntities: config.maxEntities });
+  const http = Fastify(httpServerOptions(config, options.logger));
+  // The counters and the replay store are restored (docs/architecture.md §11) before anything decides.
+  const replay = createIdempotencyStore(config.idempotencyMax, config.idempotencyTtlMs);
+  persistence =
+    config.journalMode === 'off'
+      ? undefined
+      : openPersistence({
+          dataDir: resolve(config.dataDir),
+          mode: config.journalMode,
+          flushMs: config.journalFlushMs,
+          snapshotIntervalMs: config.snapshotIntervalMs,
+          store,
+          currentStore: () => core.store,
+          replay,
+          log: http.log,
+        });
   const core = createDecisionEngine({
     bundle,
     store,
@@ -68,6 +99,8 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     maxSkewMs: config.maxEventSkewMs,
     idempotency: { max: config.idempotencyMax, ttlMs: config.idempotencyTtlMs },
     onDecision: (_event, _result, _features, shadow, live) => metrics.ruleHits(live, shadow),
+    replayStore: replay,
+    ...(persistence !== undefined ? { onCommit: persistence.onCommit } : {}),
   });
 
   engine = core;
@@ -75,7 +108,6 @@ export async function buildService(config: Config, options: ServiceOptions = {})
   const gate = createDecisionGate(served, tokenizer, metrics, config.maxInFlight);
   inFlight = gate.inFlight;
 
-  const http = Fastify(httpServerOptions(config, options.logger));
   let ready = false;
   registerRest(http, {
     gate,
@@ -109,14 +141,14 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     metrics,
     http,
     grpc,
+    persistence,
     setReady,
     async close() {
       setReady(false);
       grpc.endHealthWatches();
-      await Promise.all([
-        http.close(),
-        new Promise<void>((resolve) => grpc.server.tryShutdown(() => resolve())),
-      ]);
+      await Promise.all([http.close(), new Promise<void>((done) => grpc.server.tryShutdown(() => done()))]);
+      // Nothing decides any more: everything answered is journaled; the final snapshot covers it all.
+      await persistence?.close();
       await core.bundle.model?.close();
     },
   };

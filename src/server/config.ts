@@ -27,6 +27,13 @@ export interface Config {
   readonly drainGraceMs: number;
   /** After SIGTERM, when remaining connections are forced closed and the process exits 1. */
   readonly shutdownTimeoutMs: number;
+  /** Directory of all state: journal segments and snapshots (relative to the working directory). */
+  readonly dataDir: string;
+  /** `sync`: durable before answered; `interval`: durable within journalFlushMs; `off`: memory only. */
+  readonly journalMode: 'sync' | 'interval' | 'off';
+  readonly journalFlushMs: number;
+  /** Time between snapshots (0: only at clean shutdown). */
+  readonly snapshotIntervalMs: number;
 }
 
 /** Development-only key; anything real must set RISK_TOKEN_KEY. */
@@ -163,8 +170,37 @@ export const CONFIG_FIELDS = {
     max: 3_600_000,
     doc: 'after SIGTERM/SIGINT, when connections still open are forced closed and the process exits 1 (must exceed RISK_DRAIN_GRACE_MS)',
   },
+  dataDir: {
+    env: 'DATA_DIR',
+    kind: 'string',
+    default: './data',
+    doc: 'directory of all state (journal/ and snapshots/), relative to the working directory',
+  },
+  journalMode: {
+    env: 'RISK_JOURNAL_MODE',
+    kind: 'string',
+    default: 'interval',
+    doc: '`interval` (write + fdatasync every RISK_JOURNAL_FLUSH_MS; a crash loses at most that window), `sync` (each decision durable before it is answered; concurrent ones share one fdatasync) or `off` (memory only: nothing read or written under DATA_DIR)',
+  },
+  journalFlushMs: {
+    env: 'RISK_JOURNAL_FLUSH_MS',
+    kind: 'int',
+    default: 20,
+    min: 1,
+    max: 10_000,
+    doc: 'interval mode: group-commit period of the journal',
+  },
+  snapshotIntervalMs: {
+    env: 'RISK_SNAPSHOT_INTERVAL_MS',
+    kind: 'int',
+    default: 300_000,
+    min: 0,
+    max: 86_400_000,
+    doc: 'time between snapshots of the counters and the replay store (0: only at clean shutdown); each covers the journal before it',
+  },
 } as const satisfies Record<string, Field>;
 
+const JOURNAL_MODES = new Set(['interval', 'sync', 'off']);
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 /** Reads configuration from an environment; throws one error listing every problem. */
@@ -188,6 +224,8 @@ export function loadConfig(
       out[key] = v;
     } else out[key] = raw;
   }
+  if (!JOURNAL_MODES.has(String(out.journalMode)))
+    problems.push(`RISK_JOURNAL_MODE=${out.journalMode}: must be one of ${[...JOURNAL_MODES].join(', ')}`);
   if (!LEVELS.has(String(out.logLevel)))
     problems.push(`LOG_LEVEL=${out.logLevel}: must be one of ${[...LEVELS].join(', ')}`);
   const tokenKeyIsDefault = out.tokenKey === '';

@@ -18,6 +18,12 @@ export function createMetrics(gauges: {
   entities: () => number;
   evictions: () => number;
   inFlight: () => number;
+  /** The journal's figures, when there is one. */
+  durability?: () => {
+    readonly skippedFrames: number;
+    readonly journal: { readonly pending: number; readonly errors: number };
+    readonly snapshotErrors: number;
+  };
 }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -69,6 +75,34 @@ export function createMetrics(gauges: {
       this.set(gauges.inFlight());
     },
   });
+  const durability = gauges.durability;
+  if (durability !== undefined) {
+    new Gauge({
+      name: 'risk_journal_skipped_frames',
+      help: 'Journal frames skipped at start-up as torn or corrupt (each one also logged)',
+      registers: [registry],
+      collect() {
+        this.set(durability().skippedFrames);
+      },
+    });
+    new Gauge({
+      name: 'risk_journal_pending_records',
+      help: 'Decisions journaled but not yet written and fdatasync-ed',
+      registers: [registry],
+      collect() {
+        this.set(durability().journal.pending);
+      },
+    });
+    new Gauge({
+      name: 'risk_journal_errors',
+      help: 'Failed journal writes and snapshots since start (monotonic)',
+      registers: [registry],
+      collect() {
+        const d = durability();
+        this.set(d.journal.errors + d.snapshotErrors);
+      },
+    });
+  }
   const batchSize = new Histogram({
     name: 'risk_model_batch_size',
     help: 'Events scored per ONNX run (requests arriving together are micro-batched)',

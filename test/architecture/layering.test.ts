@@ -64,4 +64,17 @@ describe('layering (dependency-cruiser, .dependency-cruiser.cjs)', () => {
     expect(found).toContain('stages-below-engine: src/policies/p.ts -> src/engine/e.ts');
     expect(found).toContain('areas-through-index: src/policies/p.ts -> src/engine/e.ts');
   });
+
+  it('keeps durability on the domain alone, and the stages off durability', async () => {
+    const dir = tree({
+      'src/features/index.ts': "import { j } from '../durability/index.js';\nexport const f = j;\n",
+      'src/durability/index.ts': "import { f } from '../features/index.js';\nexport const j = () => f;\n",
+      'src/engine/index.ts': "import { j } from '../durability/index.js';\nexport const e = j;\n",
+    });
+    const found = await violations(dir, ['src']);
+    expect(found).toContain('durability-uses-domain-only: src/durability/index.ts -> src/features/index.ts');
+    expect(found).toContain('stages-do-not-journal: src/features/index.ts -> src/durability/index.ts');
+    // The engine may use it.
+    expect(found.filter((v) => v.includes('src/engine/'))).toEqual([]);
+  });
 });

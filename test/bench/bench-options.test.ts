@@ -4,12 +4,18 @@ import { parseBenchOptions } from '../../bench/bench-options.js';
 describe('bench options', () => {
   it('runs every section, callgrind once, by default', () => {
     const o = parseBenchOptions([]);
-    expect(o.sections).toEqual(['rest', 'grpc', 'inprocess', 'memory', 'callgrind']);
+    expect(o.sections).toEqual(['rest', 'grpc', 'inprocess', 'memory', 'snapshot', 'callgrind']);
     expect(o.callgrindRuns).toBe(1);
   });
 
   it('drops callgrind with --no-callgrind, also from an --only list', () => {
-    expect(parseBenchOptions(['--no-callgrind']).sections).toEqual(['rest', 'grpc', 'inprocess', 'memory']);
+    expect(parseBenchOptions(['--no-callgrind']).sections).toEqual([
+      'rest',
+      'grpc',
+      'inprocess',
+      'memory',
+      'snapshot',
+    ]);
     expect(parseBenchOptions(['--only', 'inprocess,callgrind', '--no-callgrind']).sections).toEqual([
       'inprocess',
     ]);
@@ -30,7 +36,13 @@ describe('bench options', () => {
     expect(o.sections).toEqual(['memory']);
     expect(o.memoryEntities).toBe(1_000_000);
     expect(o.memoryRepeat).toBe(1_000_000);
-    expect(parseBenchOptions(['--no-memory']).sections).toEqual(['rest', 'grpc', 'inprocess', 'callgrind']);
+    expect(parseBenchOptions(['--no-memory']).sections).toEqual([
+      'rest',
+      'grpc',
+      'inprocess',
+      'snapshot',
+      'callgrind',
+    ]);
     expect(parseBenchOptions(['--only', 'memory,inprocess', '--no-memory']).sections).toEqual(['inprocess']);
   });
 

@@ -16,7 +16,10 @@ describe('edge service (buildService with wrapEngine: constantEngine)', () => {
   });
 
   const build = async (seen: RiskEvent[]) => {
-    const config = loadConfig({ LOG_LEVEL: 'silent' }, { httpPort: 0, grpcPort: 0, host: '127.0.0.1' });
+    const config = loadConfig(
+      { LOG_LEVEL: 'silent' },
+      { httpPort: 0, grpcPort: 0, host: '127.0.0.1', journalMode: 'off' },
+    );
     service = await buildService(config, {
       logger: false,
       wrapEngine: (engine) => {

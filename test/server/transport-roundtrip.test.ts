@@ -49,7 +49,10 @@ const gate: DecisionGate = {
   },
 };
 const metrics = createMetrics({ entities: () => 0, evictions: () => 0, inFlight: () => 0 });
-const config = loadConfig({ LOG_LEVEL: 'silent' }, { httpPort: 0, grpcPort: 0, host: '127.0.0.1' });
+const config = loadConfig(
+  { LOG_LEVEL: 'silent' },
+  { httpPort: 0, grpcPort: 0, host: '127.0.0.1', journalMode: 'off' },
+);
 const FULL = fullMessage(DecideRequestSchema);
 
 let http: FastifyInstance;

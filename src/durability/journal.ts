@@ -72,10 +72,12 @@ interface Waiter {
  * Creates a journal appending to new segments in `dir`; existing segments are never written again
  * (a torn tail in one stays as it is, skipped by every read, until a snapshot covers it).
  *
- * Group commit: appends queue their frames; one writer takes the whole queue, writes it with one
- * writev and one fdatasync, resolves those appends, and takes the queue again if more arrived
- * meanwhile. In `sync` mode the writer starts on the next turn of the event loop after an append
- * (so every append of a turn shares the batch); in `interval` mode a timer starts it every flushMs.
+ * Group commit: appends queue their records; one writer takes the whole queue, frames it, writes it
+ * with one writev and one fdatasync, resolves those appends, and takes the queue again if more
+ * arrived meanwhile. In `sync` mode the writer starts on the next turn of the event loop after an
+ * append (so every append of a turn shares the batch); in `interval` mode a timer starts it every
+ * flushMs, and the fdatasync runs behind the writes (one at a time; bytes written during one are
+ * synced by the next), so a slow disk delays durability but never the hand-off to the kernel.
  */
 export function createJournal(options: JournalOptions): Journal {
   const { dir, mode, flushMs, onError } = options;
@@ -95,6 +97,29 @@ export function createJournal(options: JournalOptions): Journal {
   let scheduled = false;
   let closed = false;
   const stats = { appended: 0, batches: 0, bytes: 0, errors: 0 };
+  /** `interval` mode: the fdatasync under way, and whether bytes were written since it began. */
+  let syncing: Promise<void> | undefined;
+  let unsynced = false;
+
+  /** `interval` mode: syncs what was written, one fdatasync at a time, again while more was written. */
+  const syncInBackground = (): void => {
+    unsynced = true;
+    const handle = fh;
+    if (syncing !== undefined || handle === undefined) return;
+    syncing = (async () => {
+      while (unsynced) {
+        unsynced = false;
+        await handle.datasync();
+      }
+    })()
+      .catch((err: unknown) => {
+        stats.errors++;
+        onError?.(err instanceof Error ? err : new Error(String(err)));
+      })
+      .finally(() => {
+        syncing = undefined;
+      });
+  };
 
   const writeBatch = async (): Promise<void> => {
     const records = queue;
@@ -107,6 +132,7 @@ export function createJournal(options: JournalOptions): Journal {
       const bufs = records.map((r) => encodeFrame(r.seq, typeof r.body === 'function' ? r.body() : r.body));
       if (rotateNext || fh === undefined || segmentBytes >= maxSegmentBytes) {
         if (fh !== undefined) {
+          await syncing;
           await fh.datasync();
           await fh.close();
           fh = undefined;
@@ -131,7 +157,10 @@ export function createJournal(options: JournalOptions): Journal {
           ({ bytesWritten } = await fh.write(rest, at));
         }
       }
-      await fh.datasync();
+      // sync: durable before the appends resolve. interval: the bytes are in the kernel now (a killed
+      // process loses none of them); the fdatasync follows without holding up the next write.
+      if (mode === 'sync') await fh.datasync();
+      else syncInBackground();
       stats.batches++;
       stats.bytes += size;
       segmentBytes += size;
@@ -166,6 +195,11 @@ export function createJournal(options: JournalOptions): Journal {
 
   const flush = async (): Promise<void> => {
     while (queue.length > 0 || writing !== undefined) await drive();
+    await syncing;
+    if (unsynced && fh !== undefined) {
+      unsynced = false;
+      await fh.datasync();
+    }
   };
 
   return {

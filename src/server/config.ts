@@ -180,7 +180,7 @@ export const CONFIG_FIELDS = {
     env: 'RISK_JOURNAL_MODE',
     kind: 'string',
     default: 'interval',
-    doc: '`interval` (write + fdatasync every RISK_JOURNAL_FLUSH_MS; a crash loses at most that window), `sync` (each decision durable before it is answered; concurrent ones share one fdatasync) or `off` (memory only: nothing read or written under DATA_DIR)',
+    doc: '`interval` (written every RISK_JOURNAL_FLUSH_MS, fdatasync right behind: a killed process loses at most that window, a power loss also the sync under way), `sync` (each decision durable before it is answered; concurrent ones share one fdatasync) or `off` (memory only: nothing read or written under DATA_DIR)',
   },
   journalFlushMs: {
     env: 'RISK_JOURNAL_FLUSH_MS',

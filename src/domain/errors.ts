@@ -10,6 +10,7 @@ export const GrpcCode = {
   INTERNAL: 13,
   UNAVAILABLE: 14,
   UNAUTHENTICATED: 16,
+  PERMISSION_DENIED: 7,
 } as const;
 
 /** Catalogue entry: a stable code with its default message and status on each transport. */
@@ -57,6 +58,22 @@ export const ERRORS = {
   },
   RISK_ERR_NOT_READY: { message: 'service is not ready', http: 503, grpc: GrpcCode.UNAVAILABLE },
   RISK_ERR_NOT_FOUND: { message: 'no such route', http: 404, grpc: GrpcCode.UNIMPLEMENTED },
+  RISK_ERR_UNAUTHENTICATED: {
+    message: 'an API key is required',
+    http: 401,
+    grpc: GrpcCode.UNAUTHENTICATED,
+  },
+  RISK_ERR_PERMISSION_DENIED: {
+    message: 'this key may not call this endpoint',
+    http: 403,
+    grpc: GrpcCode.PERMISSION_DENIED,
+  },
+  RISK_ERR_BUNDLE_INVALID: {
+    message: 'bundle rejected; the serving bundle is unchanged',
+    http: 422,
+    grpc: GrpcCode.FAILED_PRECONDITION,
+  },
+  RISK_ERR_UNKNOWN_RESOURCE: { message: 'no such resource', http: 404, grpc: GrpcCode.NOT_FOUND },
   RISK_ERR_INTERNAL: { message: 'internal error', http: 500, grpc: GrpcCode.INTERNAL },
 } as const satisfies Record<string, ErrorSpec>;
 

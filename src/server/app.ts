@@ -11,7 +11,10 @@ import {
   type Persistence,
 } from '../engine/index.js';
 import { createCounterStore } from '../features/index.js';
+import { decideAuthorizer, registerAdmin } from './admin-routes.js';
+import { loadApiKeys } from './api-keys.js';
 import type { Config } from './config.js';
+import { type ControlPlane, createControlPlane } from './control-plane.js';
 import { createDecisionGate } from './decision-gate.js';
 import { buildGrpc, type GrpcService } from './grpc.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -28,6 +31,10 @@ export interface Service {
   readonly grpc: GrpcService;
   /** The journal and snapshots under config.dataDir; undefined when RISK_JOURNAL_MODE is off. */
   readonly persistence: Persistence | undefined;
+  /** Bundle reloads, publishes, versions, rollbacks and live list items (the admin API's core). */
+  readonly control: ControlPlane;
+  /** True when no admin key is configured: the admin API answers loopback callers only. */
+  readonly adminLoopbackOnly: boolean;
   /** Marks the service ready (or not) on /readyz and grpc.health.v1. */
   setReady(ready: boolean): void;
   /**
@@ -108,6 +115,28 @@ export async function buildService(config: Config, options: ServiceOptions = {})
   const gate = createDecisionGate(served, tokenizer, metrics, config.maxInFlight);
   inFlight = gate.inFlight;
 
+  const keys = loadApiKeys(config);
+  const authorize = decideAuthorizer(keys);
+  const control = await createControlPlane({
+    engine: core,
+    bundleDir: config.bundleDir,
+    dataDir: config.journalMode === 'off' ? undefined : resolve(config.dataDir),
+    load: {
+      tokenizer,
+      now: clock,
+      model: {
+        maxBatch: config.modelMaxBatch,
+        timeoutMs: config.modelTimeoutMs,
+        onBatch: metrics.modelBatch,
+      },
+    },
+    tokenizer,
+    modelGraceMs: config.modelTimeoutMs + 1000,
+    log: http.log,
+  });
+  // A bundle handed in by a test is not the directory's: there is nothing to watch then.
+  if (config.bundleWatch === 1 && options.bundle === undefined) control.watch();
+
   let ready = false;
   registerRest(http, {
     gate,
@@ -116,13 +145,16 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     defaultTimeoutMs: config.defaultTimeoutMs,
     bundleVersion: () => served.bundle.version,
     maxBodyBytes: config.maxBodyBytes,
+    authorize,
   });
+  registerAdmin(http, { control, keys });
   const grpc = buildGrpc({
     gate,
     metrics,
     maxBodyBytes: config.maxBodyBytes,
     maxConcurrentStreams: config.grpcMaxConcurrentStreams,
     log: http.log,
+    authorize,
   });
 
   const setReady = (r: boolean) => {
@@ -142,11 +174,17 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     http,
     grpc,
     persistence,
+    control,
+    adminLoopbackOnly: !keys.adminConfigured,
     setReady,
     async close() {
       setReady(false);
       grpc.endHealthWatches();
-      await Promise.all([http.close(), new Promise<void>((done) => grpc.server.tryShutdown(() => done()))]);
+      await Promise.all([
+        http.close(),
+        new Promise<void>((done) => grpc.server.tryShutdown(() => done())),
+        control.close(),
+      ]);
       // Nothing decides any more: everything answered is journaled; the final snapshot covers it all.
       await persistence?.close();
       await core.bundle.model?.close();

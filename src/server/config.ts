@@ -11,6 +11,12 @@ export interface Config {
   /** True when tokenKey is the built-in development key (a warning is logged). */
   readonly tokenKeyIsDefault: boolean;
   readonly maxBodyBytes: number;
+  readonly adminKeys: string;
+  readonly adminKeysFile: string;
+  readonly decideKeys: string;
+  readonly decideKeysFile: string;
+  /** 1 to watch the bundle directory. */
+  readonly bundleWatch: number;
   readonly maxInFlight: number;
   readonly maxEntities: number;
   readonly idempotencyMax: number;
@@ -169,6 +175,38 @@ export const CONFIG_FIELDS = {
     min: 1,
     max: 3_600_000,
     doc: 'after SIGTERM/SIGINT, when connections still open are forced closed and the process exits 1 (must exceed RISK_DRAIN_GRACE_MS)',
+  },
+  adminKeys: {
+    env: 'RISK_ADMIN_KEYS',
+    kind: 'string',
+    default: '',
+    doc: 'comma-separated admin API keys (>= 16 characters); none: the admin API answers loopback callers only',
+  },
+  adminKeysFile: {
+    env: 'RISK_ADMIN_KEYS_FILE',
+    kind: 'string',
+    default: '',
+    doc: 'file of admin API keys, one per line (# comments), added to RISK_ADMIN_KEYS',
+  },
+  decideKeys: {
+    env: 'RISK_DECIDE_KEYS',
+    kind: 'string',
+    default: '',
+    doc: 'comma-separated keys for decision calls; none: decisions need no key (an admin key is refused either way)',
+  },
+  decideKeysFile: {
+    env: 'RISK_DECIDE_KEYS_FILE',
+    kind: 'string',
+    default: '',
+    doc: 'file of decide keys, one per line, added to RISK_DECIDE_KEYS',
+  },
+  bundleWatch: {
+    env: 'RISK_BUNDLE_WATCH',
+    kind: 'int',
+    default: 1,
+    min: 0,
+    max: 1,
+    doc: '1: watch RISK_BUNDLE_DIR and serve a saved edit within a second (a bad one is rejected and logged); 0: reload on SIGHUP or the admin API only',
   },
   dataDir: {
     env: 'DATA_DIR',

@@ -26,6 +26,11 @@ export interface GrpcDeps {
   readonly maxBodyBytes: number;
   readonly maxConcurrentStreams: number;
   readonly log: { error(obj: unknown, msg: string): void };
+  /** Checks a call's key (authorization, x-api-key metadata); returns the error to answer, or undefined. */
+  readonly authorize?: (
+    authorization: string | undefined,
+    apiKey: string | undefined,
+  ) => RiskError | undefined;
 }
 
 /** The gRPC server plus the health service, whose status follows readiness. */
@@ -95,6 +100,16 @@ export function buildGrpc(deps: GrpcDeps): GrpcService {
     };
     const req = call.request;
     if (!req.ok) return fail(req.error);
+    if (deps.authorize !== undefined) {
+      const md = call.metadata;
+      const auth = md.get('authorization')[0];
+      const key = md.get('x-api-key')[0];
+      const denied = deps.authorize(
+        typeof auth === 'string' ? auth : undefined,
+        typeof key === 'string' ? key : undefined,
+      );
+      if (denied !== undefined) return fail(denied);
+    }
     const d = call.getDeadline();
     const deadlineMs = d instanceof Date ? d.getTime() : Number.isFinite(d) ? d : undefined;
     gate.decide(req.msg, deadlineMs).then(

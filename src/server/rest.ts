@@ -20,6 +20,11 @@ export interface RestDeps {
   readonly defaultTimeoutMs: number;
   readonly bundleVersion: () => string;
   readonly maxBodyBytes: number;
+  /** Checks a decision call's key (see decideAuthorizer); returns the error to answer, or undefined. */
+  readonly authorize?: (
+    authorization: string | undefined,
+    apiKey: string | undefined,
+  ) => RiskError | undefined;
 }
 
 const TIMEOUT_HEADER = 'x-risk-timeout-ms';
@@ -48,7 +53,15 @@ export function registerRest(app: FastifyInstance, deps: RestDeps): void {
 
   app.post(
     '/v1/decisions',
-    { schema: { body: decideRequestJsonSchema, response: { 200: decideResponseJsonSchema } } },
+    {
+      schema: { body: decideRequestJsonSchema, response: { 200: decideResponseJsonSchema } },
+      // Before the body is read: a caller without the right key learns nothing about validation.
+      onRequest: async (req) => {
+        const key = req.headers['x-api-key'];
+        const denied = deps.authorize?.(req.headers.authorization, typeof key === 'string' ? key : undefined);
+        if (denied !== undefined) throw denied;
+      },
+    },
     async (req, reply) => {
       // The generated decoder reads every proto3 JSON form (names, enum numbers, int64 strings,
       // nulls...) without reflection, and names the field of anything the schema let through.

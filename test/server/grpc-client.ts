@@ -14,7 +14,10 @@ export function decideClient(
   port: number,
   channelOptions: grpc.ChannelOptions = {},
 ): {
-  decide(req: DecideRequest, options?: { deadline?: Date; raw?: Buffer }): Promise<DecideResponse>;
+  decide(
+    req: DecideRequest,
+    options?: { deadline?: Date; raw?: Buffer; metadata?: Record<string, string> },
+  ): Promise<DecideResponse>;
   close(): void;
 } {
   const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), channelOptions);
@@ -26,7 +29,11 @@ export function decideClient(
           (m: DecideRequest) => options.raw ?? Buffer.from(toBinary(DecideRequestSchema, m)),
           (b: Buffer) => fromBinary(DecideResponseSchema, b),
           req,
-          new grpc.Metadata(),
+          (() => {
+            const md = new grpc.Metadata();
+            for (const [k, v] of Object.entries(options.metadata ?? {})) md.set(k, v);
+            return md;
+          })(),
           options.deadline ? { deadline: options.deadline } : {},
           (err, res) => (err ? reject(err) : resolve(res as DecideResponse)),
         );

@@ -1,0 +1,117 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { RiskError } from '../domain/index.js';
+import { type ApiKeys, presentedKey } from './api-keys.js';
+import type { ControlPlane } from './control-plane.js';
+
+/** What the admin routes need. */
+export interface AdminDeps {
+  readonly control: ControlPlane;
+  readonly keys: ApiKeys;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+/** Who made an admin call, for the audit trail: the caller's `x-risk-actor` header, or the key kind. */
+function actorOf(req: FastifyRequest, keys: ApiKeys): string {
+  const actor = req.headers['x-risk-actor'];
+  const name = typeof actor === 'string' && /^[\w.@ -]{1,64}$/.test(actor) ? actor : undefined;
+  return `${name ?? 'unnamed'} (${keys.adminConfigured ? 'admin key' : 'loopback'})`;
+}
+
+/**
+ * The decision endpoints' key check: with decide keys configured a decide key is required; an admin
+ * key is refused either way (PERMISSION_DENIED), so an admin key leaked into a gateway fails loudly.
+ */
+export function decideAuthorizer(keys: ApiKeys) {
+  return (authorization: string | undefined, apiKey: string | undefined): RiskError | undefined => {
+    const role = keys.roleOf(presentedKey(authorization, apiKey));
+    if (role === 'admin')
+      return new RiskError('RISK_ERR_PERMISSION_DENIED', 'an admin key may not decide; use a decide key');
+    if (!keys.decideConfigured || role === 'decide') return undefined;
+    return new RiskError(
+      'RISK_ERR_UNAUTHENTICATED',
+      'a decide key is required (Authorization: Bearer <key>)',
+    );
+  };
+}
+
+/**
+ * Registers the admin API under /admin/v1 (docs/admin-api.md): the bundle (current, versions,
+ * validate, publish, reload, rollback), the audit trail and live list items. Admin keys only: a
+ * decide key is refused; with no admin key configured, only loopback callers are served.
+ */
+export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
+  const { control, keys } = deps;
+  app.register(
+    async (admin) => {
+      admin.addHook('onRequest', async (req) => {
+        const role = keys.roleOf(presentedKey(req.headers.authorization, headerOf(req, 'x-api-key')));
+        if (role === 'decide')
+          throw new RiskError('RISK_ERR_PERMISSION_DENIED', 'a decide key may not call the admin API');
+        if (keys.adminConfigured) {
+          if (role !== 'admin')
+            throw new RiskError(
+              'RISK_ERR_UNAUTHENTICATED',
+              'an admin key is required (Authorization: Bearer <key>)',
+            );
+          return;
+        }
+        if (!LOOPBACK.has(req.socket.remoteAddress ?? ''))
+          throw new RiskError(
+            'RISK_ERR_PERMISSION_DENIED',
+            'no admin key is configured: the admin API answers loopback callers only',
+          );
+      });
+      const files = (body: unknown): Record<string, string> => {
+        const f = (body as { files?: unknown } | undefined)?.files;
+        if (typeof f !== 'object' || f === null || Array.isArray(f))
+          throw RiskError.invalid([
+            { field: 'files', description: 'must be an object of file name: content' },
+          ]);
+        const out: Record<string, string> = {};
+        for (const [name, content] of Object.entries(f))
+          out[name] = typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`;
+        return out;
+      };
+      admin.get('/bundle', async () => control.current());
+      admin.get('/bundle/versions', async () => ({ versions: control.versions() }));
+      admin.get('/audit', async () => ({ entries: control.audit() }));
+      admin.post('/bundle/validate', async (req) => ({
+        valid: true,
+        version: await control.validate(files(req.body)),
+      }));
+      admin.post('/bundle/publish', async (req) => ({
+        version: await control.publish(files(req.body), actorOf(req, keys)),
+      }));
+      admin.post('/bundle/reload', async () => ({
+        version: await control.reloadFromDir('file', 'admin API'),
+      }));
+      admin.post('/bundle/rollback', async (req) => {
+        const v = (req.body as { version?: unknown } | undefined)?.version;
+        if (typeof v !== 'string')
+          throw RiskError.invalid([{ field: 'version', description: 'is required' }]);
+        return { version: await control.rollback(v, actorOf(req, keys)) };
+      });
+      admin.get<{ Params: { id: string } }>('/lists/:id/items', async (req) => ({
+        items: control.listItems(req.params.id),
+      }));
+      admin.post<{ Params: { id: string } }>('/lists/:id/items', async (req, reply) => {
+        const body = req.body;
+        if (typeof body !== 'object' || body === null || Array.isArray(body))
+          throw RiskError.invalid([{ field: 'item', description: 'must be an object with value or token' }]);
+        const item = control.addListItem(req.params.id, body as Record<string, unknown>, actorOf(req, keys));
+        return reply.code(201).send({ item, version: control.current().version });
+      });
+      admin.delete<{ Params: { id: string; value: string } }>('/lists/:id/items/:value', async (req) => {
+        control.removeListItem(req.params.id, req.params.value, actorOf(req, keys));
+        return { version: control.current().version };
+      });
+    },
+    { prefix: '/admin/v1' },
+  );
+}
+
+function headerOf(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return typeof v === 'string' ? v : undefined;
+}

@@ -1,5 +1,17 @@
 import { type FSWatcher, watch } from 'node:fs';
-import { appendFile, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  cp,
+  link,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { RiskError, type Tokenizer } from '../domain/index.js';
@@ -133,13 +145,17 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     chain = next.catch(() => undefined);
     return next;
   };
-  const keep = async (dir: string, version: string) => {
+  /** Keeps `dir` as version `version`: moved there when `adopt` (a staging dir of ours), else copied. */
+  const keep = async (dir: string, version: string, adopt: boolean) => {
     const target = join(versionsDir, version);
-    try {
-      await readdir(target);
-    } catch {
-      await cp(dir, target, { recursive: true });
-    }
+    const exists = await readdir(target).then(
+      () => true,
+      () => false,
+    );
+    if (exists) {
+      if (adopt) await rm(dir, { recursive: true, force: true });
+    } else if (adopt) await rename(dir, target);
+    else await cp(dir, target, { recursive: true });
   };
   const withOverlay = (b: Bundle): Bundle => {
     if (overlay.size === 0) return b;
@@ -203,6 +219,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     src: BundleSource,
     by: string,
     action: AuditEntry['action'],
+    adopt = false,
   ): Promise<string> => {
     let next: Bundle;
     try {
@@ -220,7 +237,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     }
     const diff = await diffOf(baseDir, dir, base, next);
     const previous = engine.bundle.version;
-    await keep(dir, next.version);
+    await keep(dir, next.version, adopt);
     base = next;
     baseDir = join(versionsDir, next.version);
     source = src;
@@ -231,10 +248,14 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     log.info({ version: engine.bundle.version, previous, source: src, by }, 'bundle swapped');
     return engine.bundle.version;
   };
-  /** A temp copy of the serving bundle with `files` replaced. */
+  /**
+   * A staging copy of the serving bundle with `files` replaced. The serving bundle is a kept version
+   * (never written again), so its files are hard-linked, not copied: a publish costs what it
+   * writes, however large the model is.
+   */
   const overlayDir = async (files: Readonly<Record<string, string>>): Promise<string> => {
-    const dir = await mkdtemp(join(tmpdir(), 'risk-publish-'));
-    await cp(baseDir, dir, { recursive: true });
+    const dir = await mkdtemp(join(versionsDir, '.staging-'));
+    await linkTree(baseDir, dir);
     for (const [name, content] of Object.entries(files)) {
       if (!BUNDLE_FILES.has(name))
         throw RiskError.invalid([
@@ -246,12 +267,15 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       const target = resolve(dir, name);
       if (!target.startsWith(`${resolve(dir)}${sep}`))
         throw RiskError.invalid([{ field: `files.${name}`, description: 'escapes the bundle' }]);
+      await mkdir(join(target, '..'), { recursive: true });
+      await unlink(target).catch(() => undefined);
       await writeFile(target, content);
     }
     return dir;
   };
 
-  await keep(baseDir, base.version);
+  await keep(baseDir, base.version, false);
+  baseDir = join(versionsDir, base.version);
   served.push({ version: base.version, source: 'start', at: loadedAt, by: 'service' });
   await record({ at: loadedAt, action: 'load', source: 'start', by: 'service', version: base.version });
 
@@ -299,9 +323,10 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       serial(async () => {
         const dir = await overlayDir(files);
         try {
-          return await serve(dir, 'admin', by, 'publish');
-        } finally {
+          return await serve(dir, 'admin', by, 'publish', true);
+        } catch (err) {
           await rm(dir, { recursive: true, force: true });
+          throw err;
         }
       }),
     rollback: (version, by) =>
@@ -387,4 +412,16 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     },
   };
   return plane;
+}
+
+/** Recreates the tree at `src` under `dst` with hard links to its files. */
+async function linkTree(src: string, dst: string): Promise<void> {
+  for (const e of await readdir(src, { withFileTypes: true })) {
+    const from = join(src, e.name);
+    const to = join(dst, e.name);
+    if (e.isDirectory()) {
+      await mkdir(to, { recursive: true });
+      await linkTree(from, to);
+    } else if (e.isFile()) await link(from, to);
+  }
 }

@@ -20,6 +20,7 @@ type CmpOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
 export type NumExpr =
   | { k: 'feat'; name: NumField }
   | { k: 'num'; v: number }
+  | { k: 'unit'; text: string; v: number }
   | { k: 'arith'; op: '+' | '-' | '*' | '/'; a: NumExpr; b: NumExpr };
 /** A string operand. */
 export type StrExpr = { k: 'field'; name: StrField } | { k: 'str'; v: string };
@@ -31,6 +32,8 @@ export type Cond = { paren: boolean; alt: boolean } & (
   | { k: 'sset'; a: StrExpr; items: string[]; neg: boolean }
   | { k: 'list'; field: StrField; list: 'vip' | 'old'; neg: boolean }
   | { k: 'flag'; name: NumField }
+  | { k: 'text'; op: 'like' | 'includes' | 'matches'; field: StrField; pattern: string; neg: boolean }
+  | { k: 'missing'; of: NumField | StrField }
   | { k: 'const'; v: boolean }
   | { k: 'not'; a: Cond }
   | { k: 'and' | 'or'; a: Cond; b: Cond }
@@ -51,7 +54,7 @@ const LISTS = { vip: ['u-vip'], old: [] as string[] };
 
 function num(e: NumExpr, c: RefContext): number {
   if (e.k === 'feat') return c.nums[e.name];
-  if (e.k === 'num') return e.v;
+  if (e.k === 'num' || e.k === 'unit') return e.v;
   const a = num(e.a, c);
   const b = num(e.b, c);
   return e.op === '+' ? a + b : e.op === '-' ? a - b : e.op === '*' ? a * b : a / b;
@@ -103,6 +106,26 @@ export function evaluate(e: Cond, c: RefContext): K {
       const v = c.nums[e.name];
       return Number.isNaN(v) ? 'U' : known(v !== 0);
     }
+    case 'text': {
+      const a = str({ k: 'field', name: e.field }, c);
+      if (a === undefined) return 'U';
+      let hit: boolean;
+      if (e.op === 'includes') hit = a.split(',').some((x) => x.trim() === e.pattern);
+      else if (e.op === 'matches') hit = new RegExp(e.pattern).test(a);
+      else
+        hit = new RegExp(
+          `^${e.pattern
+            .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+            .replaceAll('%', '.*')
+            .replaceAll('_', '.')}$`,
+          's',
+        ).test(a);
+      return e.neg ? NOT[known(hit)] : known(hit);
+    }
+    case 'missing':
+      return (NUM_FIELDS as readonly string[]).includes(e.of)
+        ? known(Number.isNaN(c.nums[e.of as NumField]))
+        : known(str({ k: 'field', name: e.of as StrField }, c) === undefined);
     case 'const':
       return known(e.v);
     case 'not':
@@ -115,7 +138,13 @@ export function evaluate(e: Cond, c: RefContext): K {
 }
 
 const numText = (e: NumExpr): string =>
-  e.k === 'feat' ? e.name : e.k === 'num' ? String(e.v) : `(${numText(e.a)} ${e.op} ${numText(e.b)})`;
+  e.k === 'feat'
+    ? e.name
+    : e.k === 'num'
+      ? String(e.v)
+      : e.k === 'unit'
+        ? e.text
+        : `(${numText(e.a)} ${e.op} ${numText(e.b)})`;
 const strText = (e: StrExpr): string => (e.k === 'field' ? e.name : `'${e.v}'`);
 const setText = (items: readonly (number | string)[]): string =>
   `[${items.map((v) => (typeof v === 'string' ? `'${v}'` : String(v))).join(', ')}]`;
@@ -146,6 +175,12 @@ function render(e: Cond): [string, number] {
     case 'flag':
       out = [e.name, 4];
       break;
+    case 'text':
+      out = [`${e.field} ${e.neg ? `not ${e.op}` : e.op} '${e.pattern}'`, 4];
+      break;
+    case 'missing':
+      out = [`is_missing(${e.of})`, 4];
+      break;
     case 'const':
       out = [String(e.v), 4];
       break;
@@ -167,11 +202,26 @@ function render(e: Cond): [string, number] {
 export const toSource = (e: Cond): string => render(e)[0];
 
 const NUMS = [0, 1, 2, 3, 0.5, 500];
+/** Patterns per text operator, over the fixture values (DE, FR, web, u-vip, u-old, u-1). */
+const PATTERNS = {
+  like: ['%E', 'D%', '%', '_E', 'w%b', 'u-%', 'u-v_p', ''],
+  includes: ['web', 'DE', 'u-1', ''],
+  matches: ['^D', 'E$', 'u-[vo]', '^$', 'e.'],
+} as const;
 const STRS = ['DE', 'FR', 'web', 'u-vip', 'u-old', ''];
 
 const numLeaf: fc.Arbitrary<NumExpr> = fc.oneof(
   fc.constantFrom(...NUM_FIELDS).map((name) => ({ k: 'feat' as const, name })),
   fc.constantFrom(...NUMS).map((v) => ({ k: 'num' as const, v })),
+  // Durations are seconds and amounts with a currency US dollars (500 EUR at the FX table's 1.08).
+  fc
+    .constantFrom(
+      { text: '1h', v: 3600 },
+      { text: '2m', v: 120 },
+      { text: '500 EUR', v: 540 },
+      { text: '3 USD', v: 3 },
+    )
+    .map((u) => ({ k: 'unit' as const, ...u })),
 );
 const numExpr: fc.Arbitrary<NumExpr> = fc.oneof(
   { weight: 3, arbitrary: numLeaf },
@@ -233,6 +283,19 @@ const atom: fc.Arbitrary<Cond> = fc.oneof(
     .map((r) => ({ k: 'list' as const, ...r })),
   fc.record({ name: fc.constantFrom(...NUM_FIELDS), ...style }).map((r) => ({ k: 'flag' as const, ...r })),
   fc.record({ v: fc.boolean(), ...style }).map((r) => ({ k: 'const' as const, ...r })),
+  fc
+    .record({
+      op: fc.constantFrom('like' as const, 'includes' as const, 'matches' as const),
+      field: fc.constantFrom(...STR_FIELDS),
+      neg: fc.boolean(),
+      ...style,
+    })
+    .chain((r) =>
+      fc.constantFrom(...PATTERNS[r.op]).map((pattern) => ({ k: 'text' as const, ...r, pattern })),
+    ),
+  fc
+    .record({ of: fc.constantFrom<NumField | StrField>(...NUM_FIELDS, ...STR_FIELDS), ...style })
+    .map((r) => ({ k: 'missing' as const, ...r })),
 );
 
 /** Random conditions up to a few levels of not / and / or over every kind of atom. */

@@ -39,6 +39,8 @@ export interface AuditEntry {
   readonly diff?: BundleDiff;
   readonly list?: string;
   readonly item?: string;
+  /** The whole item a list-add added, so a restart can add it again. */
+  readonly listItem?: ListItem;
   readonly problems?: readonly string[];
 }
 
@@ -274,6 +276,34 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     return dir;
   };
 
+  // Live list items survive a restart: the audit trail's list changes are applied again, in order.
+  const past = await readFile(auditFile, 'utf8').catch(() => '');
+  for (const line of past.split('\n')) {
+    if (line === '') continue;
+    let e: AuditEntry;
+    try {
+      e = JSON.parse(line) as AuditEntry;
+    } catch {
+      continue; // a torn last line
+    }
+    if (
+      (e.action !== 'list-add' && e.action !== 'list-remove') ||
+      e.list === undefined ||
+      e.item === undefined
+    )
+      continue;
+    const changes = overlay.get(e.list) ?? new Map<string, ListItem | null>();
+    overlay.set(e.list, changes);
+    changes.set(e.item, e.action === 'list-add' ? (e.listItem ?? { value: e.item }) : null);
+    overlayRevision++;
+  }
+  if (overlayRevision > 0) {
+    swap(withOverlay(base));
+    log.info(
+      { changes: overlayRevision, version: engine.bundle.version },
+      'live list items restored from the audit trail',
+    );
+  }
   await keep(baseDir, base.version, false);
   baseDir = join(versionsDir, base.version);
   served.push({ version: base.version, source: 'start', at: loadedAt, by: 'service' });
@@ -364,6 +394,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
         by,
         list: listId,
         item: item.value,
+        listItem: item,
         version: engine.bundle.version,
       });
       return item;

@@ -53,6 +53,9 @@ const until = async (check: () => Promise<boolean>, what: string, ms = 3000) => 
   throw new Error(`timed out waiting for ${what}`);
 };
 
+const listedOn = async (s: Service, id: string, a: string) =>
+  codes((await decide(s, id, { network: { ip: a, ipCountry: 'DE' } })).json()).includes('ip_blocklisted');
+
 describe('live rule changes', () => {
   it('serves a saved edit of the watched directory within a second; an invalid one changes nothing', async () => {
     const s = await start({ bundleWatch: 1 });
@@ -132,10 +135,9 @@ describe('live rule changes', () => {
   });
 
   it('adds and removes list items live: a CIDR item blocks the addresses inside it on the next decision', async () => {
-    const s = await start();
+    const s = await start({ journalMode: 'interval' });
     const ip = (a: string) => ({ network: { ip: a, ipCountry: 'DE' } });
-    const listed = async (id: string, a: string) =>
-      codes((await decide(s, id, ip(a))).json()).includes('ip_blocklisted');
+    const listed = (id: string, a: string) => listedOn(s, id, a);
     expect(await listed('l0', '198.51.100.9')).toBe(false);
     const add = await admin(
       s,
@@ -164,6 +166,14 @@ describe('live rule changes', () => {
     expect((await admin(s, 'POST', '/lists/blocked_ips/items', { value: 'not-an-ip' })).statusCode).toBe(400);
     const actions = s.control.audit().map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['list-add', 'list-remove']));
+
+    // Live items survive a restart on the same DATA_DIR: the audit trail is applied again.
+    await admin(s, 'POST', '/lists/blocked_ips/items', { value: '192.0.2.0/24', reason: 'again' });
+    await s.close();
+    service = undefined;
+    const again = await start({ journalMode: 'interval' });
+    expect(await listedOn(again, 'r1', '192.0.2.77')).toBe(true);
+    expect(await listedOn(again, 'r2', '198.51.100.9')).toBe(false);
   });
 });
 

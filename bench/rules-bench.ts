@@ -6,9 +6,12 @@
  * then times each over the same events and prints events/s and the ratio to json-rules-engine.
  * The facts are precomputed (velocity counts, a country-mismatch flag) so each engine does only its
  * rule work. Information, no gate.
+ *
+ * zen-engine ships native binaries per platform, and this project's registry mirror lacks all but
+ * linux-x64, so it cannot be in the lock file (npm ci would refuse it): install it for a run with
+ * `npm install --no-save @gorules/zen-engine@0.54.0`; without it its row says so.
  */
 import { parseArgs } from 'node:util';
-import { ZenEngine } from '@gorules/zen-engine';
 import { Engine } from 'json-rules-engine';
 import type { RiskEvent } from '../src/domain/index.js';
 import { createFeatureSchema } from '../src/features/index.js';
@@ -181,9 +184,19 @@ const runJre = async (i: number): Promise<string[]> => {
   return events.map((e) => e.type);
 };
 
-const zen = new ZenEngine();
-const decision = zen.createDecision(zenTable());
+/** The parts of @gorules/zen-engine used here (loaded by name: it is not a dependency). */
+interface Zen {
+  createDecision(content: unknown): { evaluate(ctx: unknown): Promise<{ result: unknown }> };
+  dispose?(): void;
+}
+const zenModule = '@gorules/zen-engine';
+const zen = await import(zenModule).then(
+  (m: { ZenEngine: new () => Zen }) => new m.ZenEngine(),
+  () => undefined,
+);
+const decision = zen?.createDecision(zenTable());
 const runZen = async (i: number): Promise<string[]> => {
+  if (decision === undefined) return runOurs(i);
   const r = await decision.evaluate({ ...(facts[i] as Facts) });
   return ((r.result as { rule: string }[]) ?? []).map((x) => x.rule);
 };
@@ -210,7 +223,7 @@ async function time(name: string, f: (i: number) => unknown): Promise<{ name: st
 }
 const results = [
   await time('this service (compiled closures)', runOurs),
-  await time('@gorules/zen-engine 0.54 (decision table)', runZen),
+  ...(zen !== undefined ? [await time('@gorules/zen-engine 0.54 (decision table)', runZen)] : []),
   await time('json-rules-engine 7.3', runJre),
 ];
 const base = results.find((r) => r.name.startsWith('json-rules'))?.perSec ?? 1;
@@ -224,4 +237,6 @@ for (const r of results)
   console.log(
     `  ${r.name.padEnd(44)}${Math.round(r.perSec).toLocaleString('en-US').padStart(12)}${(1e6 / r.perSec).toFixed(2).padStart(11)}${(r.perSec / base).toFixed(1).padStart(22)}`,
   );
-zen.dispose?.();
+if (zen === undefined)
+  console.log('  @gorules/zen-engine: not installed (npm install --no-save @gorules/zen-engine@0.54.0)');
+zen?.dispose?.();

@@ -111,10 +111,35 @@ interface TrieNode<T> {
   item?: T;
 }
 
+/**
+ * The bits of an address as bytes: IPv4 dotted quads are read by hand (the intake already made them
+ * canonical), IPv6 through ipaddr.js; IPv4-mapped IPv6 becomes IPv4. Undefined for a non-address.
+ */
+function addressBytes(v: string): { v4: boolean; bytes: number[] } | undefined {
+  const parts = v.split('.');
+  if (parts.length === 4 && !v.includes(':')) {
+    const bytes = parts.map((p) => (/^\d{1,3}$/.test(p) ? Number(p) : 256));
+    return bytes.every((b) => b < 256) ? { v4: true, bytes } : undefined;
+  }
+  try {
+    let a: ipaddr.IPv4 | ipaddr.IPv6 = ipaddr.parse(v);
+    if (a.kind() === 'ipv6' && (a as ipaddr.IPv6).isIPv4MappedAddress())
+      a = (a as ipaddr.IPv6).toIPv4Address();
+    return { v4: a.kind() === 'ipv4', bytes: a.toByteArray() };
+  } catch {
+    return undefined;
+  }
+}
+
 function cidrMatcher<T>(items: ReadonlyMap<string, T>): ListMatcher<T> {
   const roots: { v4: TrieNode<T>; v6: TrieNode<T> } = { v4: {}, v6: {} };
+  /** Single addresses (/32, /128) by their text: most block lists hold only these, one lookup. */
+  const singles = new Map<string, T>();
+  let ranges = 0;
   for (const [key, item] of items) {
     const [addr, bits] = ipaddr.parseCIDR(key);
+    if (bits === (addr.kind() === 'ipv4' ? 32 : 128)) singles.set(addr.toString(), item);
+    else ranges++;
     const bytes = addr.toByteArray();
     let node = addr.kind() === 'ipv4' ? roots.v4 : roots.v6;
     for (let i = 0; i < bits; i++) {
@@ -131,17 +156,14 @@ function cidrMatcher<T>(items: ReadonlyMap<string, T>): ListMatcher<T> {
   }
   return {
     find(v, accept) {
-      let addr: ipaddr.IPv4 | ipaddr.IPv6;
-      try {
-        addr = ipaddr.parse(v);
-      } catch {
-        return undefined;
-      }
-      if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress())
-        addr = (addr as ipaddr.IPv6).toIPv4Address();
-      const bytes = addr.toByteArray();
-      let node: TrieNode<T> | undefined = addr.kind() === 'ipv4' ? roots.v4 : roots.v6;
       const take = (item: T | undefined) => item !== undefined && (accept === undefined || accept(item));
+      const single = singles.get(v);
+      if (take(single)) return single;
+      if (ranges === 0 && singles.size === items.size && !v.includes(':')) return undefined;
+      const addr = addressBytes(v);
+      if (addr === undefined) return undefined;
+      const { bytes } = addr;
+      let node: TrieNode<T> | undefined = addr.v4 ? roots.v4 : roots.v6;
       let best = take(node.item) ? node.item : undefined;
       for (let i = 0; node !== undefined && i < bytes.length * 8; i++) {
         const bit = ((bytes[i >> 3] as number) >> (7 - (i & 7))) & 1;

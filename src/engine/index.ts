@@ -20,3 +20,10 @@ export {
   type IdempotencyStore,
   type IdempotencyStoreOptions,
 } from './idempotency-store.js';
+/** Idempotent replay shared by replicas through Redis: one decides an event id, the rest replay it. */
+export {
+  createRedisReplayStore,
+  type RedisReplayStoreOptions,
+  type ReplayClaim,
+  type SharedReplayStore,
+} from './redis-replay-store.js';

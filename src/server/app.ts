@@ -1,8 +1,22 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { type Clock, createTokenizer, systemClock, type Tokenizer } from '../domain/index.js';
 import type { Bundle } from '../engine/index.js';
-import { createDecisionEngine, type DecisionEngine, loadBundleDir } from '../engine/index.js';
-import { createCounterStore } from '../features/index.js';
+import {
+  createDecisionEngine,
+  createRedisReplayStore,
+  type DecisionEngine,
+  loadBundleDir,
+  type SharedReplayStore,
+} from '../engine/index.js';
+import {
+  type CounterStore,
+  createCounterStore,
+  createRedisClient,
+  createRedisCounterStore,
+  type RedisClient,
+  type RedisStoreStats,
+  redisReady,
+} from '../features/index.js';
 import type { Config } from './config.js';
 import { createDecisionGate } from './decision-gate.js';
 import { buildGrpc, type GrpcService } from './grpc.js';
@@ -44,10 +58,35 @@ export async function buildService(config: Config, options: ServiceOptions = {})
   const tokenizer = createTokenizer(config.tokenKey);
   let inFlight = () => 0;
   let engine: DecisionEngine | undefined;
+  // With REDIS_URL, counters and replay live in Redis (docs/architecture.md §9).
+  let redis: RedisClient | undefined;
+  let redisStats: RedisStoreStats | undefined;
+  let replayStore: SharedReplayStore | undefined;
+  let redisClientErrors = 0;
+  let redisReachable = true;
+  if (config.redisUrl !== '') {
+    redis = createRedisClient(config.redisUrl);
+    // Reconnects are the client's business; each error is counted, none is fatal.
+    redis.on('error', () => {
+      redisClientErrors++;
+    });
+    redisReachable = await redisReady(redis, 2000);
+  }
   const metrics = createMetrics({
     entities: () => engine?.store.stats().entities ?? 0,
     evictions: () => engine?.store.stats().evictions ?? 0,
     inFlight: () => inFlight(),
+    ...(redis !== undefined
+      ? {
+          redis: () => ({
+            hydrate_errors: redisStats?.hydrateErrors ?? 0,
+            hydrate_timeouts: redisStats?.hydrateTimeouts ?? 0,
+            commit_failures: redisStats?.commitFailures ?? 0,
+            replay_errors: replayStore?.errors() ?? 0,
+            client_errors: redisClientErrors,
+          }),
+        }
+      : {}),
   });
   const bundle =
     options.bundle ??
@@ -60,13 +99,30 @@ export async function buildService(config: Config, options: ServiceOptions = {})
         onBatch: metrics.modelBatch,
       },
     }));
-  const store = createCounterStore({ plan: bundle.features, maxEntities: config.maxEntities });
+  let store: CounterStore;
+  if (redis !== undefined) {
+    const rs = createRedisCounterStore({
+      client: redis,
+      plan: bundle.features,
+      keyPrefix: config.redisKeyPrefix,
+      timeoutMs: config.redisTimeoutMs,
+    });
+    redisStats = rs.redisStats;
+    replayStore = createRedisReplayStore({
+      client: redis,
+      keyPrefix: config.redisKeyPrefix,
+      ttlMs: config.idempotencyTtlMs,
+      timeoutMs: config.redisTimeoutMs,
+    });
+    store = rs;
+  } else store = createCounterStore({ plan: bundle.features, maxEntities: config.maxEntities });
   const core = createDecisionEngine({
     bundle,
     store,
     clock,
     maxSkewMs: config.maxEventSkewMs,
     idempotency: { max: config.idempotencyMax, ttlMs: config.idempotencyTtlMs },
+    ...(replayStore !== undefined ? { replayStore } : {}),
   });
 
   engine = core;
@@ -75,6 +131,8 @@ export async function buildService(config: Config, options: ServiceOptions = {})
   inFlight = gate.inFlight;
 
   const http = Fastify(httpServerOptions(config, options.logger));
+  if (!redisReachable)
+    http.log.warn('Redis at REDIS_URL not reachable yet: decisions are degraded (features) until it is');
   let ready = false;
   registerRest(http, {
     gate,
@@ -117,6 +175,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
         new Promise<void>((resolve) => grpc.server.tryShutdown(() => resolve())),
       ]);
       await core.bundle.model?.close();
+      await redis?.quit().catch(() => redis?.disconnect());
     },
   };
 }

@@ -27,6 +27,12 @@ export interface Config {
   readonly drainGraceMs: number;
   /** After SIGTERM, when remaining connections are forced closed and the process exits 1. */
   readonly shutdownTimeoutMs: number;
+  /** Redis (or Redis Cluster) holding counters and replay for all replicas; empty: in memory. */
+  readonly redisUrl: string;
+  /** Budget of one Redis read; a later answer leaves the decision degraded ("features"). */
+  readonly redisTimeoutMs: number;
+  /** Prefix of every Redis key, so services can share a server. */
+  readonly redisKeyPrefix: string;
 }
 
 /** Development-only key; anything real must set RISK_TOKEN_KEY. */
@@ -162,6 +168,26 @@ export const CONFIG_FIELDS = {
     min: 1,
     max: 3_600_000,
     doc: 'after SIGTERM/SIGINT, when connections still open are forced closed and the process exits 1 (must exceed RISK_DRAIN_GRACE_MS)',
+  },
+  redisUrl: {
+    env: 'REDIS_URL',
+    kind: 'string',
+    default: '',
+    doc: 'counters and idempotent replay in Redis, shared by replicas: redis://host:port[/db] for one server, redis-cluster://host:port,host:port,... for a Cluster (empty: in memory)',
+  },
+  redisTimeoutMs: {
+    env: 'RISK_REDIS_TIMEOUT_MS',
+    kind: 'int',
+    default: 10,
+    min: 1,
+    max: 10_000,
+    doc: 'longest a decision waits for Redis before it goes on without the counters (degraded: features)',
+  },
+  redisKeyPrefix: {
+    env: 'RISK_REDIS_PREFIX',
+    kind: 'string',
+    default: 'risk:',
+    doc: 'prefix of every Redis key',
   },
 } as const satisfies Record<string, Field>;
 

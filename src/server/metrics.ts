@@ -16,6 +16,8 @@ export function createMetrics(gauges: {
   entities: () => number;
   evictions: () => number;
   inFlight: () => number;
+  /** Failures of the Redis backend by kind (monotonic), when it is in use. */
+  redis?: () => Readonly<Record<string, number>>;
 }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -67,6 +69,17 @@ export function createMetrics(gauges: {
       this.set(gauges.inFlight());
     },
   });
+  const redis = gauges.redis;
+  if (redis !== undefined)
+    new Gauge({
+      name: 'risk_redis_failures',
+      help: 'Redis calls that failed or outlasted RISK_REDIS_TIMEOUT_MS, by kind (monotonic)',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+      collect() {
+        for (const [kind, n] of Object.entries(redis())) this.labels(kind).set(n);
+      },
+    });
   const batchSize = new Histogram({
     name: 'risk_model_batch_size',
     help: 'Events scored per ONNX run (requests arriving together are micro-batched)',

@@ -265,7 +265,7 @@ for (const def of backends) {
             T,
           );
         }),
-        { numRuns: 40 },
+        { numRuns: 25 },
       );
     }, 60_000);
 
@@ -275,7 +275,7 @@ for (const def of backends) {
         fc.asyncProperty(fc.array(step(2 * H), { minLength: 1, maxLength: 25 }), async (steps) => {
           await replay(steps, createCounterStore({ plan, maxEntities: 10_000 }), backend.make(plan), T);
         }),
-        { numRuns: 10 },
+        { numRuns: 6 },
       );
     }, 60_000);
 
@@ -292,7 +292,7 @@ for (const def of backends) {
             await replay(after, ref.migrate(PLAN_B), other.migrate(PLAN_B), t, before.length);
           },
         ),
-        { numRuns: 25 },
+        { numRuns: 15 },
       );
     }, 60_000);
 

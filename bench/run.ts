@@ -21,6 +21,7 @@ import { benchInprocess } from './inprocess-bench.js';
 import { benchMemory } from './memory-bench.js';
 import type { DecisionProbe } from './probe-decision.js';
 import { progress } from './progress.js';
+import { benchRedis } from './redis-bench.js';
 import { requireTools } from './require-tools.js';
 import { benchRest } from './rest-bench.js';
 import { prepareRuntime } from './runtime.js';
@@ -28,7 +29,8 @@ import { prepareRuntime } from './runtime.js';
 async function runBench(o: BenchOptions): Promise<BenchReport> {
   requireTools([
     'taskset',
-    ...(o.sections.includes('rest') ? ['wrk'] : []),
+    ...(o.sections.includes('rest') || o.sections.includes('redis') ? ['wrk'] : []),
+    ...(o.sections.includes('redis') ? ['redis-cli'] : []),
     ...(o.sections.includes('grpc') ? ['h2load'] : []),
   ]);
   const workDir = await mkdtemp(join(tmpdir(), 'risk-bench-'));
@@ -44,10 +46,14 @@ async function runBench(o: BenchOptions): Promise<BenchReport> {
     const memory = o.sections.includes('memory') ? await benchMemory(ctx) : undefined;
     const gatedMemory = memory?.variants[0];
     const callgrind = o.sections.includes('callgrind') ? await benchCallgrind(ctx) : undefined;
+    const redis = o.sections.includes('redis') ? await benchRedis(ctx) : undefined;
     const gates = judgeGates({
       ...(rest !== undefined ? { rest: { ratio: rest.result.ratio, errors: rest.result.real.errors } } : {}),
       ...(grpc !== undefined ? { grpc: { ratio: grpc.result.ratio, errors: grpc.result.real.errors } } : {}),
       ...(inprocess !== undefined ? { inprocess: { p99Us: inprocess.decide.p99Us } } : {}),
+      ...(redis !== undefined
+        ? { redis: { ratio: redis.ratio, errors: redis.memory.errors + redis.redis.errors } }
+        : {}),
       ...(gatedMemory !== undefined
         ? {
             memory: {
@@ -73,6 +79,7 @@ async function runBench(o: BenchOptions): Promise<BenchReport> {
       ...(inprocess !== undefined ? { inprocess } : {}),
       ...(memory !== undefined ? { memory } : {}),
       ...(callgrind !== undefined ? { callgrind } : {}),
+      ...(redis !== undefined ? { redis } : {}),
       gates,
       pass: guardsPass(gates),
     };

@@ -61,16 +61,28 @@ export function createRedisReplayStore(options: RedisReplayStoreOptions): Shared
   /** `p` within the budget, or undefined (counted) when it fails or is late. */
   const within = <T>(p: Promise<T>): Promise<T | undefined> =>
     new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        errors++;
-        resolve(undefined);
-      }, timeoutMs);
+      let done = false;
+      // As in the counter store: one more pass over I/O before a reply counts as late.
+      const timer = setTimeout(
+        () =>
+          setImmediate(() => {
+            if (done) return;
+            done = true;
+            errors++;
+            resolve(undefined);
+          }),
+        timeoutMs,
+      );
       p.then(
         (v) => {
+          if (done) return;
+          done = true;
           clearTimeout(timer);
           resolve(v);
         },
         () => {
+          if (done) return;
+          done = true;
           clearTimeout(timer);
           errors++;
           resolve(undefined);

@@ -32,21 +32,25 @@ export interface RedisCounterScripts {
 const ADD = 0;
 const MIN = 1;
 const MAX = 2;
-const COPY = 0;
-const RATIO = 1;
 
 const short = (s: string) => hash53(s).toString(36);
-const lua = (s: string) => JSON.stringify(s); // field names are [0-9a-z|.] only
+const lua = (s: string) => JSON.stringify(s); // field names are [0-9a-z.] only
 
-/** Builds the scripts and layouts for `plan`; equal plans give equal scripts (one SHA each). */
+/**
+ * Builds the scripts and layouts for `plan`; equal plans give equal scripts (one SHA each). Each
+ * entity kind becomes two straight-line Lua functions (read, commit) with its field names, bucket
+ * lengths and lane ops written in as constants, so a call builds no layout tables: it reads the
+ * kind's fields with one HMGET and, unless a window's head moves, works on the packed strings in
+ * place.
+ */
 export function redisCounterScripts(plan: FeaturePlan): RedisCounterScripts {
   const layouts: RedisKindLayout[] = [];
-  const kinds: string[] = [];
-  for (const e of plan.entities) {
+  const hydrateFns: string[] = [];
+  const commitFns: string[] = [];
+  plan.entities.forEach((e, kind) => {
     const windowIndex = new Map(e.windows.map((w, i) => [w, i]));
     const lanes: { f: string; op: number; inp: number }[][] = e.windows.map(() => []);
-    const program: [number, number, number, number][] = [];
-    const unseen: number[] = [];
+    const program: { op: 'copy' | 'ratio'; w: number; a: number; b: number; laneOp: number }[] = [];
     let inputs = 0;
     for (const m of e.metrics) {
       const first = inputs;
@@ -56,304 +60,307 @@ export function redisCounterScripts(plan: FeaturePlan): RedisCounterScripts {
         const w = windowIndex.get(spec) as number;
         const lane = (op: number, input: number, part: string) => {
           const list = lanes[w] as { f: string; op: number; inp: number }[];
-          list.push({ f: `l${short(`${spec.label}|${id}#${part}`)}`, op, inp: input + 1 });
-          return list.length;
+          list.push({ f: `l${short(`${spec.label}|${id}#${part}`)}`, op, inp: input });
+          return list.length - 1;
         };
         if (m.op === 'avg') {
           const a = lane(ADD, first, 'sum');
           const b = lane(ADD, first + 1, 'n');
-          program.push([RATIO, w + 1, a, b]);
-          unseen.push(Number.NaN);
+          program.push({ op: 'ratio', w, a, b, laneOp: ADD });
         } else {
           const op = m.op === 'min' ? MIN : m.op === 'max' ? MAX : ADD;
-          program.push([COPY, w + 1, lane(op, first, m.op), 0]);
-          unseen.push(op === ADD ? 0 : Number.NaN);
+          program.push({ op: 'copy', w, a: lane(op, first, m.op), b: 0, laneOp: op });
         }
       }
     }
+    const unseen: number[] = program.map((p) => (p.op === 'ratio' || p.laneOp !== ADD ? Number.NaN : 0));
     unseen.push(Number.NaN, Number.NaN, 1); // age_s, last_seen_s, is_new
     for (const _ of e.distinct) unseen.push(0);
     const ttlMs = Math.max(...e.windows.map(windowMs), ...e.distinct.map((d) => windowMs(d.window)), 60_000);
-    const identity = entityIdentity(e);
     layouts.push({
       plan: e,
-      seed: hash53(identity) % 2 ** 31,
+      seed: hash53(entityIdentity(e)) % 2 ** 31,
       width: unseen.length,
       unseen: Float64Array.from(unseen),
       inputs,
       distinct: e.distinct.length,
       ttlMs,
     });
-    const W = e.windows.map((spec, w) => {
-      const L = (lanes[w] ?? []).map((l) => `{f=${lua(l.f)},op=${l.op},inp=${l.inp}}`).join(',');
-      return `{hf=${lua(`h${spec.label}`)},bms=${spec.bucketMs},n=${spec.buckets},L={${L}}}`;
+
+    // HMGET order: 't', then per window its head and its lanes, then the distinct sets (1-based in Lua).
+    const fields: string[] = ['t'];
+    const headAt: number[] = [];
+    const laneAt: number[][] = [];
+    e.windows.forEach((spec, w) => {
+      fields.push(`h${spec.label}`);
+      headAt.push(fields.length);
+      laneAt.push(
+        (lanes[w] ?? []).map((l) => {
+          fields.push(l.f);
+          return fields.length;
+        }),
+      );
     });
-    const D = e.distinct.map(
-      (d) =>
-        `{f=${lua(`d${short(`${d.name}:${d.of}:${d.cap}:${d.window.label}`)}`)},cap=${d.cap},span=${windowMs(d.window) / 1000}}`,
+    const distinctAt = e.distinct.map((d) => {
+      fields.push(`d${short(`${d.name}:${d.of}:${d.cap}:${d.window.label}`)}`);
+      return fields.length;
+    });
+    const F = `local F = {${fields.map(lua).join(',')}}\n  local v = redis.call('HMGET', key, unpack(F))`;
+    const ops = (w: number) => (lanes[w] ?? []).map((l) => l.op).join('');
+    // Brings every window to time t (see sync); `create` makes missing lanes, for a commit.
+    const syncAll = (create: boolean, into: string) =>
+      e.windows
+        .map((spec, w) => {
+          const at = laneAt[w] as number[];
+          if (at.length === 0) return '';
+          return `  sync(v, F, ${headAt[w]}, ${at[0]}, '${ops(w)}', ${spec.buckets}, math.floor(t / ${spec.bucketMs}), ${into}, ${create})`;
+        })
+        .join('\n');
+
+    const feature = program.map((p) => {
+      const at = laneAt[p.w] as number[];
+      if (p.op === 'copy') return `tot(v[${at[p.a]}], ${p.laneOp})`;
+      return `ratio(tot(v[${at[p.a]}], 0), tot(v[${at[p.b]}], 0))`;
+    });
+    const distinctFeatures = e.distinct.map(
+      (d, i) => `dcount(v[${distinctAt[i]}], sec - ${windowMs(d.window) / 1000}, sec)`,
     );
-    const P = program.map((p) => `{${p.join(',')}}`);
-    kinds.push(`{ttl=${ttlMs},ninp=${inputs},W={${W.join(',')}},P={${P.join(',')}},D={${D.join(',')}}}`);
-  }
-  const table = `local KINDS = {\n${kinds.join(',\n')}\n}\n`;
-  return { layouts, hydrate: table + COMMON + HYDRATE, commit: table + COMMON + COMMIT };
+    hydrateFns.push(`H[${kind + 1}] = function(key, t, sec)
+  ${F}
+  if not v[1] then return '' end
+  local first, last = struct.unpack('<dd', v[1])
+  local out = {}
+${syncAll(false, 'out')}
+  if #out > 0 then
+    redis.call('HSET', key, unpack(out))
+    redis.call('PEXPIRE', key, ${ttlMs})
+  end
+  return struct.pack('<${'d'.repeat(unseen.length)}',
+    ${[...feature, 'math.max(0, (t - first) / 1000)', 'math.max(0, (t - last) / 1000)', '0', ...distinctFeatures].join(',\n    ')})
+end`);
+
+    const adds = e.windows
+      .map((spec, w) => {
+        const at = laneAt[w] as number[];
+        if (at.length === 0) return '';
+        const body = (lanes[w] ?? [])
+          .map((l, i) => `    v[${at[i]}] = addl(v[${at[i]}], ${l.op}, b, inp[${l.inp + 1}])`)
+          .join('\n');
+        return `  do
+    local ep = math.floor(t / ${spec.bucketMs})
+    local head = struct.unpack('<d', v[${headAt[w]}])
+    if ep > head - ${spec.buckets} then
+    local b = ep % ${spec.buckets}
+${body}
+    end
+  end`;
+      })
+      .join('\n');
+    const puts = [`'t', struct.pack('<dd', first, last)`]
+      .concat(
+        e.windows.flatMap((_, w) =>
+          (laneAt[w] as number[]).length === 0
+            ? []
+            : [`F[${headAt[w]}], v[${headAt[w]}]`, ...(laneAt[w] as number[]).map((i) => `F[${i}], v[${i}]`)],
+        ),
+      )
+      .concat(
+        e.distinct.map(
+          (d, i) => `F[${distinctAt[i]}], dadd(v[${distinctAt[i]}], ${d.cap}, ARGV[a + ${inputs + i}], sec)`,
+        ),
+      );
+    commitFns.push(`C[${kind + 1}] = function(key, t, sec, a)
+  ${F}
+  local first, last = t, t
+  if v[1] then first, last = struct.unpack('<dd', v[1]) end
+  if t < first then first = t end
+  if t > last then last = t end
+  local moved = {}
+${syncAll(true, 'moved')}
+  local inp = {}
+  for j = 1, ${inputs} do inp[j] = num(ARGV[a + j - 1]) end
+${adds}
+  redis.call('HSET', key, ${puts.join(',\n    ')})
+  redis.call('PEXPIRE', key, ${ttlMs})
+  return a + ${inputs + e.distinct.length}
+end`);
+  });
+  return {
+    layouts,
+    hydrate: `${COMMON}local H = {}\n${hydrateFns.join('\n')}\n${HYDRATE}`,
+    commit: `${COMMON}local C = {}\n${commitFns.join('\n')}\n${COMMIT}`,
+  };
 }
 
 /**
- * Shared functions. Lua numbers are doubles like JavaScript's; every value the memory store keeps
- * in a Float32Array is rounded to single precision here (struct 'f'), at the same steps, so sums
- * match to the bit. Lanes carry their own head so a lane a plan dropped and a later plan brings
- * back is first expired up to its window's head.
+ * Shared functions. A lane is one hash field packed as its head (bucket epoch, double), its total,
+ * then its ring of buckets (single-precision floats, as the memory store keeps them): packing with
+ * struct 'f' rounds exactly where the memory store's Float32Array does, so sums match to the bit.
+ * Lua numbers are doubles like JavaScript's. A window's head is its own field; a lane behind it (a
+ * plan dropped it and a later one brought it back) is first expired up to it.
  */
-const COMMON = `
-local NAN = 0/0
+const COMMON = `local NAN = 0/0
 local NEG = -1/0
-local function f32(x) return (struct.unpack('<f', struct.pack('<f', x))) end
+local pack, unpack1 = struct.pack, struct.unpack
 local function emptyOf(op) if op == 0 then return 0 else return NAN end end
+local function num(s) if s == '' then return NAN end return tonumber(s) end
+local function tot(s, op) if s then return (unpack1('<f', s, 9)) end return emptyOf(op) end
+local function ratio(a, b) if b > 0 then return a / b end return NAN end
 
-local function load(key, K)
-  local fields = {'t'}
-  for _, w in ipairs(K.W) do
-    fields[#fields + 1] = w.hf
-    for _, l in ipairs(w.L) do fields[#fields + 1] = l.f end
-  end
-  for _, d in ipairs(K.D) do fields[#fields + 1] = d.f end
-  local v = redis.call('HMGET', key, unpack(fields))
-  if not v[1] then return nil end
-  local st = {}
-  st.first, st.last = struct.unpack('<dd', v[1])
-  local i = 2
-  st.W = {}
-  for wi, w in ipairs(K.W) do
-    local hv = v[i]
-    i = i + 1
-    local head = NEG
-    if hv then head = (struct.unpack('<d', hv)) end
-    local lanes = {}
-    local fmt = '<d' .. string.rep('f', w.n + 1)
-    for li, l in ipairs(w.L) do
-      local lv = v[i]
-      i = i + 1
-      local lane
-      if lv then
-        local r = {struct.unpack(fmt, lv)}
-        lane = {head = r[1], total = r[2], ring = {}}
-        for s = 1, w.n do lane.ring[s] = r[s + 2] end
-      else
-        local e = emptyOf(l.op)
-        lane = {head = head, total = e, ring = {}}
-        for s = 1, w.n do lane.ring[s] = e end
-      end
-      lanes[li] = lane
-    end
-    st.W[wi] = {head = head, lanes = lanes}
-  end
-  st.D = {}
-  for di, d in ipairs(K.D) do
-    local dv = v[i]
-    i = i + 1
-    local set = {}
-    if dv and #dv > 0 then
-      local r = {struct.unpack('<' .. string.rep('I4', #dv / 4), dv)}
-      for j = 1, #dv / 4 do set[j] = r[j] end
-    end
-    st.D[di] = set
-  end
-  return st
-end
-
-local function fresh(K, t)
-  local st = {first = t, last = t, W = {}, D = {}}
-  for wi, w in ipairs(K.W) do
-    local lanes = {}
-    for li, l in ipairs(w.L) do
-      local e = emptyOf(l.op)
-      local lane = {head = NEG, total = e, ring = {}}
-      for s = 1, w.n do lane.ring[s] = e end
-      lanes[li] = lane
-    end
-    st.W[wi] = {head = NEG, lanes = lanes}
-  end
-  for di = 1, #K.D do st.D[di] = {} end
-  return st
-end
-
--- Moves one lane forward to bucket epoch ep: clears the buckets that fall out, recomputes its total.
-local function advanceLane(lane, op, n, ep)
-  local head = lane.head
-  if ep <= head then return end
+-- Moves a lane (nil: an empty one at the window head) to bucket epoch ep; returns its new string.
+local EMPTY = {}
+local function advanceLane(s, op, n, whead, ep)
   local e0 = emptyOf(op)
-  if ep - head >= n then
-    for s = 1, n do lane.ring[s] = e0 end
+  -- A new lane, or one whose every bucket falls out: the empty lane at ep, without unpacking.
+  if ep > NEG and (not s and (whead == NEG or ep - whead >= n) or s and ep - unpack1('<d', s) >= n) then
+    local key = op * 1000 + n
+    local e = EMPTY[key]
+    if not e then
+      e = string.rep(pack('<f', e0), n + 1)
+      EMPTY[key] = e
+    end
+    return pack('<d', ep) .. e
+  end
+  local ring = {}
+  local head, total
+  if s then
+    local r = {unpack1('<d' .. string.rep('f', n + 1), s)}
+    head, total = r[1], r[2]
+    for i = 1, n do ring[i] = r[i + 2] end
   else
-    for e = head + 1, ep do lane.ring[(e % n) + 1] = e0 end
+    head, total = whead, e0
+    for i = 1, n do ring[i] = e0 end
   end
-  lane.head = ep
-  local acc = e0
-  for s = 1, n do
-    local v = lane.ring[s]
-    if op == 0 then acc = acc + v
-    elseif v == v then
-      if op == 1 then
-        if not (acc <= v) then acc = v end
-      elseif not (acc >= v) then acc = v end
+  for _, to in ipairs({whead, ep}) do
+    if to > head then
+      if to - head >= n then
+        for i = 1, n do ring[i] = e0 end
+      else
+        for x = head + 1, to do ring[(x % n) + 1] = e0 end
+      end
+      head = to
+      -- Recompute rather than subtract, as the memory store does.
+      local acc = e0
+      for i = 1, n do
+        local x = ring[i]
+        if op == 0 then acc = acc + x
+        elseif x == x then
+          if op == 1 then
+            if not (acc <= x) then acc = x end
+          elseif not (acc >= x) then acc = x end
+        end
+      end
+      total = acc
     end
   end
-  lane.total = f32(acc)
+  return pack('<df' .. string.rep('f', n), head, total, unpack(ring))
 end
 
--- Moves every window to time t; returns true when any head moved (the entity must be saved).
-local function advance(K, st, t)
-  local moved = false
-  for wi, w in ipairs(K.W) do
-    local sw = st.W[wi]
-    -- A lane behind its window (dropped by a plan, brought back by a later one) catches up first.
-    for li, l in ipairs(w.L) do
-      local lane = sw.lanes[li]
-      if lane.head < sw.head then advanceLane(lane, l.op, w.n, sw.head); moved = true end
+-- Brings one window (head field at v[hi], lanes from v[lo], their ops in the string ops) to bucket
+-- epoch ep, appending changed fields to out. Nothing to do, the usual case, costs a few reads.
+local function sync(v, F, hi, lo, ops, n, ep, out, create)
+  local whead = NEG
+  if v[hi] then whead = unpack1('<d', v[hi]) end
+  local L = #ops
+  local moved = ep > whead
+  if not moved then
+    for i = lo, lo + L - 1 do
+      local s = v[i]
+      if (s and unpack1('<d', s) < whead) or (not s and create) then moved = true break end
     end
-    local ep = math.floor(t / w.bms)
-    if ep > sw.head then
-      for li, l in ipairs(w.L) do advanceLane(sw.lanes[li], l.op, w.n, ep) end
-      sw.head = ep
-      moved = true
-    end
+    if not moved then return end
   end
-  return moved
+  local to = whead
+  if ep > to then to = ep end
+  for i = 1, L do
+    local k = lo + i - 1
+    v[k] = advanceLane(v[k], string.byte(ops, i) - 48, n, whead, to)
+    out[#out + 1] = F[k]
+    out[#out + 1] = v[k]
+  end
+  v[hi] = pack('<d', to)
+  out[#out + 1] = F[hi]
+  out[#out + 1] = v[hi]
 end
 
-local function save(key, K, st)
-  local args = {'t', struct.pack('<dd', st.first, st.last)}
-  for wi, w in ipairs(K.W) do
-    local sw = st.W[wi]
-    args[#args + 1] = w.hf
-    args[#args + 1] = struct.pack('<d', sw.head)
-    local fmt = '<d' .. string.rep('f', w.n + 1)
-    for li, l in ipairs(w.L) do
-      local lane = sw.lanes[li]
-      args[#args + 1] = l.f
-      args[#args + 1] = struct.pack(fmt, lane.head, lane.total, unpack(lane.ring))
+-- Folds value x into bucket b (0-based) of a lane and into its total, in place.
+local function addl(s, op, b, x)
+  if x ~= x then return s end
+  local at = 13 + 4 * b
+  local cur = unpack1('<f', s, at)
+  local total = unpack1('<f', s, 9)
+  if op == 0 then
+    cur = cur + x
+    total = total + x
+  elseif op == 1 then
+    if not (cur <= x) then cur = x end
+    if not (total <= x) then total = x end
+  else
+    if not (cur >= x) then cur = x end
+    if not (total >= x) then total = x end
+  end
+  return string.sub(s, 1, 8) .. pack('<f', total) .. string.sub(s, 13, at - 1) .. pack('<f', cur) .. string.sub(s, at + 4)
+end
+
+-- Values of a distinct set (pairs of 32-bit hash, last-seen second) seen in (since, until].
+local function dcount(s, since, until_)
+  if not s then return 0 end
+  local c = 0
+  for p = 5, #s, 8 do
+    local x = unpack1('<I4', s, p)
+    if x > since and x <= until_ then c = c + 1 end
+  end
+  return c
+end
+
+-- Records hash h (a decimal string, '' for none) as seen at second sec; full: the oldest goes.
+local function dadd(s, cap, hs, sec)
+  s = s or ''
+  if hs == '' then return s end
+  local h = tonumber(hs)
+  local n = #s / 8
+  -- Find the value by its packed bytes (only matches at a pair's start count).
+  local needle = pack('<I4', h)
+  local p = string.find(s, needle, 1, true)
+  while p do
+    if (p - 1) % 8 == 0 then
+      local j = (p - 1) / 8
+      if sec > unpack1('<I4', s, p + 4) then
+        return string.sub(s, 1, 8 * j + 4) .. pack('<I4', sec) .. string.sub(s, 8 * j + 9)
+      end
+      return s
     end
+    p = string.find(s, needle, p + 1, true)
   end
-  for di, d in ipairs(K.D) do
-    local set = st.D[di]
-    args[#args + 1] = d.f
-    if #set == 0 then args[#args + 1] = ''
-    else args[#args + 1] = struct.pack('<' .. string.rep('I4', #set), unpack(set)) end
+  if n < cap then return s .. pack('<I4I4', h, sec) end
+  local oldest, oldestS = -1, 1/0
+  for j = 0, n - 1 do
+    local y = unpack1('<I4', s, 5 + 8 * j)
+    if y < oldestS then oldestS = y oldest = j end
   end
-  redis.call('HSET', key, unpack(args))
-  redis.call('PEXPIRE', key, K.ttl)
+  if n < cap then return s .. pack('<I4I4', h, sec) end
+  return string.sub(s, 1, 8 * oldest) .. pack('<I4I4', h, sec) .. string.sub(s, 8 * oldest + 9)
 end
 `;
 
 /** KEYS: entities; ARGV: t, then the kind (1-based) of each key. Returns each entity's features, packed (or '' when unseen). */
-const HYDRATE = `
-local t = tonumber(ARGV[1])
+const HYDRATE = `local t = tonumber(ARGV[1])
 local sec = math.floor(t / 1000)
-local out = {}
-for i = 1, #KEYS do
-  local K = KINDS[tonumber(ARGV[1 + i])]
-  local st = load(KEYS[i], K)
-  if st == nil then out[i] = ''
-  else
-    if advance(K, st, t) then save(KEYS[i], K, st) end
-    local f = {}
-    for _, p in ipairs(K.P) do
-      local lanes = st.W[p[2]].lanes
-      if p[1] == 0 then f[#f + 1] = lanes[p[3]].total
-      else
-        local a, b = lanes[p[3]].total, lanes[p[4]].total
-        if b > 0 then f[#f + 1] = a / b else f[#f + 1] = NAN end
-      end
-    end
-    f[#f + 1] = math.max(0, (t - st.first) / 1000)
-    f[#f + 1] = math.max(0, (t - st.last) / 1000)
-    f[#f + 1] = 0
-    for di, d in ipairs(K.D) do
-      local set = st.D[di]
-      local since = sec - d.span
-      local c = 0
-      for j = 2, #set, 2 do
-        local s = set[j]
-        if s > since and s <= sec then c = c + 1 end
-      end
-      f[#f + 1] = c
-    end
-    out[i] = struct.pack('<' .. string.rep('d', #f), unpack(f))
-  end
-end
-return out
+local res = {}
+for i = 1, #KEYS do res[i] = H[tonumber(ARGV[1 + i])](KEYS[i], t, sec) end
+return res
 `;
 
 /**
  * KEYS: entities; ARGV: t, then per key its kind (1-based), its commit inputs ('' is missing) and
  * one value hash per distinct set ('' when the event has no value).
  */
-const COMMIT = `
-local t = tonumber(ARGV[1])
+const COMMIT = `local t = tonumber(ARGV[1])
 local sec = math.floor(t / 1000) % 4294967296
 local a = 2
 for i = 1, #KEYS do
-  local K = KINDS[tonumber(ARGV[a])]
-  a = a + 1
-  local inp = {}
-  for j = 1, K.ninp do
-    local s = ARGV[a]
-    a = a + 1
-    if s == '' then inp[j] = NAN else inp[j] = tonumber(s) end
-  end
-  local st = load(KEYS[i], K) or fresh(K, t)
-  if t < st.first then st.first = t end
-  if t > st.last then st.last = t end
-  advance(K, st, t)
-  for wi, w in ipairs(K.W) do
-    local sw = st.W[wi]
-    local ep = math.floor(t / w.bms)
-    if ep > sw.head - w.n then
-      local b = (ep % w.n) + 1
-      for li, l in ipairs(w.L) do
-        local v = inp[l.inp]
-        if v == v then
-          local lane = sw.lanes[li]
-          if l.op == 0 then
-            lane.ring[b] = f32(lane.ring[b] + v)
-            lane.total = f32(lane.total + v)
-          elseif l.op == 1 then
-            if not (lane.ring[b] <= v) then lane.ring[b] = f32(v) end
-            if not (lane.total <= v) then lane.total = f32(v) end
-          else
-            if not (lane.ring[b] >= v) then lane.ring[b] = f32(v) end
-            if not (lane.total >= v) then lane.total = f32(v) end
-          end
-        end
-      end
-    end
-  end
-  for di, d in ipairs(K.D) do
-    local s = ARGV[a]
-    a = a + 1
-    if s ~= '' then
-      local h = tonumber(s)
-      local set = st.D[di]
-      local n = #set / 2
-      local found = false
-      local oldest, oldestS = -1, 1/0
-      for j = 1, n do
-        local p = 2 * j - 1
-        if set[p] == h then
-          if sec > set[p + 1] then set[p + 1] = sec end
-          found = true
-          break
-        end
-        if set[p + 1] < oldestS then oldestS = set[p + 1]; oldest = p end
-      end
-      if not found then
-        if n < d.cap then set[2 * n + 1] = h; set[2 * n + 2] = sec
-        else set[oldest] = h; set[oldest + 1] = sec end
-      end
-    end
-  end
-  save(KEYS[i], K, st)
+  local k = tonumber(ARGV[a])
+  a = C[k](KEYS[i], t, sec, a + 1)
 end
 return #KEYS
 `;

@@ -184,12 +184,15 @@ export function createRedisCounterStore(options: RedisCounterStoreOptions): Redi
         }
         resolve({ ...touched, degraded: true });
       };
-      const timer = setTimeout(() => {
+      // At the budget, give the event loop one more pass over I/O first: under load a reply can sit
+      // unread behind other work when the timer fires, and that is not Redis being late.
+      const late = () => {
         if (done) return;
         done = true;
         stats.hydrateTimeouts++;
         degrade();
-      }, timeoutMs);
+      };
+      const timer = setTimeout(() => setImmediate(late), timeoutMs);
       reads.then(
         (bufs) => {
           if (done) return;

@@ -113,7 +113,7 @@ export function redisCounterScripts(plan: FeaturePlan): RedisCounterScripts {
         .map((spec, w) => {
           const at = laneAt[w] as number[];
           if (at.length === 0) return '';
-          return `  sync(v, F, ${headAt[w]}, ${at[0]}, '${ops(w)}', ${spec.buckets}, math.floor(t / ${spec.bucketMs}), ${into}, ${create})`;
+          return `  sync(v, ${headAt[w]}, ${at[0]}, '${ops(w)}', ${spec.buckets}, math.floor(t / ${spec.bucketMs}), ${into}, ${create})`;
         })
         .join('\n');
 
@@ -129,12 +129,9 @@ export function redisCounterScripts(plan: FeaturePlan): RedisCounterScripts {
   ${F}
   if not v[1] then return '' end
   local first, last = struct.unpack('<dd', v[1])
-  local out = {}
-${syncAll(false, 'out')}
-  if #out > 0 then
-    redis.call('HSET', key, unpack(out))
-    redis.call('PEXPIRE', key, ${ttlMs})
-  end
+  local mark = {}
+${syncAll(false, 'mark')}
+  flush(key, F, v, mark, ${ttlMs})
   return struct.pack('<${'d'.repeat(unseen.length)}',
     ${[...feature, 'math.max(0, (t - first) / 1000)', 'math.max(0, (t - last) / 1000)', '0', ...distinctFeatures].join(',\n    ')})
 end`);
@@ -144,7 +141,7 @@ end`);
         const at = laneAt[w] as number[];
         if (at.length === 0) return '';
         const body = (lanes[w] ?? [])
-          .map((l, i) => `    v[${at[i]}] = addl(v[${at[i]}], ${l.op}, b, inp[${l.inp + 1}])`)
+          .map((l, i) => `    addl(v, ${at[i]}, ${l.op}, b, inp[${l.inp + 1}], mark)`)
           .join('\n');
         return `  do
     local ep = math.floor(t / ${spec.bucketMs})
@@ -156,32 +153,22 @@ ${body}
   end`;
       })
       .join('\n');
-    const puts = [`'t', struct.pack('<dd', first, last)`]
-      .concat(
-        e.windows.flatMap((_, w) =>
-          (laneAt[w] as number[]).length === 0
-            ? []
-            : [`F[${headAt[w]}], v[${headAt[w]}]`, ...(laneAt[w] as number[]).map((i) => `F[${i}], v[${i}]`)],
-        ),
-      )
-      .concat(
-        e.distinct.map(
-          (d, i) => `F[${distinctAt[i]}], dadd(v[${distinctAt[i]}], ${d.cap}, ARGV[a + ${inputs + i}], sec)`,
-        ),
-      );
+    const distinctAdds = e.distinct
+      .map((d, i) => `  dadd(v, ${distinctAt[i]}, ${d.cap}, ARGV[a + ${inputs + i}], sec, mark)`)
+      .join('\n');
     commitFns.push(`C[${kind + 1}] = function(key, t, sec, a)
   ${F}
   local first, last = t, t
   if v[1] then first, last = struct.unpack('<dd', v[1]) end
   if t < first then first = t end
   if t > last then last = t end
-  local moved = {}
-${syncAll(true, 'moved')}
+  local mark = {}
+${syncAll(true, 'mark')}
   local inp = {}
   for j = 1, ${inputs} do inp[j] = num(ARGV[a + j - 1]) end
 ${adds}
-  redis.call('HSET', key, ${puts.join(',\n    ')})
-  redis.call('PEXPIRE', key, ${ttlMs})
+${distinctAdds}
+  flush(key, F, v, mark, ${ttlMs}, struct.pack('<dd', first, last))
   return a + ${inputs + e.distinct.length}
 end`);
   });
@@ -257,8 +244,8 @@ local function advanceLane(s, op, n, whead, ep)
 end
 
 -- Brings one window (head field at v[hi], lanes from v[lo], their ops in the string ops) to bucket
--- epoch ep, appending changed fields to out. Nothing to do, the usual case, costs a few reads.
-local function sync(v, F, hi, lo, ops, n, ep, out, create)
+-- epoch ep, marking the fields it changes. Nothing to do, the usual case, costs a few reads.
+local function sync(v, hi, lo, ops, n, ep, mark, create)
   local whead = NEG
   if v[hi] then whead = unpack1('<d', v[hi]) end
   local L = #ops
@@ -275,17 +262,29 @@ local function sync(v, F, hi, lo, ops, n, ep, out, create)
   for i = 1, L do
     local k = lo + i - 1
     v[k] = advanceLane(v[k], string.byte(ops, i) - 48, n, whead, to)
-    out[#out + 1] = F[k]
-    out[#out + 1] = v[k]
+    mark[k] = true
   end
   v[hi] = pack('<d', to)
-  out[#out + 1] = F[hi]
-  out[#out + 1] = v[hi]
+  mark[hi] = true
 end
 
--- Folds value x into bucket b (0-based) of a lane and into its total, in place.
-local function addl(s, op, b, x)
-  if x ~= x then return s end
+-- Writes the marked fields (and 't' when given) and refreshes the TTL; nothing marked, nothing sent.
+local function flush(key, F, v, mark, ttl, tv)
+  local args = {}
+  if tv then args[1] = 't' args[2] = tv end
+  for k in pairs(mark) do
+    args[#args + 1] = F[k]
+    args[#args + 1] = v[k]
+  end
+  if #args == 0 then return end
+  redis.call('HSET', key, unpack(args))
+  redis.call('PEXPIRE', key, ttl)
+end
+
+-- Folds value x into bucket b (0-based) of lane v[k] and into its total; marks it.
+local function addl(v, k, op, b, x, mark)
+  if x ~= x or (op == 0 and x == 0) then return end
+  local s = v[k]
   local at = 13 + 4 * b
   local cur = unpack1('<f', s, at)
   local total = unpack1('<f', s, 9)
@@ -299,7 +298,8 @@ local function addl(s, op, b, x)
     if not (cur >= x) then cur = x end
     if not (total >= x) then total = x end
   end
-  return string.sub(s, 1, 8) .. pack('<f', total) .. string.sub(s, 13, at - 1) .. pack('<f', cur) .. string.sub(s, at + 4)
+  v[k] = string.sub(s, 1, 8) .. pack('<f', total) .. string.sub(s, 13, at - 1) .. pack('<f', cur) .. string.sub(s, at + 4)
+  mark[k] = true
 end
 
 -- Values of a distinct set (pairs of 32-bit hash, last-seen second) seen in (since, until].
@@ -314,7 +314,7 @@ local function dcount(s, since, until_)
 end
 
 -- Records hash h (a decimal string, '' for none) as seen at second sec; full: the oldest goes.
-local function dadd(s, cap, hs, sec)
+local function dadd1(s, cap, hs, sec)
   s = s or ''
   if hs == '' then return s end
   local h = tonumber(hs)
@@ -340,6 +340,10 @@ local function dadd(s, cap, hs, sec)
   end
   if n < cap then return s .. pack('<I4I4', h, sec) end
   return string.sub(s, 1, 8 * oldest) .. pack('<I4I4', h, sec) .. string.sub(s, 8 * oldest + 9)
+end
+local function dadd(v, k, cap, hs, sec, mark)
+  local s = dadd1(v[k], cap, hs, sec)
+  if s ~= v[k] then v[k] = s mark[k] = true end
 end
 `;
 

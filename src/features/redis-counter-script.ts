@@ -60,7 +60,7 @@ export function redisCounterScripts(plan: FeaturePlan): RedisCounterScripts {
         const w = windowIndex.get(spec) as number;
         const lane = (op: number, input: number, part: string) => {
           const list = lanes[w] as { f: string; op: number; inp: number }[];
-          list.push({ f: `l${short(`${spec.label}|${id}#${part}`)}`, op, inp: input });
+          list.push({ f: `${spec.label}|${id}#${part}`, op, inp: input });
           return list.length - 1;
         };
         if (m.op === 'avg') {
@@ -87,19 +87,18 @@ export function redisCounterScripts(plan: FeaturePlan): RedisCounterScripts {
       ttlMs,
     });
 
-    // HMGET order: 't', then per window its head and its lanes, then the distinct sets (1-based in Lua).
+    // HMGET order: 't', then one field per window, then the distinct sets (1-based in Lua).
     const fields: string[] = ['t'];
-    const headAt: number[] = [];
-    const laneAt: number[][] = [];
+    const winAt: number[] = [];
+    const hdr: string[] = [];
     e.windows.forEach((spec, w) => {
-      fields.push(`h${spec.label}`);
-      headAt.push(fields.length);
-      laneAt.push(
-        (lanes[w] ?? []).map((l) => {
-          fields.push(l.f);
-          return fields.length;
-        }),
-      );
+      fields.push(`w${spec.label}`);
+      winAt.push(fields.length);
+      const ids = (lanes[w] ?? []).map((l) => hash53(l.f) % 4294967296);
+      if (new Set(ids).size !== ids.length) throw new Error(`lane id collision in ${e.name} ${spec.label}`);
+      // The window's header: lane count, then each lane's 32-bit id, as Lua decimal escapes.
+      const bytes = [ids.length, ...ids.flatMap((x) => [x & 255, (x >>> 8) & 255, (x >>> 16) & 255, x >>> 24])];
+      hdr.push(`"${bytes.map((x) => `\\${x}`).join('')}"`);
     });
     const distinctAt = e.distinct.map((d) => {
       fields.push(`d${short(`${d.name}:${d.of}:${d.cap}:${d.window.label}`)}`);
@@ -107,20 +106,22 @@ export function redisCounterScripts(plan: FeaturePlan): RedisCounterScripts {
     });
     const F = `local F = {${fields.map(lua).join(',')}}\n  local v = redis.call('HMGET', key, unpack(F))`;
     const ops = (w: number) => (lanes[w] ?? []).map((l) => l.op).join('');
-    // Brings every window to time t (see sync); `create` makes missing lanes, for a commit.
-    const syncAll = (create: boolean, into: string) =>
+    /** 1-based offset of lane i's total in window w's string. */
+    const laneOff = (w: number, i: number) => {
+      const spec = e.windows[w] as { buckets: number };
+      return 1 + (1 + 4 * (lanes[w] ?? []).length) + 8 + i * 4 * (1 + spec.buckets);
+    };
+    // Brings every window to time t (see win); `create` lays out missing windows, for a commit.
+    const winAll = (create: boolean) =>
       e.windows
-        .map((spec, w) => {
-          const at = laneAt[w] as number[];
-          if (at.length === 0) return '';
-          return `  sync(v, ${headAt[w]}, ${at[0]}, '${ops(w)}', ${spec.buckets}, math.floor(t / ${spec.bucketMs}), ${into}, ${create})`;
-        })
+        .map(
+          (spec, w) =>
+            `  win(v, ${winAt[w]}, ${hdr[w]}, '${ops(w)}', ${spec.buckets}, math.floor(t / ${spec.bucketMs}), mark, ${create})`,
+        )
         .join('\n');
-
     const feature = program.map((p) => {
-      const at = laneAt[p.w] as number[];
-      if (p.op === 'copy') return `tot(v[${at[p.a]}], ${p.laneOp})`;
-      return `ratio(tot(v[${at[p.a]}], 0), tot(v[${at[p.b]}], 0))`;
+      if (p.op === 'copy') return `tot(v[${winAt[p.w]}], ${laneOff(p.w, p.a)}, ${p.laneOp})`;
+      return `ratio(tot(v[${winAt[p.w]}], ${laneOff(p.w, p.a)}, 0), tot(v[${winAt[p.w]}], ${laneOff(p.w, p.b)}, 0))`;
     });
     const distinctFeatures = e.distinct.map(
       (d, i) => `dcount(v[${distinctAt[i]}], sec - ${windowMs(d.window) / 1000}, sec)`,
@@ -130,7 +131,7 @@ export function redisCounterScripts(plan: FeaturePlan): RedisCounterScripts {
   if not v[1] then return '' end
   local first, last = struct.unpack('<dd', v[1])
   local mark = {}
-${syncAll(false, 'mark')}
+${winAll(false)}
   flush(key, F, v, mark, ${ttlMs})
   return struct.pack('<${'d'.repeat(unseen.length)}',
     ${[...feature, 'math.max(0, (t - first) / 1000)', 'math.max(0, (t - last) / 1000)', '0', ...distinctFeatures].join(',\n    ')})
@@ -138,17 +139,17 @@ end`);
 
     const adds = e.windows
       .map((spec, w) => {
-        const at = laneAt[w] as number[];
-        if (at.length === 0) return '';
         const body = (lanes[w] ?? [])
-          .map((l, i) => `    addl(v, ${at[i]}, ${l.op}, b, inp[${l.inp + 1}], mark)`)
+          .map((l, i) => `    s = addl(s, ${laneOff(w, i)}, ${l.op}, b, inp[${l.inp + 1}])`)
           .join('\n');
+        const hl = 1 + 4 * (lanes[w] ?? []).length;
         return `  do
+    local s = v[${winAt[w]}]
     local ep = math.floor(t / ${spec.bucketMs})
-    local head = struct.unpack('<d', v[${headAt[w]}])
-    if ep > head - ${spec.buckets} then
+    if ep > unpack1('<d', s, ${hl + 1}) - ${spec.buckets} then
     local b = ep % ${spec.buckets}
 ${body}
+    if s ~= v[${winAt[w]}] then v[${winAt[w]}] = s mark[${winAt[w]}] = true end
     end
   end`;
       })
@@ -163,7 +164,7 @@ ${body}
   if t < first then first = t end
   if t > last then last = t end
   local mark = {}
-${syncAll(true, 'mark')}
+${winAll(true)}
   local inp = {}
   for j = 1, ${inputs} do inp[j] = num(ARGV[a + j - 1]) end
 ${adds}
@@ -191,81 +192,80 @@ local NEG = -1/0
 local pack, unpack1 = struct.pack, struct.unpack
 local function emptyOf(op) if op == 0 then return 0 else return NAN end end
 local function num(s) if s == '' then return NAN end return tonumber(s) end
-local function tot(s, op) if s then return (unpack1('<f', s, 9)) end return emptyOf(op) end
+local function tot(s, off, op) if s then return (unpack1('<f', s, off)) end return emptyOf(op) end
 local function ratio(a, b) if b > 0 then return a / b end return NAN end
 
--- Moves a lane (nil: an empty one at the window head) to bucket epoch ep; returns its new string.
+-- A lane's bytes (total, then ring) moved from bucket epoch head to ep: buckets that fall out are
+-- emptied and the total recomputed from the ring, as the memory store does.
 local EMPTY = {}
-local function advanceLane(s, op, n, whead, ep)
+local function advanceLane(raw, op, n, head, ep)
   local e0 = emptyOf(op)
-  -- A new lane, or one whose every bucket falls out: the empty lane at ep, without unpacking.
-  if ep > NEG and (not s and (whead == NEG or ep - whead >= n) or s and ep - unpack1('<d', s) >= n) then
+  if not raw or ep - head >= n then
     local key = op * 1000 + n
     local e = EMPTY[key]
     if not e then
       e = string.rep(pack('<f', e0), n + 1)
       EMPTY[key] = e
     end
-    return pack('<d', ep) .. e
+    return e
   end
-  local ring = {}
-  local head, total
-  if s then
-    local r = {unpack1('<d' .. string.rep('f', n + 1), s)}
-    head, total = r[1], r[2]
-    for i = 1, n do ring[i] = r[i + 2] end
-  else
-    head, total = whead, e0
-    for i = 1, n do ring[i] = e0 end
-  end
-  for _, to in ipairs({whead, ep}) do
-    if to > head then
-      if to - head >= n then
-        for i = 1, n do ring[i] = e0 end
-      else
-        for x = head + 1, to do ring[(x % n) + 1] = e0 end
-      end
-      head = to
-      -- Recompute rather than subtract, as the memory store does.
-      local acc = e0
-      for i = 1, n do
-        local x = ring[i]
-        if op == 0 then acc = acc + x
-        elseif x == x then
-          if op == 1 then
-            if not (acc <= x) then acc = x end
-          elseif not (acc >= x) then acc = x end
-        end
-      end
-      total = acc
+  local r = {unpack1('<' .. string.rep('f', n + 1), raw)}
+  for x = head + 1, ep do r[(x % n) + 2] = e0 end
+  local acc = e0
+  for i = 2, n + 1 do
+    local x = r[i]
+    if op == 0 then acc = acc + x
+    elseif x == x then
+      if op == 1 then
+        if not (acc <= x) then acc = x end
+      elseif not (acc >= x) then acc = x end
     end
   end
-  return pack('<df' .. string.rep('f', n), head, total, unpack(ring))
+  r[1] = acc
+  r[n + 2] = nil
+  return pack('<' .. string.rep('f', n + 1), unpack(r))
 end
 
--- Brings one window (head field at v[hi], lanes from v[lo], their ops in the string ops) to bucket
--- epoch ep, marking the fields it changes. Nothing to do, the usual case, costs a few reads.
-local function sync(v, hi, lo, ops, n, ep, mark, create)
-  local whead = NEG
-  if v[hi] then whead = unpack1('<d', v[hi]) end
+-- Brings window field v[k] to bucket epoch ep laid out by this plan (header hdr: lane count and lane
+-- ids; ops: each lane's op), marking it when it changes. A field laid out by another plan keeps
+-- the lanes both share (by id); the others start empty or are dropped. A missing field is only
+-- created for a commit.
+local function win(v, k, hdr, ops, n, ep, mark, create)
+  local s = v[k]
+  local HL = #hdr
   local L = #ops
-  local moved = ep > whead
-  if not moved then
-    for i = lo, lo + L - 1 do
-      local s = v[i]
-      if (s and unpack1('<d', s) < whead) or (not s and create) then moved = true break end
+  local size = 4 * (n + 1)
+  local same = s and #s == HL + 8 + L * size and string.sub(s, 1, HL) == hdr
+  local head = NEG
+  if s then head = unpack1('<d', s, string.byte(s, 1) * 4 + 2) end
+  if same and ep <= head then return end
+  if not s and not create then return end
+  -- Lanes by id from the stored header (any plan's), then this plan's lanes in order.
+  local at = {}
+  if s then
+    local sl = string.byte(s, 1)
+    local sn = (#s - 1 - 4 * sl - 8) / sl
+    for i = 0, sl - 1 do
+      local o = 1 + 4 * sl + 8 + i * sn + 1
+      at[string.sub(s, 2 + 4 * i, 5 + 4 * i)] = string.sub(s, o, o + sn - 1)
     end
-    if not moved then return end
   end
-  local to = whead
+  local to = head
   if ep > to then to = ep end
+  local parts = {hdr, pack('<d', to)}
   for i = 1, L do
-    local k = lo + i - 1
-    v[k] = advanceLane(v[k], string.byte(ops, i) - 48, n, whead, to)
-    mark[k] = true
+    local raw = at[string.sub(hdr, 2 + 4 * (i - 1), 5 + 4 * (i - 1))]
+    if raw and #raw ~= size then raw = nil end
+    local op = string.byte(ops, i) - 48
+    if raw then
+      if to > head then raw = advanceLane(raw, op, n, head, to) end
+    else
+      raw = advanceLane(nil, op, n, to, to)
+    end
+    parts[#parts + 1] = raw
   end
-  v[hi] = pack('<d', to)
-  mark[hi] = true
+  v[k] = table.concat(parts)
+  mark[k] = true
 end
 
 -- Writes the marked fields (and 't' when given) and refreshes the TTL; nothing marked, nothing sent.
@@ -281,13 +281,13 @@ local function flush(key, F, v, mark, ttl, tv)
   redis.call('PEXPIRE', key, ttl)
 end
 
--- Folds value x into bucket b (0-based) of lane v[k] and into its total; marks it.
-local function addl(v, k, op, b, x, mark)
-  if x ~= x or (op == 0 and x == 0) then return end
-  local s = v[k]
-  local at = 13 + 4 * b
+-- Folds value x into bucket b (0-based) of the lane whose total is at offset off, and into that
+-- total; returns the new window string (the same one when nothing changes).
+local function addl(s, off, op, b, x)
+  if x ~= x or (op == 0 and x == 0) then return s end
+  local at = off + 4 + 4 * b
+  local total = unpack1('<f', s, off)
   local cur = unpack1('<f', s, at)
-  local total = unpack1('<f', s, 9)
   if op == 0 then
     cur = cur + x
     total = total + x
@@ -298,8 +298,7 @@ local function addl(v, k, op, b, x, mark)
     if not (cur >= x) then cur = x end
     if not (total >= x) then total = x end
   end
-  v[k] = string.sub(s, 1, 8) .. pack('<f', total) .. string.sub(s, 13, at - 1) .. pack('<f', cur) .. string.sub(s, at + 4)
-  mark[k] = true
+  return string.sub(s, 1, off - 1) .. pack('<f', total) .. string.sub(s, off + 4, at - 1) .. pack('<f', cur) .. string.sub(s, at + 4)
 end
 
 -- Values of a distinct set (pairs of 32-bit hash, last-seen second) seen in (since, until].

@@ -97,7 +97,10 @@ export function redisCounterScripts(plan: FeaturePlan): RedisCounterScripts {
       const ids = (lanes[w] ?? []).map((l) => hash53(l.f) % 4294967296);
       if (new Set(ids).size !== ids.length) throw new Error(`lane id collision in ${e.name} ${spec.label}`);
       // The window's header: lane count, then each lane's 32-bit id, as Lua decimal escapes.
-      const bytes = [ids.length, ...ids.flatMap((x) => [x & 255, (x >>> 8) & 255, (x >>> 16) & 255, x >>> 24])];
+      const bytes = [
+        ids.length,
+        ...ids.flatMap((x) => [x & 255, (x >>> 8) & 255, (x >>> 16) & 255, x >>> 24]),
+      ];
       hdr.push(`"${bytes.map((x) => `\\${x}`).join('')}"`);
     });
     const distinctAt = e.distinct.map((d) => {
@@ -106,11 +109,8 @@ export function redisCounterScripts(plan: FeaturePlan): RedisCounterScripts {
     });
     const F = `local F = {${fields.map(lua).join(',')}}\n  local v = redis.call('HMGET', key, unpack(F))`;
     const ops = (w: number) => (lanes[w] ?? []).map((l) => l.op).join('');
-    /** 1-based offset of lane i's total in window w's string. */
-    const laneOff = (w: number, i: number) => {
-      const spec = e.windows[w] as { buckets: number };
-      return 1 + (1 + 4 * (lanes[w] ?? []).length) + 8 + i * 4 * (1 + spec.buckets);
-    };
+    /** 1-based offset of lane i's total in window w's string (header, head, totals, ring). */
+    const laneOff = (w: number, i: number) => 1 + (1 + 4 * (lanes[w] ?? []).length) + 8 + 4 * i;
     // Brings every window to time t (see win); `create` lays out missing windows, for a commit.
     const winAll = (create: boolean) =>
       e.windows
@@ -139,17 +139,32 @@ end`);
 
     const adds = e.windows
       .map((spec, w) => {
-        const body = (lanes[w] ?? [])
-          .map((l, i) => `    s = addl(s, ${laneOff(w, i)}, ${l.op}, b, inp[${l.inp + 1}])`)
+        const ls = lanes[w] ?? [];
+        const L = ls.length;
+        const T = laneOff(w, 0);
+        const R = T + 4 * L;
+        const f = 'f'.repeat(L);
+        const tv = ls.map((_, i) => `t${i}`).join(', ');
+        const bv = ls.map((_, i) => `b${i}`).join(', ');
+        const fold = ls
+          .map((l, i) => {
+            const x = `inp[${l.inp + 1}]`;
+            if (l.op === ADD) return `      x = ${x} if x == x then t${i} = t${i} + x b${i} = b${i} + x end`;
+            const cmp = l.op === MIN ? '<=' : '>=';
+            return `      x = ${x} if x == x then if not (t${i} ${cmp} x) then t${i} = x end if not (b${i} ${cmp} x) then b${i} = x end end`;
+          })
           .join('\n');
-        const hl = 1 + 4 * (lanes[w] ?? []).length;
         return `  do
     local s = v[${winAt[w]}]
     local ep = math.floor(t / ${spec.bucketMs})
-    if ep > unpack1('<d', s, ${hl + 1}) - ${spec.buckets} then
-    local b = ep % ${spec.buckets}
-${body}
-    if s ~= v[${winAt[w]}] then v[${winAt[w]}] = s mark[${winAt[w]}] = true end
+    if ep > unpack1('<d', s, ${T - 8}) - ${spec.buckets} then
+      local bo = ${R} + (ep % ${spec.buckets}) * ${4 * L}
+      local ${tv} = unpack1('<${f}', s, ${T})
+      local ${bv} = unpack1('<${f}', s, bo)
+      local x
+${fold}
+      v[${winAt[w]}] = string.sub(s, 1, ${T - 1}) .. pack('<${f}', ${tv}) .. string.sub(s, ${R}, bo - 1) .. pack('<${f}', ${bv}) .. string.sub(s, bo + ${4 * L})
+      mark[${winAt[w]}] = true
     end
   end`;
       })
@@ -195,76 +210,66 @@ local function num(s) if s == '' then return NAN end return tonumber(s) end
 local function tot(s, off, op) if s then return (unpack1('<f', s, off)) end return emptyOf(op) end
 local function ratio(a, b) if b > 0 then return a / b end return NAN end
 
--- A lane's bytes (total, then ring) moved from bucket epoch head to ep: buckets that fall out are
--- emptied and the total recomputed from the ring, as the memory store does.
-local EMPTY = {}
-local function advanceLane(raw, op, n, head, ep)
-  local e0 = emptyOf(op)
-  if not raw or ep - head >= n then
-    local key = op * 1000 + n
-    local e = EMPTY[key]
-    if not e then
-      e = string.rep(pack('<f', e0), n + 1)
-      EMPTY[key] = e
-    end
-    return e
-  end
-  local r = {unpack1('<' .. string.rep('f', n + 1), raw)}
-  for x = head + 1, ep do r[(x % n) + 2] = e0 end
-  local acc = e0
-  for i = 2, n + 1 do
-    local x = r[i]
-    if op == 0 then acc = acc + x
-    elseif x == x then
-      if op == 1 then
-        if not (acc <= x) then acc = x end
-      elseif not (acc >= x) then acc = x end
-    end
-  end
-  r[1] = acc
-  r[n + 2] = nil
-  return pack('<' .. string.rep('f', n + 1), unpack(r))
-end
-
--- Brings window field v[k] to bucket epoch ep laid out by this plan (header hdr: lane count and lane
--- ids; ops: each lane's op), marking it when it changes. A field laid out by another plan keeps
--- the lanes both share (by id); the others start empty or are dropped. A missing field is only
--- created for a commit.
+-- Brings window field v[k] to bucket epoch ep laid out by this plan, marking it when it changes.
+-- A window is its header (hdr: lane count and 32-bit lane ids), its head (newest bucket epoch), the
+-- lanes' totals, then its ring bucket by bucket, each bucket holding every lane (as the memory
+-- store's slabs do); ops gives each lane's op. A field laid out by another plan keeps the lanes
+-- both share (by id); the others start empty or are dropped. A missing field is only created for
+-- a commit. Moving the head empties the buckets that fall out and recomputes the totals from the
+-- ring, as the memory store does.
 local function win(v, k, hdr, ops, n, ep, mark, create)
   local s = v[k]
   local HL = #hdr
   local L = #ops
-  local size = 4 * (n + 1)
-  local same = s and #s == HL + 8 + L * size and string.sub(s, 1, HL) == hdr
   local head = NEG
-  if s then head = unpack1('<d', s, string.byte(s, 1) * 4 + 2) end
-  if same and ep <= head then return end
-  if not s and not create then return end
-  -- Lanes by id from the stored header (any plan's), then this plan's lanes in order.
-  local at = {}
   if s then
-    local sl = string.byte(s, 1)
-    local sn = (#s - 1 - 4 * sl - 8) / sl
-    for i = 0, sl - 1 do
-      local o = 1 + 4 * sl + 8 + i * sn + 1
-      at[string.sub(s, 2 + 4 * i, 5 + 4 * i)] = string.sub(s, o, o + sn - 1)
-    end
+    head = unpack1('<d', s, string.byte(s, 1) * 4 + 2)
+    if ep <= head and #s == HL + 8 + 4 * L * (n + 1) and string.sub(s, 1, HL) == hdr then return end
+  elseif not create then
+    return
   end
   local to = head
   if ep > to then to = ep end
-  local parts = {hdr, pack('<d', to)}
-  for i = 1, L do
-    local raw = at[string.sub(hdr, 2 + 4 * (i - 1), 5 + 4 * (i - 1))]
-    if raw and #raw ~= size then raw = nil end
-    local op = string.byte(ops, i) - 48
-    if raw then
-      if to > head then raw = advanceLane(raw, op, n, head, to) end
-    else
-      raw = advanceLane(nil, op, n, to, to)
-    end
-    parts[#parts + 1] = raw
+  -- Where each of this plan's lanes sits in the stored window (by id), if anywhere.
+  local from = {}
+  local r
+  local sl = 0
+  if s then
+    sl = string.byte(s, 1)
+    local byId = {}
+    for j = 0, sl - 1 do byId[string.sub(s, 2 + 4 * j, 5 + 4 * j)] = j + 1 end
+    for i = 1, L do from[i] = byId[string.sub(hdr, 2 + 4 * (i - 1), 5 + 4 * (i - 1))] end
+    r = {unpack1('<' .. string.rep('f', sl * (n + 1)), s, 4 * sl + 10)}
   end
-  v[k] = table.concat(parts)
+  local vals = {}
+  for i = 1, L do
+    local op = string.byte(ops, i) - 48
+    local e0 = emptyOf(op)
+    local j = from[i]
+    if j and to - head < n then
+      for b = 0, n - 1 do vals[L + b * L + i] = r[sl + b * sl + j] end
+      for x = head + 1, to do vals[L + (x % n) * L + i] = e0 end
+      if to > head then
+        local acc = e0
+        for b = 0, n - 1 do
+          local x = vals[L + b * L + i]
+          if op == 0 then acc = acc + x
+          elseif x == x then
+            if op == 1 then
+              if not (acc <= x) then acc = x end
+            elseif not (acc >= x) then acc = x end
+          end
+        end
+        vals[i] = acc
+      else
+        vals[i] = r[j]
+      end
+    else
+      vals[i] = e0
+      for b = 0, n - 1 do vals[L + b * L + i] = e0 end
+    end
+  end
+  v[k] = hdr .. pack('<d', to) .. pack('<' .. string.rep('f', L * (n + 1)), unpack(vals))
   mark[k] = true
 end
 
@@ -279,26 +284,6 @@ local function flush(key, F, v, mark, ttl, tv)
   if #args == 0 then return end
   redis.call('HSET', key, unpack(args))
   redis.call('PEXPIRE', key, ttl)
-end
-
--- Folds value x into bucket b (0-based) of the lane whose total is at offset off, and into that
--- total; returns the new window string (the same one when nothing changes).
-local function addl(s, off, op, b, x)
-  if x ~= x or (op == 0 and x == 0) then return s end
-  local at = off + 4 + 4 * b
-  local total = unpack1('<f', s, off)
-  local cur = unpack1('<f', s, at)
-  if op == 0 then
-    cur = cur + x
-    total = total + x
-  elseif op == 1 then
-    if not (cur <= x) then cur = x end
-    if not (total <= x) then total = x end
-  else
-    if not (cur >= x) then cur = x end
-    if not (total >= x) then total = x end
-  end
-  return string.sub(s, 1, off - 1) .. pack('<f', total) .. string.sub(s, off + 4, at - 1) .. pack('<f', cur) .. string.sub(s, at + 4)
 end
 
 -- Values of a distinct set (pairs of 32-bit hash, last-seen second) seen in (since, until].

@@ -11,7 +11,6 @@ import type { CompiledRule, EvalContext } from '../policies/index.js';
 import type { Bundle } from './bundle.js';
 import { combine } from './combine.js';
 import { createIdempotencyStore } from './idempotency-store.js';
-import type { SharedReplayStore } from './redis-replay-store.js';
 
 /**
  * A decided event with what observers need beyond the response. `features` is the exact vector the
@@ -41,11 +40,6 @@ export interface DecisionEngineOptions {
   readonly maxSkewMs?: number;
   /** Replay store size (0 disables idempotent replay) and how long an id is remembered. */
   readonly idempotency?: { readonly max: number; readonly ttlMs: number };
-  /**
-   * Replay shared by replicas (createRedisReplayStore) instead of the in-process one; used while
-   * replay is enabled (idempotency.max > 0).
-   */
-  readonly replayStore?: SharedReplayStore;
   /** Called after each fresh decision is committed (decision log, metrics). Must not throw. */
   readonly onDecision?: DecisionObserver;
 }
@@ -83,8 +77,6 @@ export interface DecisionEngine {
 }
 
 const MODEL_MARGIN_MS = 1;
-/** How long a call without a deadline waits for another replica deciding the same event id. */
-const SHARED_WAIT_MS = 1000;
 
 /**
  * Creates the decision engine, staged as docs/architecture.md §2: hydrate features, lists, device checks,
@@ -101,7 +93,6 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
   const maxSkewMs = options.maxSkewMs ?? 5 * 60_000;
   const replayMax = options.idempotency?.max ?? 100_000;
   const replayEnabled = replayMax > 0;
-  const shared = options.replayStore;
   const replay = createIdempotencyStore(replayMax, options.idempotency?.ttlMs ?? 24 * 3_600_000);
   const iso = createIsoFormatter();
   let bundle = options.bundle;
@@ -224,40 +215,6 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     return result;
   };
 
-  /** decide() over the shared replay store: one replica decides an id, the others replay it. */
-  const decideShared = async (
-    replayStore: SharedReplayStore,
-    event: RiskEvent,
-    deadlineMs: number | undefined,
-    batchModel: boolean,
-    includeFeatures: boolean,
-  ): Promise<DecisionResult> => {
-    const fingerprint = fingerprintOf(event);
-    const id = event.eventId;
-    const claim = await replayStore.claim(id, fingerprint, deadlineMs ?? wall() + SHARED_WAIT_MS);
-    switch (claim.kind) {
-      case 'conflict':
-        throw new RiskError('RISK_ERR_IDEMPOTENCY_CONFLICT');
-      case 'deadline':
-        throw new RiskError('RISK_ERR_DEADLINE_EXCEEDED');
-      case 'replay':
-        return {
-          ...(JSON.parse(claim.json) as DecisionResult),
-          replayed: true,
-          json: undefined,
-          features: undefined,
-        };
-      case 'unshared':
-        return run(event, deadlineMs, bundle, batchModel, includeFeatures);
-    }
-    const pending = run(event, deadlineMs, bundle, batchModel, includeFeatures);
-    pending.then(
-      (r) => replayStore.finish(id, fingerprint, r.json ?? JSON.stringify(r)),
-      () => replayStore.release(id),
-    );
-    return pending;
-  };
-
   return {
     get bundle() {
       return bundle;
@@ -280,7 +237,6 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
       if (deadlineMs !== undefined && wall() >= deadlineMs) throw new RiskError('RISK_ERR_DEADLINE_EXCEEDED');
       // With replay off there is nothing to fingerprint or keep.
       if (!replayEnabled) return run(event, deadlineMs, bundle, batchModel, includeFeatures);
-      if (shared !== undefined) return decideShared(shared, event, deadlineMs, batchModel, includeFeatures);
       const fingerprint = fingerprintOf(event);
       const prior = replay.get(event.eventId);
       if (prior !== undefined) {

@@ -26,4 +26,5 @@ export {
   type RedisReplayStoreOptions,
   type ReplayClaim,
   type SharedReplayStore,
+  withSharedReplay,
 } from './redis-replay-store.js';

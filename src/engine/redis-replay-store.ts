@@ -1,5 +1,7 @@
-import { hash53 } from '../domain/index.js';
+import type { DecisionResult } from '../domain/index.js';
+import { fingerprint as fingerprintOf, hash53, RiskError } from '../domain/index.js';
 import type { RedisClient } from '../features/index.js';
+import type { DecisionEngine } from './decision-engine.js';
 
 /** What a replica may do with an event id, as the shared replay store answers. */
 export type ReplayClaim =
@@ -135,3 +137,57 @@ export function createRedisReplayStore(options: RedisReplayStoreOptions): Shared
     errors: () => errors,
   };
 }
+
+/**
+ * An engine whose idempotent replay is `replayStore`, shared by replicas: one of them decides an
+ * event id, the others replay its decision. `engine` must have its own replay off
+ * (`idempotency.max` 0), so the in-process path is left exactly as it is.
+ */
+export function withSharedReplay(
+  engine: DecisionEngine,
+  replayStore: SharedReplayStore,
+  wallClock: () => number = Date.now,
+): DecisionEngine {
+  return {
+    get bundle() {
+      return engine.bundle;
+    },
+    get store() {
+      return engine.store;
+    },
+    swapBundle: (next) => engine.swapBundle(next),
+    async decide(event, deadlineMs, options) {
+      if (deadlineMs !== undefined && wallClock() >= deadlineMs)
+        throw new RiskError('RISK_ERR_DEADLINE_EXCEEDED');
+      const fingerprint = fingerprintOf(event);
+      const id = event.eventId;
+      const claim = await replayStore.claim(id, fingerprint, deadlineMs ?? wallClock() + SHARED_WAIT_MS);
+      switch (claim.kind) {
+        case 'conflict':
+          throw new RiskError('RISK_ERR_IDEMPOTENCY_CONFLICT');
+        case 'deadline':
+          throw new RiskError('RISK_ERR_DEADLINE_EXCEEDED');
+        case 'replay':
+          // As the in-process store replays: without features, marked replayed.
+          return {
+            ...(JSON.parse(claim.json) as DecisionResult),
+            replayed: true,
+            json: undefined,
+            features: undefined,
+          };
+        case 'unshared':
+          return engine.decide(event, deadlineMs, options);
+      }
+      const pending = engine.decide(event, deadlineMs, options);
+      pending.then(
+        (r) =>
+          replayStore.finish(id, fingerprint, JSON.stringify({ ...r, json: undefined, features: undefined })),
+        () => replayStore.release(id),
+      );
+      return pending;
+    },
+  };
+}
+
+/** How long a call without a deadline waits for another replica deciding the same event id. */
+const SHARED_WAIT_MS = 1000;

@@ -7,6 +7,7 @@ import {
   type DecisionEngine,
   loadBundleDir,
   type SharedReplayStore,
+  withSharedReplay,
 } from '../engine/index.js';
 import {
   type CounterStore,
@@ -116,14 +117,16 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     });
     store = rs;
   } else store = createCounterStore({ plan: bundle.features, maxEntities: config.maxEntities });
-  const core = createDecisionEngine({
+  const shared = replayStore !== undefined && config.idempotencyMax > 0 ? replayStore : undefined;
+  const engineCore = createDecisionEngine({
     bundle,
     store,
     clock,
     maxSkewMs: config.maxEventSkewMs,
-    idempotency: { max: config.idempotencyMax, ttlMs: config.idempotencyTtlMs },
-    ...(replayStore !== undefined ? { replayStore } : {}),
+    // With a shared replay store the engine's own is off; the wrapper replays across replicas.
+    idempotency: { max: shared !== undefined ? 0 : config.idempotencyMax, ttlMs: config.idempotencyTtlMs },
   });
+  const core = shared !== undefined ? withSharedReplay(engineCore, shared) : engineCore;
 
   engine = core;
   const served = options.wrapEngine?.(core) ?? core;

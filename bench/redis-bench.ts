@@ -118,7 +118,7 @@ export async function benchRedis(ctx: BenchContext): Promise<RedisBenchResult> {
             failures: formatCounts(failures),
             notes: [
               `rounds: ${measured.rounds.map((x) => `${x.realRps.toFixed(0)}/${x.emptyRps.toFixed(0)} = ${x.ratio.toFixed(2)}`).join('; ')}`,
-              `redis-server unpinned; RISK_REDIS_TIMEOUT_MS default; keys under ${prefix} (deleted after the run)`,
+              `redis-server unpinned; RISK_REDIS_TIMEOUT_MS ${process.env.RISK_REDIS_TIMEOUT_MS ?? 'default (10)'}; keys under ${prefix} (deleted after the run)`,
             ],
           };
         },

@@ -103,6 +103,11 @@ export function redisCounterScripts(plan: FeaturePlan): RedisCounterScripts {
       ];
       hdr.push(`"${bytes.map((x) => `\\${x}`).join('')}"`);
     });
+    // One empty bucket (and the empty totals) of each window: 0 for sums, NaN for min and max.
+    const empty = e.windows.map((_, w) => {
+      const bytes = (lanes[w] ?? []).flatMap((l) => (l.op === ADD ? [0, 0, 0, 0] : [0, 0, 192, 127]));
+      return `"${bytes.map((x) => `\\${x}`).join('')}"`;
+    });
     const distinctAt = e.distinct.map((d) => {
       fields.push(`d${short(`${d.name}:${d.of}:${d.cap}:${d.window.label}`)}`);
       return fields.length;
@@ -116,7 +121,7 @@ export function redisCounterScripts(plan: FeaturePlan): RedisCounterScripts {
       e.windows
         .map(
           (spec, w) =>
-            `  win(v, ${winAt[w]}, ${hdr[w]}, '${ops(w)}', ${spec.buckets}, math.floor(t / ${spec.bucketMs}), mark, ${create})`,
+            `  win(v, ${winAt[w]}, ${hdr[w]}, ${empty[w]}, '${ops(w)}', ${spec.buckets}, math.floor(t / ${spec.bucketMs}), mark, ${create})`,
         )
         .join('\n');
     const feature = program.map((p) => {
@@ -210,14 +215,15 @@ local function num(s) if s == '' then return NAN end return tonumber(s) end
 local function tot(s, off, op) if s then return (unpack1('<f', s, off)) end return emptyOf(op) end
 local function ratio(a, b) if b > 0 then return a / b end return NAN end
 
--- Brings window field v[k] to bucket epoch ep laid out by this plan, marking it when it changes.
+-- Brings window field v[k] to bucket epoch ep laid out by this plan, marking it when it changes;
+-- empty is one empty bucket of it.
 -- A window is its header (hdr: lane count and 32-bit lane ids), its head (newest bucket epoch), the
 -- lanes' totals, then its ring bucket by bucket, each bucket holding every lane (as the memory
 -- store's slabs do); ops gives each lane's op. A field laid out by another plan keeps the lanes
 -- both share (by id); the others start empty or are dropped. A missing field is only created for
 -- a commit. Moving the head empties the buckets that fall out and recomputes the totals from the
 -- ring, as the memory store does.
-local function win(v, k, hdr, ops, n, ep, mark, create)
+local function win(v, k, hdr, empty, ops, n, ep, mark, create)
   local s = v[k]
   local HL = #hdr
   local L = #ops
@@ -230,6 +236,12 @@ local function win(v, k, hdr, ops, n, ep, mark, create)
   end
   local to = head
   if ep > to then to = ep end
+  -- A new window, or one whose every bucket falls out: all empty, without unpacking anything.
+  if to - head >= n then
+    v[k] = hdr .. pack('<d', to) .. string.rep(empty, n + 1)
+    mark[k] = true
+    return
+  end
   -- Where each of this plan's lanes sits in the stored window (by id), if anywhere.
   local from = {}
   local r

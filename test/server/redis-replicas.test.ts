@@ -94,7 +94,7 @@ describe('Redis stopped mid-load', () => {
   beforeAll(async () => {
     redis = await startRedis();
     service = await testService(
-      { redisUrl: redis.url, redisTimeoutMs: 50, redisKeyPrefix: uniquePrefix('outage') },
+      { redisUrl: redis.url, redisTimeoutMs: 250, redisKeyPrefix: uniquePrefix('outage') },
       createManualClock(T0).now,
     );
     await service.http.listen({ port: 0, host: '127.0.0.1' });
@@ -107,7 +107,7 @@ describe('Redis stopped mid-load', () => {
   it('answers degraded (never 5xx) within the deadline while Redis is down, and fully once it is back', async () => {
     const address = service.http.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
-    const deadlineMs = 1000;
+    const deadlineMs = 2000;
     const answers: { phase: string; status: number; ms: number; featuresMs: number; degraded: string[] }[] =
       [];
     let phase = 'warm-up';
@@ -151,17 +151,33 @@ describe('Redis stopped mid-load', () => {
     const up = answers.filter((x) => x.phase === 'up');
     const down = answers.filter((x) => x.phase === 'down');
     const back = answers.filter((x) => x.phase === 'back');
-    expect(answers.every((x) => x.status === 200)).toBe(true);
+    const summary = (xs: typeof answers) =>
+      JSON.stringify(
+        xs.map((x) => [x.status, Math.round(x.ms), Math.round(x.featuresMs), x.degraded.join('+')]),
+      );
+    expect(
+      answers.every((x) => x.status === 200),
+      summary(answers),
+    ).toBe(true);
     expect(up.length).toBeGreaterThan(10);
-    expect(up.every((x) => !x.degraded.includes('features'))).toBe(true);
+    expect(
+      up.every((x) => !x.degraded.includes('features')),
+      summary(up),
+    ).toBe(true);
     // Once the kill has landed every answer is degraded; each within the caller's deadline.
     expect(down.length).toBeGreaterThan(10);
-    expect(down.slice(8).every((x) => x.degraded.includes('features'))).toBe(true);
+    expect(
+      down.slice(8).every((x) => x.degraded.includes('features')),
+      summary(down),
+    ).toBe(true);
     expect(Math.max(...down.map((x) => x.ms))).toBeLessThan(deadlineMs);
-    // The read gives up after RISK_REDIS_TIMEOUT_MS (50), whatever else the machine is doing.
-    expect(Math.max(...down.map((x) => x.featuresMs))).toBeLessThan(50 + 100);
+    // The read gives up by RISK_REDIS_TIMEOUT_MS (250): at once here, the connection being refused.
+    expect(Math.max(...down.map((x) => x.featuresMs))).toBeLessThan(250 + 250);
     expect(back.length).toBeGreaterThanOrEqual(8);
-    expect(back.slice(-8).every((x) => !x.degraded.includes('features'))).toBe(true);
+    expect(
+      back.slice(-8).every((x) => !x.degraded.includes('features')),
+      summary(back),
+    ).toBe(true);
     const metrics = await service.http.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toMatch(/risk_redis_failures\{kind="hydrate_errors"\} [1-9]/);
   }, 30_000);

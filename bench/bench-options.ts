@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { RuntimeKind } from './runtime.js';
 
-export type Section = 'rest' | 'grpc' | 'inprocess' | 'memory' | 'snapshot' | 'callgrind';
+export type Section = 'rest' | 'grpc' | 'inprocess' | 'memory' | 'snapshot' | 'callgrind' | 'redis';
 
 /** Command-line options of `npm run bench`. */
 export interface BenchOptions {
@@ -40,7 +40,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --rounds <n>         alternating empty/real measured runs per transport, pooled (default 3)
   --connections <n>    concurrent requests per run (default 64)
   --grpc-clients <n>   h2load connections for gRPC; streams each = connections / clients (default 4)
-  --only <list>        rest, grpc, inprocess, memory, snapshot, callgrind, comma-separated (default all)
+  --only <list>        rest, grpc, inprocess, memory, snapshot, callgrind, redis, comma-separated (default all but redis;
+                       redis: REST with REDIS_URL vs in memory, needs a Redis at BENCH_REDIS_URL or 127.0.0.1:6379)
   --no-callgrind       skip the callgrind count (same as --only without callgrind)
   --no-memory          skip the memory section (same as --only without memory)
   --iterations <n>     timed in-process decide() calls (default 20000)
@@ -54,7 +55,17 @@ export const USAGE = `usage: npm run bench -- [options]
   --load-cpu <n>       CPU for wrk and h2load (default 1)
   --json               print one JSON object on stdout (progress goes to stderr)`;
 
-const SECTIONS: readonly Section[] = ['rest', 'grpc', 'inprocess', 'memory', 'snapshot', 'callgrind'];
+const SECTIONS: readonly Section[] = [
+  'rest',
+  'grpc',
+  'inprocess',
+  'memory',
+  'snapshot',
+  'callgrind',
+  'redis',
+];
+/** What runs without --only: everything that needs no server besides the service. */
+const DEFAULT_SECTIONS: readonly Section[] = SECTIONS.filter((s) => s !== 'redis');
 
 function parseOptionValues(argv: readonly string[]) {
   return parseArgs({
@@ -102,7 +113,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       );
     return v;
   };
-  const only = values.only === undefined ? SECTIONS : values.only.split(',').map((s) => s.trim());
+  const only = values.only === undefined ? DEFAULT_SECTIONS : values.only.split(',').map((s) => s.trim());
   for (const s of only) {
     if (!SECTIONS.includes(s as Section))
       throw new Error(`--only: unknown section "${s}" (${SECTIONS.join(', ')})\n${USAGE}`);

@@ -3,6 +3,7 @@ import type { GateVerdict } from './gate-verdict.js';
 import type { InprocessResult } from './inprocess-result.js';
 import type { MemoryReport } from './memory-result.js';
 import type { DecisionProbe } from './probe-decision.js';
+import type { RedisBenchResult } from './redis-bench.js';
 import type { SnapshotReport } from './snapshot-result.js';
 import type { TransportResult } from './transport-result.js';
 
@@ -27,6 +28,8 @@ export interface BenchReport {
   readonly snapshot?: SnapshotReport;
   /** Instructions per decide() counted by callgrind: information, not a gate. */
   readonly callgrind?: CallgrindReport;
+  /** REST with the Redis backend against the memory backend (`--only redis`). */
+  readonly redis?: RedisBenchResult;
   /** The verdict of each gate (bench/gates.ts) whose section ran. */
   readonly gates: readonly GateVerdict[];
   /** Every gate that ran passed. */

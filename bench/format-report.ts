@@ -6,6 +6,7 @@ import { formatSnapshot } from './format-snapshot.js';
 import { formatVerdict, type GateVerdict } from './gate-verdict.js';
 import type { InprocessResult } from './inprocess-result.js';
 import type { LoadResult } from './load-result.js';
+import { formatRedis } from './redis-bench.js';
 import type { TransportResult } from './transport-result.js';
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -157,6 +158,8 @@ function callgrind(c: CallgrindReport): string[] {
   ];
 }
 
+const gateText = (g: GateVerdict | undefined) => (g === undefined ? undefined : formatVerdict(g));
+
 function gateLines(gates: readonly GateVerdict[]): string[] {
   return gates.length === 0
     ? []
@@ -193,6 +196,7 @@ export function formatReport(r: BenchReport): string {
     ...(r.memory !== undefined ? formatMemory(r.memory, gate('memory')) : []),
     ...(r.snapshot !== undefined ? formatSnapshot(r.snapshot) : []),
     ...(r.callgrind !== undefined ? callgrind(r.callgrind) : []),
+    ...(r.redis !== undefined ? formatRedis(r.redis, gateText(gate('redis'))) : []),
     ...gateLines(r.gates),
     `overall: ${r.gates.length === 0 ? 'no gate ran' : r.pass ? 'PASS' : 'FAIL'}`,
   ];

@@ -19,6 +19,7 @@ export interface GatedFigures {
   readonly grpc?: { readonly ratio: number; readonly errors: number };
   readonly inprocess?: { readonly p99Us: number };
   readonly counters?: { readonly p99Us: number };
+  readonly redis?: { readonly ratio: number; readonly errors: number };
   /** Judged only when `target` is MEMORY_GATE_ENTITIES: the threshold is for that count. */
   readonly memory?: {
     readonly peakRssMiB: number;
@@ -61,6 +62,7 @@ export function judgeGates(f: GatedFigures): GateVerdict[] {
     ...(f.grpc !== undefined ? [gateVerdict('grpc', f.grpc.ratio, f.grpc.errors)] : []),
     ...(f.inprocess !== undefined ? [gateVerdict('inprocess', f.inprocess.p99Us)] : []),
     ...(f.counters !== undefined ? [gateVerdict('counters', f.counters.p99Us)] : []),
+    ...(f.redis !== undefined ? [gateVerdict('redis', f.redis.ratio, f.redis.errors)] : []),
     ...(f.memory !== undefined && f.memory.target === MEMORY_GATE_ENTITIES
       ? [gateVerdict('memory', f.memory.peakRssMiB, memoryFault(f.memory))]
       : []),

@@ -22,6 +22,7 @@ import { benchInprocess } from './inprocess-bench.js';
 import { benchMemory } from './memory-bench.js';
 import type { DecisionProbe } from './probe-decision.js';
 import { progress } from './progress.js';
+import { benchRedis } from './redis-bench.js';
 import { requireTools } from './require-tools.js';
 import { benchRest } from './rest-bench.js';
 import { prepareRuntime } from './runtime.js';
@@ -30,7 +31,8 @@ import { benchSnapshot } from './snapshot-bench.js';
 async function runBench(o: BenchOptions): Promise<BenchReport> {
   requireTools([
     'taskset',
-    ...(o.sections.includes('rest') ? ['wrk'] : []),
+    ...(o.sections.includes('rest') || o.sections.includes('redis') ? ['wrk'] : []),
+    ...(o.sections.includes('redis') ? ['redis-cli'] : []),
     ...(o.sections.includes('grpc') ? ['h2load'] : []),
   ]);
   const workDir = await mkdtemp(join(tmpdir(), 'risk-bench-'));
@@ -48,11 +50,15 @@ async function runBench(o: BenchOptions): Promise<BenchReport> {
     // The target names 1h, 24h and 7d windows on every entity: the last row.
     const gatedMemory = memory?.variants.at(-1);
     const callgrind = o.sections.includes('callgrind') ? await benchCallgrind(ctx) : undefined;
+    const redis = o.sections.includes('redis') ? await benchRedis(ctx) : undefined;
     const gates = judgeGates({
       ...(rest !== undefined ? { rest: { ratio: rest.result.ratio, errors: rest.result.real.errors } } : {}),
       ...(grpc !== undefined ? { grpc: { ratio: grpc.result.ratio, errors: grpc.result.real.errors } } : {}),
       ...(inprocess !== undefined ? { inprocess: { p99Us: inprocess.decide.p99Us } } : {}),
       ...(inprocess?.counters !== undefined ? { counters: { p99Us: inprocess.counters.p99Us } } : {}),
+      ...(redis !== undefined
+        ? { redis: { ratio: redis.ratio, errors: redis.memory.errors + redis.redis.errors } }
+        : {}),
       ...(gatedMemory !== undefined
         ? {
             memory: {
@@ -79,6 +85,7 @@ async function runBench(o: BenchOptions): Promise<BenchReport> {
       ...(memory !== undefined ? { memory } : {}),
       ...(snapshot !== undefined ? { snapshot } : {}),
       ...(callgrind !== undefined ? { callgrind } : {}),
+      ...(redis !== undefined ? { redis } : {}),
       gates,
       pass: guardsPass(gates),
     };

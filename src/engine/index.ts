@@ -33,3 +33,11 @@ export {
 } from './persistence.js';
 /** Start-up recovery: newest intact snapshot plus the journal after it, into fresh stores. */
 export { dataPaths, type RecoveryReport, recoverState } from './recover.js';
+/** Idempotent replay shared by replicas through Redis: one decides an event id, the rest replay it. */
+export {
+  createRedisReplayStore,
+  type RedisReplayStoreOptions,
+  type ReplayClaim,
+  type SharedReplayStore,
+  withSharedReplay,
+} from './redis-replay-store.js';

@@ -28,4 +28,13 @@ export {
   type TextField,
 } from './fields.js';
 export { isKnownCurrency, majorToUsd, toUsd } from './fx.js';
+/** Redis connection (single server or Cluster) for the shared backends. */
+export { createRedisClient, type RedisClient, redisReady } from './redis-client.js';
+/** Counters in Redis, shared by replicas; same feature values as the memory store. */
+export {
+  createRedisCounterStore,
+  type RedisCounterStore,
+  type RedisCounterStoreOptions,
+  type RedisStoreStats,
+} from './redis-counter-store.js';
 export { WINDOWS, type WindowSpec, windowMs } from './windows.js';

@@ -5,12 +5,23 @@ import type { Bundle } from '../engine/index.js';
 import {
   createDecisionEngine,
   createIdempotencyStore,
+  createRedisReplayStore,
   type DecisionEngine,
   loadBundleDir,
   openPersistence,
   type Persistence,
+  type SharedReplayStore,
+  withSharedReplay,
 } from '../engine/index.js';
-import { createCounterStore } from '../features/index.js';
+import {
+  type CounterStore,
+  createCounterStore,
+  createRedisClient,
+  createRedisCounterStore,
+  type RedisClient,
+  type RedisStoreStats,
+  redisReady,
+} from '../features/index.js';
 import { decideAuthorizer, registerAdmin } from './admin-routes.js';
 import { loadApiKeys } from './api-keys.js';
 import type { Config } from './config.js';
@@ -65,11 +76,38 @@ export async function buildService(config: Config, options: ServiceOptions = {})
   let inFlight = () => 0;
   let engine: DecisionEngine | undefined;
   let persistence: Persistence | undefined;
+  // With REDIS_URL, counters and replay live in Redis (docs/architecture.md §9).
+  let redis: RedisClient | undefined;
+  let redisStats: RedisStoreStats | undefined;
+  let replayStore: SharedReplayStore | undefined;
+  let redisClientErrors = 0;
+  let redisReachable = true;
+  if (config.redisUrl !== '') {
+    redis = createRedisClient(config.redisUrl);
+    // Reconnects are the client's business; each error is counted, none is fatal.
+    redis.on('error', () => {
+      redisClientErrors++;
+    });
+    redisReachable = await redisReady(redis, 2000);
+  }
   const metrics = createMetrics({
     entities: () => engine?.store.stats().entities ?? 0,
     evictions: () => engine?.store.stats().evictions ?? 0,
     inFlight: () => inFlight(),
-    ...(config.journalMode !== 'off' ? { durability: () => (persistence as Persistence).stats() } : {}),
+    ...(config.journalMode !== 'off' && config.redisUrl === ''
+      ? { durability: () => (persistence as Persistence).stats() }
+      : {}),
+    ...(redis !== undefined
+      ? {
+          redis: () => ({
+            hydrate_errors: redisStats?.hydrateErrors ?? 0,
+            hydrate_timeouts: redisStats?.hydrateTimeouts ?? 0,
+            commit_failures: redisStats?.commitFailures ?? 0,
+            replay_errors: replayStore?.errors() ?? 0,
+            client_errors: redisClientErrors,
+          }),
+        }
+      : {}),
   });
   const bundle =
     options.bundle ??
@@ -82,12 +120,32 @@ export async function buildService(config: Config, options: ServiceOptions = {})
         onBatch: metrics.modelBatch,
       },
     }));
-  const store = createCounterStore({ plan: bundle.features, maxEntities: config.maxEntities });
+  let store: CounterStore;
+  if (redis !== undefined) {
+    const rs = createRedisCounterStore({
+      client: redis,
+      plan: bundle.features,
+      keyPrefix: config.redisKeyPrefix,
+      timeoutMs: config.redisTimeoutMs,
+    });
+    redisStats = rs.redisStats;
+    replayStore = createRedisReplayStore({
+      client: redis,
+      keyPrefix: config.redisKeyPrefix,
+      ttlMs: config.idempotencyTtlMs,
+      timeoutMs: config.redisTimeoutMs,
+    });
+    store = rs;
+  } else store = createCounterStore({ plan: bundle.features, maxEntities: config.maxEntities });
+  const shared = replayStore !== undefined && config.idempotencyMax > 0 ? replayStore : undefined;
   const http = Fastify(httpServerOptions(config, options.logger));
-  // The counters and the replay store are restored (docs/architecture.md §11) before anything decides.
+  if (!redisReachable)
+    http.log.warn('Redis at REDIS_URL not reachable yet: decisions are degraded (features) until it is');
+  // The counters and the replay store are restored (docs/architecture.md §11) before anything
+  // decides. With Redis the state is Redis's: no journal.
   const replay = createIdempotencyStore(config.idempotencyMax, config.idempotencyTtlMs);
   persistence =
-    config.journalMode === 'off'
+    config.journalMode === 'off' || redis !== undefined
       ? undefined
       : openPersistence({
           dataDir: resolve(config.dataDir),
@@ -99,16 +157,18 @@ export async function buildService(config: Config, options: ServiceOptions = {})
           replay,
           log: http.log,
         });
-  const core = createDecisionEngine({
+  const engineCore = createDecisionEngine({
     bundle,
     store,
     clock,
     maxSkewMs: config.maxEventSkewMs,
-    idempotency: { max: config.idempotencyMax, ttlMs: config.idempotencyTtlMs },
+    // With a shared replay store the engine's own is off; the wrapper replays across replicas.
+    idempotency: { max: shared !== undefined ? 0 : config.idempotencyMax, ttlMs: config.idempotencyTtlMs },
     onDecision: (_event, _result, _features, shadow, live) => metrics.ruleHits(live, shadow),
     replayStore: replay,
     ...(persistence !== undefined ? { onCommit: persistence.onCommit } : {}),
   });
+  const core = shared !== undefined ? withSharedReplay(engineCore, shared) : engineCore;
 
   engine = core;
   const served = options.wrapEngine?.(core) ?? core;
@@ -188,6 +248,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
       // Nothing decides any more: everything answered is journaled; the final snapshot covers it all.
       await persistence?.close();
       await core.bundle.model?.close();
+      await redis?.quit().catch(() => redis?.disconnect());
     },
   };
 }

@@ -40,6 +40,12 @@ export interface Config {
   readonly journalFlushMs: number;
   /** Time between snapshots (0: only at clean shutdown). */
   readonly snapshotIntervalMs: number;
+  /** Redis (or Redis Cluster) holding counters and replay for all replicas; empty: in memory. */
+  readonly redisUrl: string;
+  /** Budget of one Redis read; a later answer leaves the decision degraded ("features"). */
+  readonly redisTimeoutMs: number;
+  /** Prefix of every Redis key, so services can share a server. */
+  readonly redisKeyPrefix: string;
 }
 
 /** Development-only key; anything real must set RISK_TOKEN_KEY. */
@@ -235,6 +241,26 @@ export const CONFIG_FIELDS = {
     min: 0,
     max: 86_400_000,
     doc: 'time between snapshots of the counters and the replay store (0: only at clean shutdown); each covers the journal before it',
+  },
+  redisUrl: {
+    env: 'REDIS_URL',
+    kind: 'string',
+    default: '',
+    doc: 'counters and idempotent replay in Redis, shared by replicas: redis://host:port[/db] for one server, redis-cluster://host:port,host:port,... for a Cluster (empty: in memory)',
+  },
+  redisTimeoutMs: {
+    env: 'RISK_REDIS_TIMEOUT_MS',
+    kind: 'int',
+    default: 10,
+    min: 1,
+    max: 10_000,
+    doc: 'longest a decision waits for Redis before it goes on without the counters (degraded: features)',
+  },
+  redisKeyPrefix: {
+    env: 'RISK_REDIS_PREFIX',
+    kind: 'string',
+    default: 'risk:',
+    doc: 'prefix of every Redis key',
   },
 } as const satisfies Record<string, Field>;
 

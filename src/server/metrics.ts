@@ -24,6 +24,8 @@ export function createMetrics(gauges: {
     readonly journal: { readonly pending: number; readonly errors: number };
     readonly snapshotErrors: number;
   };
+  /** Failures of the Redis backend by kind (monotonic), when it is in use. */
+  redis?: () => Readonly<Record<string, number>>;
 }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -103,6 +105,17 @@ export function createMetrics(gauges: {
       },
     });
   }
+  const redis = gauges.redis;
+  if (redis !== undefined)
+    new Gauge({
+      name: 'risk_redis_failures',
+      help: 'Redis calls that failed or outlasted RISK_REDIS_TIMEOUT_MS, by kind (monotonic)',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+      collect() {
+        for (const [kind, n] of Object.entries(redis())) this.labels(kind).set(n);
+      },
+    });
   const batchSize = new Histogram({
     name: 'risk_model_batch_size',
     help: 'Events scored per ONNX run (requests arriving together are micro-batched)',

@@ -9,16 +9,19 @@ export function segmentName(seq: number): string {
   return `${String(seq).padStart(20, '0')}${SEGMENT_SUFFIX}`;
 }
 
-/** First sequence numbers of the segments in `dir`, ascending; [] when there is no such directory. */
-export function listSegments(dir: string): number[] {
-  let names: string[];
+/** File names in `dir`; [] when there is no such directory (any other error is thrown). */
+export function namesIn(dir: string): string[] {
   try {
-    names = readdirSync(dir);
+    return readdirSync(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
-  return names
+}
+
+/** First sequence numbers of the segments in `dir`, ascending; [] when there is no such directory. */
+export function listSegments(dir: string): number[] {
+  return namesIn(dir)
     .filter((n) => /^\d{20}\.journal$/.test(n))
     .map((n) => Number(n.slice(0, 20)))
     .sort((a, b) => a - b);

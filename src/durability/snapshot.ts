@@ -2,7 +2,7 @@ import { closeSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { fsyncDir } from './journal-files.js';
+import { fsyncDir, namesIn } from './journal-files.js';
 
 /**
  * One store's state as the snapshot keeps it, opaquely: a JSON-able header describing the layout
@@ -163,13 +163,7 @@ export async function writeSnapshot(
 
 /** Snapshot files in `dir`, newest first. */
 export function listSnapshots(dir: string): { name: string; seq: number }[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
+  const names = namesIn(dir);
   const out: { name: string; seq: number }[] = [];
   for (const name of names) {
     const m = SNAPSHOT_RE.exec(name);

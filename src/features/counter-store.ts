@@ -299,7 +299,13 @@ interface Core {
   readonly index: IndexView;
 }
 
-const cores = new WeakMap<CounterStore, Core>();
+/** A live store's internals, for migrate and importState (copyCounters writes through them). */
+interface LiveCore extends Core {
+  readonly allocate: (k: number, t: number) => number;
+  readonly takeRing: (pool: SlabPool, w: number) => number;
+}
+
+const cores = new WeakMap<CounterStore, LiveCore>();
 
 /**
  * Creates the in-memory counter store for a features plan. Entity states live in slabs, one per
@@ -661,7 +667,7 @@ export function createCounterStore(options: CounterStoreOptions): MemoryCounterS
     commit,
     migrate(next) {
       const to = createCounterStore({ plan: next, maxEntities });
-      copyCounters({ plan, pools, index }, cores.get(to) as Core, to);
+      copyCounters({ plan, pools, index }, cores.get(to) as LiveCore);
       return to;
     },
     exportState() {
@@ -702,7 +708,7 @@ export function createCounterStore(options: CounterStoreOptions): MemoryCounterS
       const from = coreFromState(state);
       if (from.plan.signature !== plan.signature || from.indexState.size > maxEntities) {
         // Another layout (or fewer entities allowed): carry over what the plans share.
-        copyCounters(from, { plan, pools, index }, store);
+        copyCounters(from, core);
         return;
       }
       // The same layout: adopt the state as it was, CLOCK hand and recency bits included, so the
@@ -726,23 +732,32 @@ export function createCounterStore(options: CounterStoreOptions): MemoryCounterS
     },
     stats: () => ({ entities: index.size, evictions: index.evictions, maxEntities }),
   };
-  cores.set(store, { plan, pools, index });
-  // `allocate` and `takeRing` are reached through this for copyCounters.
-  allocators.set(store, { allocate, takeRing });
+  const core: LiveCore = { plan, pools, index, allocate, takeRing };
+  cores.set(store, core);
   return store;
 }
 
-const allocators = new WeakMap<
-  CounterStore,
-  { allocate: (k: number, t: number) => number; takeRing: (pool: SlabPool, w: number) => number }
->();
+/** Where slot `slot` (an index within its pool) lives: its chunk arrays and row offsets. */
+function slotView(pool: SlabPool, slot: number) {
+  const c = slot >>> CHUNK_BITS;
+  const r = slot & (CHUNK - 1);
+  const l = pool.layout;
+  return {
+    f64: pool.f64[c] as Float64Array,
+    f32: pool.f32[c] as Float32Array,
+    u32: pool.u32[c] as Uint32Array,
+    o64: r * l.f64Stride,
+    o32: r * l.f32Stride,
+    ou: r * l.u32Stride,
+  };
+}
 
 /**
  * Copies every entity of `from` whose kind `to` also has into `to`: times, then for each window
  * both kinds have, the lanes both have (by metric identity), then the distinct sets both have.
  */
-function copyCounters(from: Core, to: Core, toStore: CounterStore): void {
-  const { allocate, takeRing } = allocators.get(toStore) as NonNullable<ReturnType<typeof allocators.get>>;
+function copyCounters(from: Core, to: LiveCore): void {
+  const { allocate, takeRing } = to;
   const kindMap = to.pools.map((p) => from.pools.findIndex((q) => q.layout.identity === p.layout.identity));
   const byOld = new Map<number, number>();
   kindMap.forEach((old, k) => {
@@ -775,28 +790,18 @@ function copyCounters(from: Core, to: Core, toStore: CounterStore): void {
     if (p === undefined) continue;
     const { ol, nl } = p;
     const op = from.pools[oldKind] as SlabPool;
-    const oi = slot & (KIND_SPAN - 1);
-    const oc = oi >>> CHUNK_BITS;
-    const or = oi & (CHUNK - 1);
-    const of64 = op.f64[oc] as Float64Array;
-    const of32 = op.f32[oc] as Float32Array;
-    const ou32 = op.u32[oc] as Uint32Array;
-    const o64 = or * ol.f64Stride;
-    const o32 = or * ol.f32Stride;
-    const ou = or * ol.u32Stride;
-
+    const { f64: of64, f32: of32, u32: ou32, o64, o32, ou } = slotView(op, slot & (KIND_SPAN - 1));
     const newSlot = allocate(k, of64[o64 + FIRST] as number);
     to.index.insert(keys[e] as number, newSlot);
     const np = to.pools[k] as SlabPool;
-    const ni = newSlot & (KIND_SPAN - 1);
-    const nc = ni >>> CHUNK_BITS;
-    const nr = ni & (CHUNK - 1);
-    const nf64 = np.f64[nc] as Float64Array;
-    const nf32 = np.f32[nc] as Float32Array;
-    const nu32 = np.u32[nc] as Uint32Array;
-    const n64 = nr * nl.f64Stride;
-    const n32 = nr * nl.f32Stride;
-    const nu = nr * nl.u32Stride;
+    const {
+      f64: nf64,
+      f32: nf32,
+      u32: nu32,
+      o64: n64,
+      o32: n32,
+      ou: nu,
+    } = slotView(np, newSlot & (KIND_SPAN - 1));
     nf64[n64 + LAST] = of64[o64 + LAST] as number;
     p.windows.forEach(({ ow, lanes }, w) => {
       if (ow < 0) return;

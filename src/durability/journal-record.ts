@@ -17,6 +17,11 @@ export interface JournalRecord {
   readonly fingerprint?: string;
   /** The decision as the replay store keeps it. */
   readonly json?: string;
+  /**
+   * Each sequence the event advanced, by identity, with its condition bits: recovery replays the
+   * same transitions without the features they were computed from.
+   */
+  readonly sequences?: Readonly<Record<string, number>>;
 }
 
 interface Head {
@@ -25,6 +30,7 @@ interface Head {
   readonly d: Action;
   readonly c: number;
   readonly f?: string;
+  readonly s?: Readonly<Record<string, number>>;
 }
 
 const NL = 0x0a;
@@ -41,6 +47,7 @@ export function encodeJournalRecord(r: JournalRecord): string {
     d: r.decision,
     c: r.createdMs,
     ...(r.fingerprint !== undefined ? { f: r.fingerprint } : {}),
+    ...(r.sequences !== undefined ? { s: r.sequences } : {}),
   };
   return r.json === undefined ? JSON.stringify(head) : `${JSON.stringify(head)}\n${r.json}`;
 }
@@ -57,6 +64,7 @@ export function decodeJournalRecord(body: Buffer): JournalRecord {
     decision: head.d,
     createdMs: head.c,
     ...(head.f !== undefined ? { fingerprint: head.f } : {}),
+    ...(head.s !== undefined ? { sequences: head.s } : {}),
     ...(nl >= 0 ? { json: body.toString('utf8', nl + 1) } : {}),
   };
 }

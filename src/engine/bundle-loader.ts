@@ -5,7 +5,9 @@ import type { Action, Tokenizer } from '../domain/index.js';
 import { compileFeaturePlan, type FeaturePlan } from '../features/index.js';
 import { createOnnxScorer, type OnnxScorerOptions, parseManifest } from '../model/index.js';
 import {
+  type CompiledSequence,
   compileRules,
+  compileSequences,
   createListSet,
   defaultMatch,
   LIST_FIELD,
@@ -17,6 +19,8 @@ import {
   parseRuleText,
   type RiskList,
   type RuleSource,
+  sequenceIds,
+  stageFeatureOf,
 } from '../policies/index.js';
 import type { Bundle } from './bundle.js';
 
@@ -42,8 +46,8 @@ const KINDS = new Set<string>(Object.keys(LIST_FIELD));
 
 /**
  * Loads a bundle directory: bundle.json (name), features.json (typed attributes, entities, metrics
- * and windows; none means event features only), rules.json, device.json, lists.json and
- * model/manifest.json with its ONNX file. The features section is compiled first: every rule and
+ * and windows; none means event features only), rules.json, rules.txt, device.json,
+ * sequences.json, lists.json and model/manifest.json with its ONNX file. The features section is compiled first: every rule and
  * model input must name one of its features. Every rule is compiled, every list a rule names must
  * exist, and the model must load and answer a probe before the bundle is returned.
  */
@@ -81,7 +85,12 @@ export async function loadBundleDir(dir: string, opts: BundleLoadOptions): Promi
   if (typeof maxReasons !== 'number' || !Number.isInteger(maxReasons) || maxReasons < 1 || maxReasons > 100)
     problems.push('bundle.json: maxReasons must be an integer from 1 to 100');
   const featureDoc = await json('features.json', false);
-  const compiled = compileFeaturePlan(featureDoc ?? {});
+  // Sequence stages are features: their ids are needed before the schema is built.
+  const sequenceDoc = await json('sequences.json', false);
+  const compiled = compileFeaturePlan(
+    featureDoc ?? {},
+    sequenceIds(sequenceDoc?.sequences).map(stageFeatureOf),
+  );
   if ('errors' in compiled) {
     // Nothing else can be checked without the schema the features define.
     throw new BundleError([...problems, ...compiled.errors.map((e) => `features.json: ${e}`)]);
@@ -133,6 +142,17 @@ export async function loadBundleDir(dir: string, opts: BundleLoadOptions): Promi
     }
   }
   const deviceChecks = await compileFile('device.json', 'checks');
+  let sequences: CompiledSequence[] = [];
+  if (sequenceDoc !== undefined) {
+    for (const k of Object.keys(sequenceDoc))
+      if (k !== 'sequences' && k !== 'description') problems.push(`sequences.json: ${k}: unknown key`);
+    const r = compileSequences(sequenceDoc.sequences ?? [], compileOpts);
+    if ('errors' in r) problems.push(...r.errors.map((e) => `sequences.json: ${e}`));
+    else sequences = r.value;
+    const ruleIds = new Set([...rules, ...deviceChecks].map((x) => x.id));
+    for (const q of sequences)
+      if (ruleIds.has(q.id)) problems.push(`sequences.json: sequence ${q.id} has the id of a rule`);
+  }
 
   let model: Bundle['model'];
   const manifestDoc = opts.skipModel ? undefined : await json('model/manifest.json', false);
@@ -164,6 +184,7 @@ export async function loadBundleDir(dir: string, opts: BundleLoadOptions): Promi
     features,
     rules,
     deviceChecks,
+    sequences,
     lists,
     maxReasons: maxReasons as number,
     ...(scoreThresholds !== undefined ? { scoreThresholds } : {}),

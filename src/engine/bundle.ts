@@ -1,6 +1,6 @@
 import type { FeaturePlan } from '../features/index.js';
 import type { ModelScorer } from '../model/index.js';
-import type { CompiledRule, ListSet } from '../policies/index.js';
+import type { CompiledRule, CompiledSequence, ListSet } from '../policies/index.js';
 
 /**
  * Everything one decision reads, immutable and versioned: a decision reads exactly one bundle and
@@ -15,6 +15,8 @@ export interface Bundle {
   /** Device checks: rules whose reasons carry source DEVICE. */
   readonly deviceChecks: readonly CompiledRule[];
   readonly rules: readonly CompiledRule[];
+  /** Sequence (CEP) rules: a full match is a reason with source SEQUENCE; stages are features. */
+  readonly sequences: readonly CompiledSequence[];
   readonly lists: ListSet;
   /**
    * Thresholds on the final score (model score plus rule modifiers, clipped to [0, 1]) that act

@@ -8,7 +8,12 @@ import {
   type FeatureHydrator,
   featureValues,
 } from '../features/index.js';
-import type { CompiledRule, EvalContext } from '../policies/index.js';
+import {
+  type CompiledRule,
+  createSequenceState,
+  type EvalContext,
+  type SequenceState,
+} from '../policies/index.js';
 import type { Bundle } from './bundle.js';
 import { combine } from './combine.js';
 import { createIdempotencyStore, type IdempotencyStore } from './idempotency-store.js';
@@ -53,6 +58,11 @@ export interface DecisionEngineOptions {
    * not durable; if it rejects, the caller gets the error.
    */
   readonly onCommit?: (record: JournalRecord) => void | Promise<void>;
+  /**
+   * Partial matches of the bundle's sequences (the server passes the state it recovered); default
+   * a fresh one. A bundle swap carries it over to equal sequence definitions.
+   */
+  readonly sequences?: SequenceState;
 }
 
 /** How one call to decide() runs. */
@@ -99,7 +109,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
   let store = options.store;
   if (store.plan.signature !== options.bundle.features.signature)
     throw new Error('the counter store was not laid out by the bundle’s features section');
-  let hydrator: FeatureHydrator = createFeatureHydrator(store);
+  let hydrator: FeatureHydrator = createFeatureHydrator(store, options.bundle.features);
   const wall = options.wallClock ?? Date.now;
   const maxSkewMs = options.maxSkewMs ?? 5 * 60_000;
   const replayMax = options.idempotency?.max ?? 100_000;
@@ -108,6 +118,8 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     options.replayStore ?? createIdempotencyStore(replayMax, options.idempotency?.ttlMs ?? 24 * 3_600_000);
   const iso = createIsoFormatter();
   let bundle = options.bundle;
+  const sequences = options.sequences ?? createSequenceState(bundle.sequences);
+  sequences.adopt(bundle.sequences);
 
   const run = async (
     event: RiskEvent,
@@ -189,6 +201,43 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     }
     lap('model');
 
+    // Sequences advance here, after the model (a step may read model.score) and before the rules
+    // (which may read the stages). From here to the commit nothing awaits, so state changes and
+    // journal records keep one order.
+    let sequenceMasks: Record<string, number> | undefined;
+    const seqs = b.sequences;
+    for (let i = 0; i < seqs.length; i++) {
+      const seq = seqs[i] as (typeof seqs)[number];
+      const at = b.features.schema.indexOf(seq.stageFeature) as number;
+      const key = seq.keyOf(event);
+      if (key === undefined) continue;
+      const mask = sequences.maskOf(seq, ctx);
+      if (mask === 0 && !sequences.has(seq, key)) {
+        features[at] = 0;
+        continue;
+      }
+      const o = sequences.advance(seq, key, mask, t);
+      if (o === undefined) continue; // swapped out while this decision ran
+      features[at] = o.stage;
+      sequenceMasks ??= {};
+      sequenceMasks[seq.identity] = mask;
+      if (!o.matched) continue;
+      if (seq.mode === 'shadow') {
+        shadowHits.push(seq.id);
+        continue;
+      }
+      modifier += seq.score;
+      liveHits.push(seq.id);
+      reasons.push({
+        code: seq.code,
+        message: seq.message(ctx),
+        source: 'SEQUENCE',
+        ruleId: seq.id,
+        action: seq.action,
+      });
+    }
+    lap('sequences');
+
     modifier += evaluate(b.rules, ctx, 'RULE', reasons, shadowHits, liveHits);
     lap('rules');
 
@@ -236,6 +285,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
       t,
       decision: combined.decision,
       createdMs: wall(),
+      ...(sequenceMasks !== undefined ? { sequences: sequenceMasks } : {}),
       ...(fingerprint !== undefined && result.json !== undefined ? { fingerprint, json: result.json } : {}),
     });
     if (includeFeatures) result.features = featureValues(h.schema, features);
@@ -255,8 +305,12 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
       const prev = bundle;
       if (next.features.signature !== store.plan.signature) {
         store = store.migrate(next.features);
-        hydrator = createFeatureHydrator(store);
+        hydrator = createFeatureHydrator(store, next.features);
+      } else if (next.features.schema !== hydrator.schema) {
+        // The same counters; derived features (sequence stages) may differ.
+        hydrator = createFeatureHydrator(store, next.features);
       }
+      if (next.sequences !== prev.sequences) sequences.adopt(next.sequences);
       bundle = next;
       return prev;
     },

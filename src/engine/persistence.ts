@@ -12,6 +12,7 @@ import {
   writeSnapshot,
 } from '../durability/index.js';
 import type { CounterStore, StoreState } from '../features/index.js';
+import type { SequenceState } from '../policies/index.js';
 import type { IdempotencyStore, ReplayEntry } from './idempotency-store.js';
 import { dataPaths, type RecoveryReport, recoverState } from './recover.js';
 
@@ -37,6 +38,8 @@ export interface PersistenceOptions {
    */
   readonly currentStore?: () => CounterStore;
   readonly replay: IdempotencyStore;
+  /** Partial matches of the sequences: recovered, then snapshotted with the counters. */
+  readonly sequences?: SequenceState;
   /** Wall clock for snapshot times. */
   readonly now?: () => number;
   readonly log: PersistenceLog;
@@ -96,7 +99,7 @@ export function openPersistence(options: PersistenceOptions): Persistence {
   mkdirSync(paths.snapshots, { recursive: true });
   const unlock = lockDataDir(dataDir);
   for (const f of leftoverSnapshotFiles(paths.snapshots)) rmSync(f, { force: true });
-  const recovery = recoverState(dataDir, store, replay);
+  const recovery = recoverState(dataDir, store, replay, options.sequences);
   log.info({ ...recovery, dataDir }, 'state recovered');
   if (recovery.skippedFrames > 0)
     log.error(
@@ -141,11 +144,15 @@ export function openPersistence(options: PersistenceOptions): Persistence {
         {
           journalSeq,
           createdMs: now(),
-          sections: { counters: counters(), replay: replay.exportState(unsynced.values()) },
+          sections: {
+            counters: counters(),
+            replay: replay.exportState(unsynced.values()),
+            ...(options.sequences !== undefined ? { sequences: options.sequences.exportState() } : {}),
+          },
         },
         pool,
-        // The replay store's export is a copy already.
-        new Set(['replay']),
+        // The replay store's and the sequences' exports are copies already.
+        new Set(['replay', 'sequences']),
       );
       const captureMs = performance.now() - started;
       const { bytes } = await writeSnapshot(paths.snapshots, captured);

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { decodeJournalRecord, readJournal, readNewestSnapshot } from '../durability/index.js';
 import type { CounterStore } from '../features/index.js';
+import type { SequenceState } from '../policies/index.js';
 import type { IdempotencyStore } from './idempotency-store.js';
 
 /** What start-up recovery found and did. */
@@ -29,12 +30,18 @@ export function dataPaths(dataDir: string): { journal: string; snapshots: string
 }
 
 /**
- * Restores the counters and the replay store from `dataDir`: the newest intact snapshot, then every
- * journal record after it, counted again exactly as the engine committed it (`store.commit(event,
- * t, { decision })`) and its decision put back in the replay store (unless expired).
+ * Restores the counters, the replay store and the sequences' partial matches from `dataDir`: the
+ * newest intact snapshot, then every journal record after it, counted again exactly as the engine
+ * committed it (`store.commit(event, t, { decision })`), its sequence transitions run again from
+ * the journaled condition bits, and its decision put back in the replay store (unless expired).
  * Both stores must be fresh. Torn and corrupt frames are skipped and counted.
  */
-export function recoverState(dataDir: string, store: CounterStore, replay: IdempotencyStore): RecoveryReport {
+export function recoverState(
+  dataDir: string,
+  store: CounterStore,
+  replay: IdempotencyStore,
+  sequences?: SequenceState,
+): RecoveryReport {
   const started = performance.now();
   const paths = dataPaths(dataDir);
   const { snapshot, file, invalid } = readNewestSnapshot(paths.snapshots);
@@ -47,11 +54,17 @@ export function recoverState(dataDir: string, store: CounterStore, replay: Idemp
     if (store.importState === undefined) throw new Error('this counter store keeps its state elsewhere');
     store.importState(counters);
     replay.importState(entries);
+    // Older snapshots have no sequences section: partial matches then start empty.
+    const seq = snapshot.sections.sequences;
+    if (sequences !== undefined && seq !== undefined) sequences.importState(seq);
     snapshotSeq = snapshot.journalSeq;
   }
   const read = readJournal(paths.journal, snapshotSeq, (_seq, body) => {
     const r = decodeJournalRecord(body);
     store.commit(r.event, r.t, { decision: r.decision });
+    if (sequences !== undefined && r.sequences !== undefined)
+      for (const [identity, mask] of Object.entries(r.sequences))
+        sequences.replay(identity, r.event, mask, r.t);
     if (r.fingerprint !== undefined && r.json !== undefined)
       replay.restore({
         id: r.event.eventId,

@@ -1,6 +1,7 @@
 import type { RiskEvent } from '../domain/index.js';
 import type { CounterStore, Touched } from './counter-store.js';
 import { EVENT_FEATURE_NAMES, writeEventFeatures } from './event-features.js';
+import type { FeaturePlan } from './feature-plan.js';
 import type { FeatureSchema } from './feature-schema.js';
 
 /** Turns an event into its feature vector, laid out by the store's plan. */
@@ -21,11 +22,15 @@ export interface Hydrated {
 
 /**
  * Creates the hydrator over a counter store: the event's own features, then its declared numeric
- * attributes (`attr.<name>`), then every entity's counters, then model.score (NaN until the model
- * has run).
+ * attributes (`attr.<name>`), then every entity's counters, then the derived features (NaN until
+ * their stage writes them), then model.score (NaN until the model has run). `plan` is the bundle's:
+ * it has the store's layout (an equal signature) and may add derived features.
  */
-export function createFeatureHydrator(store: CounterStore): FeatureHydrator {
-  const { schema, numericAttributes, entityOffset } = store.plan;
+export function createFeatureHydrator(store: CounterStore, plan: FeaturePlan = store.plan): FeatureHydrator {
+  if (plan.signature !== store.plan.signature)
+    throw new Error('the counter store was not laid out by this features section');
+  const { schema, numericAttributes, entityOffset } = plan;
+  const derivedOffset = schema.size - 1 - plan.derived.length;
   const attrOffset = EVENT_FEATURE_NAMES.length;
   const modelIndex = schema.size - 1;
   return {
@@ -39,7 +44,7 @@ export function createFeatureHydrator(store: CounterStore): FeatureHydrator {
         out[attrOffset + i] =
           typed !== undefined && Object.hasOwn(typed, name) ? (typed[name] as number) : Number.NaN;
       }
-      out[modelIndex] = Number.NaN;
+      for (let i = derivedOffset; i <= modelIndex; i++) out[i] = Number.NaN;
       const touched = store.hydrate(event, t, out, entityOffset);
       return touched instanceof Promise
         ? touched.then((tt) => ({ features: out, touched: tt }))

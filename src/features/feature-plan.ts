@@ -65,6 +65,11 @@ export interface FeaturePlan {
   readonly entities: readonly EntityPlan[];
   /** Where the entity features start in the schema. */
   readonly entityOffset: number;
+  /**
+   * Features other stages write after the counters, before model.score (sequence stages). They are
+   * not part of the counters' layout, so not of `signature`.
+   */
+  readonly derived: readonly string[];
   readonly schema: FeatureSchema;
 }
 
@@ -88,7 +93,10 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
  * Compiles a features section (features.json of a bundle; docs/architecture.md §3 gives the format).
  * Every problem is reported with its path; on any problem there is no plan.
  */
-export function compileFeaturePlan(doc: unknown): { value: FeaturePlan } | { errors: string[] } {
+export function compileFeaturePlan(
+  doc: unknown,
+  derived: readonly string[] = [],
+): { value: FeaturePlan } | { errors: string[] } {
   const errors: string[] = [];
   const bad = (path: string, message: string) => errors.push(`${path}: ${message}`);
   const root = doc ?? {};
@@ -261,6 +269,7 @@ export function compileFeaturePlan(doc: unknown): { value: FeaturePlan } | { err
     ...EVENT_FEATURE_NAMES,
     ...attributeFeatures,
     ...entities.flatMap((e) => e.featureNames),
+    ...derived,
     'model.score',
   ];
   const seen = new Set<string>();
@@ -277,6 +286,7 @@ export function compileFeaturePlan(doc: unknown): { value: FeaturePlan } | { err
       numericAttributes,
       entities,
       entityOffset: EVENT_FEATURE_NAMES.length + attributeFeatures.length,
+      derived,
       schema: createFeatureSchema(all),
     },
   };

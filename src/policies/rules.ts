@@ -82,7 +82,8 @@ export function compileRules(
   return errors.length > 0 ? { errors } : { value: rules };
 }
 
-function compileTemplate(
+/** Compiles a reason message: `{feature}` and `{field}` placeholders show the values that fired. */
+export function compileTemplate(
   text: string,
   schema: FeatureSchema,
 ): { value: (ctx: EvalContext) => string } | { error: string } {

@@ -22,6 +22,7 @@ import {
   type RedisStoreStats,
   redisReady,
 } from '../features/index.js';
+import { createSequenceState } from '../policies/index.js';
 import { decideAuthorizer, registerAdmin } from './admin-routes.js';
 import { loadApiKeys } from './api-keys.js';
 import type { Config } from './config.js';
@@ -144,6 +145,9 @@ export async function buildService(config: Config, options: ServiceOptions = {})
   // The counters and the replay store are restored (docs/architecture.md §11) before anything
   // decides. With Redis the state is Redis's: no journal.
   const replay = createIdempotencyStore(config.idempotencyMax, config.idempotencyTtlMs);
+  // Partial matches of sequence rules live in this process beside the counters (with Redis too:
+  // docs/bundle.md "Sequence rules" says what that means for replicas).
+  const sequences = createSequenceState(bundle.sequences, { maxKeys: config.maxEntities });
   persistence =
     config.journalMode === 'off' || redis !== undefined
       ? undefined
@@ -155,6 +159,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
           store,
           currentStore: () => core.store,
           replay,
+          sequences,
           log: http.log,
         });
   const engineCore = createDecisionEngine({
@@ -166,6 +171,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     idempotency: { max: shared !== undefined ? 0 : config.idempotencyMax, ttlMs: config.idempotencyTtlMs },
     onDecision: (_event, _result, _features, shadow, live) => metrics.ruleHits(live, shadow),
     replayStore: replay,
+    sequences,
     ...(persistence !== undefined ? { onCommit: persistence.onCommit } : {}),
   });
   const core = shared !== undefined ? withSharedReplay(engineCore, shared) : engineCore;

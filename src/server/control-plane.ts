@@ -99,6 +99,7 @@ const BUNDLE_FILES = new Set([
   'features.json',
   'rules.json',
   'rules.txt',
+  'sequences.json',
   'device.json',
   'lists.json',
   'model/manifest.json',

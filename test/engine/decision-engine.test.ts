@@ -52,6 +52,7 @@ function engineWith(
     version: 't@1',
     features,
     maxReasons: 10,
+    sequences: [],
     ...extra,
     rules: rules.value,
     deviceChecks: [],

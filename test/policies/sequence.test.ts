@@ -83,7 +83,12 @@ describe('sequence rules: Flink CEP documented examples', () => {
     ['followedBy', ['b1']],
     ['followedByAny', ['b1', 'b2']],
   ])('"a b" with %s on a c b1 b2 matches on %j', (after, fired) => {
-    const seq = sequence({ steps: [{ name: 'a', when: is('a') }, { name: 'b', when: is('b'), after }] });
+    const seq = sequence({
+      steps: [
+        { name: 'a', when: is('a') },
+        { name: 'b', when: is('b'), after },
+      ],
+    });
     expect(run(seq, input).fired).toEqual(fired);
   });
 
@@ -159,7 +164,13 @@ describe('sequence rules: Flink CEP documented examples', () => {
   });
 
   it('within: the match must complete strictly inside the window (ts - start < window)', () => {
-    const seq = sequence({ within: '10s', steps: [{ name: 'a', when: is('a') }, { name: 'b', when: is('b') }] });
+    const seq = sequence({
+      within: '10s',
+      steps: [
+        { name: 'a', when: is('a') },
+        { name: 'b', when: is('b') },
+      ],
+    });
     expect(run(seq, ['a', 'b'], [0, 10 * S - 1]).fired).toEqual(['b']);
     expect(run(seq, ['a', 'b'], [0, 10 * S]).fired).toEqual([]);
     // The expired partial match is gone, so the state holds nothing for the key.
@@ -199,7 +210,10 @@ describe('sequence rules: Flink CEP documented examples', () => {
   });
 
   it('a trailing notFollowedBy completes when the window passes without the forbidden event', () => {
-    const seq = sequence({ within: '10s', steps: [{ name: 'a', when: is('a') }, { notFollowedBy: is('b') }] });
+    const seq = sequence({
+      within: '10s',
+      steps: [{ name: 'a', when: is('a') }, { notFollowedBy: is('b') }],
+    });
     // The match completes on the key's first event at or past the window's end.
     expect(run(seq, ['a', 'x', 'y'], [0, 5 * S, 10 * S]).fired).toEqual(['y']);
     expect(run(seq, ['a', 'b', 'y'], [0, 5 * S, 11 * S]).fired).toEqual([]);
@@ -276,7 +290,12 @@ describe('sequence rules: Flink CEP documented examples', () => {
   });
 
   it('keys beyond maxKeys evict the least recently touched', () => {
-    const seq = sequence({ steps: [{ name: 'a', when: is('a') }, { name: 'b', when: is('b') }] });
+    const seq = sequence({
+      steps: [
+        { name: 'a', when: is('a') },
+        { name: 'b', when: is('b') },
+      ],
+    });
     const state = createSequenceState([seq], { maxKeys: 3 });
     for (const u of ['u1', 'u2', 'u3', 'u4']) state.advance(seq, u, 1, 0);
     expect(state.has(seq, 'u1')).toBe(false);
@@ -285,8 +304,18 @@ describe('sequence rules: Flink CEP documented examples', () => {
   });
 
   it('adopt keeps the state of unchanged definitions only', () => {
-    const a = sequence({ steps: [{ name: 'a', when: is('a') }, { name: 'b', when: is('b') }] });
-    const changed = sequence({ steps: [{ name: 'a', when: is('a') }, { name: 'b', when: is('c') }] });
+    const a = sequence({
+      steps: [
+        { name: 'a', when: is('a') },
+        { name: 'b', when: is('b') },
+      ],
+    });
+    const changed = sequence({
+      steps: [
+        { name: 'a', when: is('a') },
+        { name: 'b', when: is('c') },
+      ],
+    });
     const state = createSequenceState([a]);
     state.advance(a, 'u1', 1, 0);
     state.adopt([a]);
@@ -330,10 +359,16 @@ describe('sequence rules: definitions', () => {
     [{ steps: [{ notNext: is('a') }, { name: 'a', when: is('a') }] }, 'cannot begin with a negative step'],
     [{ steps: [{ name: 'a', when: is('a') }, { notNext: is('b') }] }, 'cannot end with notNext'],
     [
-      { steps: [{ name: 'a', when: is('a') }, { name: 'b', when: is('b'), times: '?' }, { notFollowedBy: is('c') }] },
+      {
+        steps: [
+          { name: 'a', when: is('a') },
+          { name: 'b', when: is('b'), times: '?' },
+          { notFollowedBy: is('c') },
+        ],
+      },
       'cannot follow an optional one',
     ],
-    [{ steps: [{ name: 'a', when: "attr.name == 'a' and" }] }, "sequences[0].steps[0].when: 1:21:"],
+    [{ steps: [{ name: 'a', when: "attr.name == 'a' and" }] }, 'sequences[0].steps[0].when: 1:21:'],
     [{ steps: [{ name: 'a', when: is('a'), times: '{0,2}' }] }, 'steps[0].times'],
     [{ steps: [{ name: 'a', when: is('a'), after: 'next' }] }, 'the first step follows nothing'],
     [{ steps: [{ name: 'a', when: is('a'), gap: 'soon' }] }, 'steps[0].gap'],

@@ -15,7 +15,7 @@ export function combine(
   reasons: readonly Reason[],
   max = Number.POSITIVE_INFINITY,
 ): { decision: Action; reasons: Reason[] } {
-  // Array sort is stable, so equal strengths keep the pipeline's order (lists, device, model, rules).
+  // Array sort is stable, so equal strengths keep the pipeline's order (lists, device, model, sequences, rules).
   const sorted = [...reasons].sort((a, b) => STRENGTH[b.action] - STRENGTH[a.action]);
   const kept: Reason[] = [];
   for (const r of sorted) {

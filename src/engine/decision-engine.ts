@@ -101,7 +101,7 @@ const MODEL_MARGIN_MS = 1;
 
 /**
  * Creates the decision engine, staged as docs/architecture.md §2: hydrate features, lists, device checks,
- * model, rules, combine, commit. Counters are read before and updated after the decision, so an
+ * model, sequences, rules, combine, commit. Counters are read before and updated after the decision, so an
  * event never counts itself and is counted with its outcome.
  */
 export function createDecisionEngine(options: DecisionEngineOptions): DecisionEngine {

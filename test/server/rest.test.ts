@@ -37,6 +37,7 @@ describe('POST /v1/decisions', () => {
       'lists',
       'device',
       'model',
+      'sequences',
       'rules',
       'combine',
       'commit',

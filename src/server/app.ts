@@ -22,7 +22,7 @@ import {
   type RedisStoreStats,
   redisReady,
 } from '../features/index.js';
-import { createSequenceState } from '../policies/index.js';
+import { createSequenceState, type SequenceState } from '../policies/index.js';
 import { decideAuthorizer, registerAdmin } from './admin-routes.js';
 import { loadApiKeys } from './api-keys.js';
 import type { Config } from './config.js';
@@ -91,10 +91,12 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     });
     redisReachable = await redisReady(redis, 2000);
   }
+  let sequences: SequenceState | undefined;
   const metrics = createMetrics({
     entities: () => engine?.store.stats().entities ?? 0,
     evictions: () => engine?.store.stats().evictions ?? 0,
     inFlight: () => inFlight(),
+    sequences: () => sequences?.stats() ?? { keys: 0, runs: 0, evictedKeys: 0, evictedRuns: 0 },
     ...(config.journalMode !== 'off' && config.redisUrl === ''
       ? { durability: () => (persistence as Persistence).stats() }
       : {}),
@@ -147,7 +149,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
   const replay = createIdempotencyStore(config.idempotencyMax, config.idempotencyTtlMs);
   // Partial matches of sequence rules live in this process beside the counters (with Redis too:
   // docs/bundle.md "Sequence rules" says what that means for replicas).
-  const sequences = createSequenceState(bundle.sequences, { maxKeys: config.maxEntities });
+  sequences = createSequenceState(bundle.sequences, { maxKeys: config.maxEntities });
   persistence =
     config.journalMode === 'off' || redis !== undefined
       ? undefined

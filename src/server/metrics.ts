@@ -18,6 +18,8 @@ export function createMetrics(gauges: {
   entities: () => number;
   evictions: () => number;
   inFlight: () => number;
+  /** Partial matches of sequence rules: keys and runs held, and those dropped by the bounds (monotonic). */
+  sequences?: () => { keys: number; runs: number; evictedKeys: number; evictedRuns: number };
   /** The journal's figures, when there is one. */
   durability?: () => {
     readonly skippedFrames: number;
@@ -77,6 +79,21 @@ export function createMetrics(gauges: {
       this.set(gauges.inFlight());
     },
   });
+  const sequences = gauges.sequences;
+  if (sequences !== undefined)
+    new Gauge({
+      name: 'risk_sequence_state',
+      help: 'Sequence-rule partial matches: keys and runs held, keys and runs evicted by the bounds (monotonic)',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+      collect() {
+        const s = sequences();
+        this.labels('keys').set(s.keys);
+        this.labels('runs').set(s.runs);
+        this.labels('evicted_keys').set(s.evictedKeys);
+        this.labels('evicted_runs').set(s.evictedRuns);
+      },
+    });
   const durability = gauges.durability;
   if (durability !== undefined) {
     new Gauge({
@@ -130,7 +147,7 @@ export function createMetrics(gauges: {
   });
   const ruleHits = new Counter({
     name: 'risk_rule_hits_total',
-    help: 'Rules and device checks that fired, by rule id and mode (live rules act, shadow rules only count)',
+    help: 'Rules, device checks and sequences that fired, by id and mode (live ones act, shadow ones only count)',
     labelNames: ['rule', 'mode'],
     registers: [registry],
   });

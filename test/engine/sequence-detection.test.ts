@@ -65,6 +65,10 @@ describe('the default account-takeover sequence on simulated traffic', () => {
       expect(caught / incidents.size).toBeGreaterThan(0.9);
       expect(legit.fired).toBe(0);
       expect(stageSeen).toBe(4);
+      // Matches are counted per sequence like rule hits, and the state's size is exported.
+      const text = await service.metrics.registry.metrics();
+      expect(text).toContain(`risk_rule_hits_total{rule="account_takeover",mode="live"} ${caught}`);
+      expect(text).toMatch(/risk_sequence_state\{kind="keys"\} \d+/);
     } finally {
       await service.close();
     }

@@ -47,7 +47,8 @@ const KINDS = new Set<string>(Object.keys(LIST_FIELD));
 /**
  * Loads a bundle directory: bundle.json (name), features.json (typed attributes, entities, metrics
  * and windows; none means event features only), rules.json, rules.txt, device.json,
- * sequences.json, lists.json and model/manifest.json with its ONNX file. The features section is compiled first: every rule and
+ * sequences.json, lists.json, model/manifest.json with its ONNX file, and a challenger the same
+ * way under challenger/. The features section is compiled first: every rule and
  * model input must name one of its features. Every rule is compiled, every list a rule names must
  * exist, and the model must load and answer a probe before the bundle is returned.
  */
@@ -154,27 +155,40 @@ export async function loadBundleDir(dir: string, opts: BundleLoadOptions): Promi
       if (ruleIds.has(q.id)) problems.push(`sequences.json: sequence ${q.id} has the id of a rule`);
   }
 
-  let model: Bundle['model'];
-  const manifestDoc = opts.skipModel ? undefined : await json('model/manifest.json', false);
-  if (manifestDoc !== undefined) {
-    const m = parseManifest(manifestDoc, schema);
+  const loadModel = async (dir: string): Promise<Bundle['model']> => {
+    const doc = opts.skipModel ? undefined : await json(`${dir}/manifest.json`, false);
+    if (doc === undefined) return undefined;
+    const m = parseManifest(doc, schema);
     if ('errors' in m) {
-      problems.push(...m.errors.map((e) => `model/manifest.json: ${e}`));
-    } else {
-      const file = m.value.file;
-      const bytes = isAbsolute(file) ? undefined : await read(join('model', file), true);
-      if (isAbsolute(file)) problems.push('model/manifest.json: file must be relative to the manifest');
-      if (bytes !== undefined && problems.length === 0) {
-        try {
-          model = await createOnnxScorer(bytes, m.value, schema, opts.model);
-        } catch (err) {
-          problems.push(`model/${file}: ${(err as Error).message}`);
-        }
-      }
+      problems.push(...m.errors.map((e) => `${dir}/manifest.json: ${e}`));
+      return undefined;
     }
-  }
+    const file = m.value.file;
+    if (isAbsolute(file)) {
+      problems.push(`${dir}/manifest.json: file must be relative to the manifest`);
+      return undefined;
+    }
+    const bytes = await read(join(dir, file), true);
+    if (bytes === undefined || problems.length > 0) return undefined;
+    try {
+      return await createOnnxScorer(bytes, m.value, schema, opts.model);
+    } catch (err) {
+      problems.push(`${dir}/${file}: ${(err as Error).message}`);
+      return undefined;
+    }
+  };
+  const model = await loadModel('model');
+  const challengerModel = await loadModel('challenger');
+  const share = (meta?.challenger as { share?: unknown } | undefined)?.share ?? 1;
+  if (typeof share !== 'number' || !(share >= 0 && share <= 1))
+    problems.push('bundle.json: challenger.share must be in [0, 1]');
+  if (challengerModel !== undefined && model === undefined)
+    problems.push('challenger/manifest.json: a challenger needs a champion (model/manifest.json)');
+  if (challengerModel !== undefined && challengerModel.version === model?.version)
+    problems.push('challenger/manifest.json: the challenger has the champion’s version; give it its own');
   if (problems.length > 0) {
     await model?.close();
+    await challengerModel?.close();
     throw new BundleError(problems);
   }
   const version = `${name}@${hash.digest('hex').slice(0, 12)}`;
@@ -189,6 +203,7 @@ export async function loadBundleDir(dir: string, opts: BundleLoadOptions): Promi
     maxReasons: maxReasons as number,
     ...(scoreThresholds !== undefined ? { scoreThresholds } : {}),
     ...(model ? { model } : {}),
+    ...(challengerModel ? { challenger: { model: challengerModel, share: share as number } } : {}),
   });
 }
 

@@ -31,4 +31,9 @@ export interface Bundle {
   readonly maxReasons: number;
   /** Champion model; undefined when the bundle has none (decisions then say degraded: model). */
   readonly model?: ModelScorer;
+  /**
+   * Challenger model (`challenger/manifest.json`): scores `share` of the events in shadow, beside
+   * the champion; its score reaches the decision observer and metrics, never the decision.
+   */
+  readonly challenger?: { readonly model: ModelScorer; readonly share: number };
 }

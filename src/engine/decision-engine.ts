@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock, DecisionResult, Reason, ReasonSource, RiskEvent, StageTiming } from '../domain/index.js';
-import { createIsoFormatter, fingerprint as fingerprintOf, RiskError } from '../domain/index.js';
+import { createIsoFormatter, fingerprint as fingerprintOf, hash53, RiskError } from '../domain/index.js';
 import type { JournalRecord } from '../durability/index.js';
 import {
   type CounterStore,
@@ -30,7 +30,20 @@ export type DecisionObserver = (
   shadowHits: readonly string[],
   /** Ids of every live rule and device check that fired, graded ones sharing a reason code included. */
   liveHits: readonly string[],
+  /** The challenger's score when the bundle has one and this event is in its share (shadow only). */
+  challenger: ChallengerScore | undefined,
 ) => void;
+
+/** A challenger model's shadow score of one event; `failed` when it could not score. */
+export type ChallengerScore =
+  | {
+      readonly version: string;
+      readonly score: number;
+      /** Its tier (none, review, block by its own manifest's thresholds) equals the champion's. */
+      readonly agrees: boolean;
+      readonly failed?: undefined;
+    }
+  | { readonly version: string; readonly failed: true };
 
 /** Options for createDecisionEngine. */
 export interface DecisionEngineOptions {
@@ -168,6 +181,11 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     // A remote store that could not answer in time left the entity features missing.
     const degraded: string[] = touched.degraded === true ? ['features'] : [];
     let modelScore: number | undefined;
+    // The challenger scores in shadow after the champion (its batch queued second), on its share.
+    const ch = b.challenger;
+    const challengerDue = ch !== undefined && inShare(event.eventId, ch.share);
+    let challengerRun: Promise<number | undefined> | number | undefined;
+    let challengerStarted = false;
     if (b.model === undefined) {
       degraded.push('model');
     } else if (deadlineMs !== undefined && deadlineMs - wall() < MODEL_MARGIN_MS) {
@@ -175,8 +193,14 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     } else {
       try {
         const scoreNow = b.model.scoreNow;
-        modelScore =
-          batchModel || scoreNow === undefined ? await b.model.score(features) : scoreNow(features);
+        if (batchModel || scoreNow === undefined) {
+          const run = b.model.score(features);
+          if (challengerDue) {
+            challengerStarted = true;
+            challengerRun = shadowScore(ch.model, features, true);
+          }
+          modelScore = await run;
+        } else modelScore = scoreNow(features);
         features[features.length - 1] = modelScore; // model.score is always the last feature
         const th = b.model.manifest.thresholds;
         const pct = Math.round(modelScore * 100);
@@ -198,6 +222,25 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
       } catch {
         degraded.push('model');
       }
+      if (challengerDue && !challengerStarted) {
+        challengerStarted = true;
+        challengerRun = shadowScore(ch.model, features, false);
+      }
+    }
+    let challenger: ChallengerScore | undefined;
+    if (challengerStarted && ch !== undefined) {
+      const v = challengerRun instanceof Promise ? await challengerRun : challengerRun;
+      const champion = b.model as NonNullable<typeof b.model>;
+      challenger =
+        v === undefined
+          ? { version: ch.model.version, failed: true }
+          : {
+              version: ch.model.version,
+              score: v,
+              agrees:
+                modelScore !== undefined &&
+                tierOf(v, ch.model.manifest.thresholds) === tierOf(modelScore, champion.manifest.thresholds),
+            };
     }
     lap('model');
 
@@ -289,7 +332,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
       ...(fingerprint !== undefined && result.json !== undefined ? { fingerprint, json: result.json } : {}),
     });
     if (includeFeatures) result.features = featureValues(h.schema, features);
-    onDecision?.(event, result, features, shadowHits, liveHits);
+    onDecision?.(event, result, features, shadowHits, liveHits, challenger);
     if (durable !== undefined) await durable;
     return result;
   };
@@ -340,6 +383,39 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
       return pending;
     },
   };
+}
+
+/** A challenger's score of one vector, undefined when it failed; never throws or rejects. */
+function shadowScore(
+  model: NonNullable<Bundle['model']>,
+  features: Float64Array,
+  batched: boolean,
+): Promise<number | undefined> | number | undefined {
+  const now = model.scoreNow;
+  if (batched || now === undefined)
+    return model.score(features).then(
+      (v) => v,
+      () => undefined,
+    );
+  try {
+    return now(features);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A model score's tier by its manifest's thresholds: 2 block, 1 review, 0 neither. */
+function tierOf(score: number, th: { readonly review: number; readonly block: number }): number {
+  return score >= th.block ? 2 : score >= th.review ? 1 : 0;
+}
+
+/**
+ * Whether an event is in a challenger's share: a hash of its id, so a retry and every replica agree,
+ * and a share of 0.3 is the same 30 % of events whatever the traffic.
+ */
+function inShare(eventId: string, share: number): boolean {
+  if (share >= 1) return true;
+  return hash53(eventId, 0x6368) / 2 ** 53 < share;
 }
 
 /** Runs rules in order; live hits become reasons, shadow hits are only recorded. Returns the score modifier. */

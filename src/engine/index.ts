@@ -8,6 +8,7 @@ export { BundleError, type BundleLoadOptions, defaultBundleDir, loadBundleDir } 
 export { combine } from './combine.js';
 /** The transport-neutral decision core: decide(event, deadline). */
 export {
+  type ChallengerScore,
   createDecisionEngine,
   type DecideOptions,
   type DecisionEngine,

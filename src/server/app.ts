@@ -171,7 +171,10 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     maxSkewMs: config.maxEventSkewMs,
     // With a shared replay store the engine's own is off; the wrapper replays across replicas.
     idempotency: { max: shared !== undefined ? 0 : config.idempotencyMax, ttlMs: config.idempotencyTtlMs },
-    onDecision: (_event, _result, _features, shadow, live) => metrics.ruleHits(live, shadow),
+    onDecision: (_event, result, _features, shadow, live, challenger) => {
+      metrics.ruleHits(live, shadow);
+      metrics.modelScores(result.modelScore, challenger);
+    },
     replayStore: replay,
     sequences,
     ...(persistence !== undefined ? { onCommit: persistence.onCommit } : {}),

@@ -11,6 +11,14 @@ export interface Metrics {
   modelBatch(size: number, seconds: number): void;
   /** Counts the rules and device checks that fired on a fresh decision, live and shadow. */
   ruleHits(live: readonly string[], shadow: readonly string[]): void;
+  /**
+   * Observes a fresh decision's model scores: the champion's, and the challenger's in shadow when it
+   * scored this event (whether its tier agreed with the champion's, or that it failed).
+   */
+  modelScores(
+    champion: number | undefined,
+    challenger: { score?: number; agrees?: boolean; failed?: true } | undefined,
+  ): void;
 }
 
 /** Creates the metrics; gauges that read live state are collected on scrape, not on the hot path. */
@@ -151,6 +159,21 @@ export function createMetrics(gauges: {
     labelNames: ['rule', 'mode'],
     registers: [registry],
   });
+  const scores = new Histogram({
+    name: 'risk_model_score',
+    help: 'Model scores of fresh decisions: the champion, and the challenger in shadow on its share',
+    labelNames: ['model'] as const,
+    buckets: [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9],
+    registers: [registry],
+  });
+  const championScores = scores.labels('champion');
+  const challengerScores = scores.labels('challenger');
+  const challengerResults = new Counter({
+    name: 'risk_challenger_scores_total',
+    help: 'Challenger shadow scores by result: its tier agrees or disagrees with the champion’s, or it failed',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
   const byRule = new Map<string, ReturnType<typeof ruleHits.labels>>();
   const hit = (id: string, mode: 'live' | 'shadow') => {
     const k = `${mode}:${id}`;
@@ -178,6 +201,16 @@ export function createMetrics(gauges: {
     ruleHits(live, shadow) {
       for (const id of live) hit(id, 'live');
       for (const id of shadow) hit(id, 'shadow');
+    },
+    modelScores(champion, challenger) {
+      if (champion !== undefined) championScores.observe(champion);
+      if (challenger === undefined) return;
+      if (challenger.failed === true || challenger.score === undefined) {
+        challengerResults.labels('failed').inc();
+        return;
+      }
+      challengerScores.observe(challenger.score);
+      challengerResults.labels(challenger.agrees === true ? 'agree' : 'disagree').inc();
     },
     modelBatch(size, seconds) {
       batchSize.observe(size);

@@ -90,7 +90,10 @@ async function countOnce(
       String(DECISIONS),
       String(TRIVIAL_CALLS),
     ],
-    { cwd: REPO_ROOT, env: { ...process.env, ...COMMON_ENV, RISK_JOURNAL_MODE: 'off' } },
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...COMMON_ENV, RISK_JOURNAL_MODE: 'off', RISK_DECISION_LOG: 'off' },
+    },
   );
   const seconds = (performance.now() - started) / 1000;
   const parts: number[] = [];

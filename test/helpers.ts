@@ -62,7 +62,7 @@ export async function testService(
 ): Promise<Service> {
   const config = loadConfig(
     { LOG_LEVEL: 'silent' },
-    { httpPort: 0, grpcPort: 0, host: '127.0.0.1', journalMode: 'off', ...overrides },
+    { httpPort: 0, grpcPort: 0, host: '127.0.0.1', journalMode: 'off', decisionLog: 'off', ...overrides },
   );
   const service = await buildService(config, { clock, logger: false });
   service.setReady(true);

@@ -3,6 +3,15 @@
 
 /** One process per DATA_DIR: a LOCK file naming the holder, taken over from a dead one. */
 export { lockDataDir } from './data-dir-lock.js';
+/** The decision log's embedded sink: NDJSON segments with group commit, rotation, retention and a bounded queue. */
+export {
+  createDecisionLog,
+  type DecisionLog,
+  type DecisionLogOptions,
+  type DecisionLogStats,
+  decisionSegmentName,
+  listDecisionSegments,
+} from './decision-log.js';
 /** Framing of journal records: [u32 length][u32 crc32][f64 seq][body], torn and corrupt frames detected. */
 export { decodeFrames, encodeFrame, type Frame } from './frame.js';
 /** The append-only journal with group commit (`sync` or `interval`) over numbered segment files. */
@@ -16,6 +25,8 @@ export {
 } from './journal.js';
 /** A committed decision as the journal keeps it, and its bytes. */
 export { decodeJournalRecord, encodeJournalRecord, type JournalRecord } from './journal-record.js';
+/** Reads the decision log back in write order, skipping a torn tail. */
+export { type DecisionLogReadStats, readDecisionLog } from './read-decision-log.js';
 /** Reads the journal after a position, skipping and counting torn or corrupt frames. */
 export { type JournalReadStats, readJournal } from './read-journal.js';
 /** Snapshot files: captured (copied), written to a temporary file, fsynced, renamed; read back with every checksum checked. */

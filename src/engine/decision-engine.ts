@@ -6,6 +6,7 @@ import {
   type CounterStore,
   createFeatureHydrator,
   type FeatureHydrator,
+  type FeatureSchema,
   featureValues,
 } from '../features/index.js';
 import {
@@ -32,6 +33,8 @@ export type DecisionObserver = (
   liveHits: readonly string[],
   /** The challenger's score when the bundle has one and this event is in its share (shadow only). */
   challenger: ChallengerScore | undefined,
+  /** The schema `features` is laid out by. */
+  schema: FeatureSchema,
 ) => void;
 
 /** A challenger model's shadow score of one event; `failed` when it could not score. */
@@ -332,7 +335,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
       ...(fingerprint !== undefined && result.json !== undefined ? { fingerprint, json: result.json } : {}),
     });
     if (includeFeatures) result.features = featureValues(h.schema, features);
-    onDecision?.(event, result, features, shadowHits, liveHits, challenger);
+    onDecision?.(event, result, features, shadowHits, liveHits, challenger, h.schema);
     if (durable !== undefined) await durable;
     return result;
   };

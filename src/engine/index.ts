@@ -1,5 +1,7 @@
 // The engine layer: one decision's pipeline over the stages, bundle loading, combining, idempotency.
 
+/** The decision log's embedded sink, for the server to open (the engine owns what goes in it). */
+export { createDecisionLog, type DecisionLogStats, readDecisionLog } from '../durability/index.js';
 /** The immutable, versioned configuration a decision reads. */
 export type { Bundle } from './bundle.js';
 /** Loads, compiles and probes a bundle directory; a bad bundle is a BundleError listing every problem. */
@@ -15,6 +17,8 @@ export {
   type DecisionEngineOptions,
   type DecisionObserver,
 } from './decision-engine.js';
+/** One decision as the decision log keeps it. */
+export { type DecisionRecord, decisionRecord } from './decision-record.js';
 /** Idempotent replay of finished decisions by event id. */
 export {
   createIdempotencyStore,

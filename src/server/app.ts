@@ -1,12 +1,14 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { type Clock, createTokenizer, systemClock, type Tokenizer } from '../domain/index.js';
 import type { Bundle } from '../engine/index.js';
 import {
   createDecisionEngine,
+  createDecisionLog,
   createIdempotencyStore,
   createRedisReplayStore,
   type DecisionEngine,
+  decisionRecord,
   loadBundleDir,
   openPersistence,
   type Persistence,
@@ -92,11 +94,24 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     redisReachable = await redisReady(redis, 2000);
   }
   let sequences: SequenceState | undefined;
+  // Every fresh decision goes to the decision log (docs/decision-log.md); the decision never waits for it.
+  const decisionLog =
+    config.decisionLog === 'file'
+      ? createDecisionLog({
+          dir: join(resolve(config.dataDir), 'decisions'),
+          flushMs: config.decisionLogFlushMs,
+          maxSegmentBytes: config.decisionLogSegmentMb * 1024 * 1024,
+          retentionMs: config.decisionLogRetentionDays * 86_400_000,
+          maxQueue: config.decisionLogMaxQueue,
+          onError: (err) => http.log.error({ err }, 'decision log write failed'),
+        })
+      : undefined;
   const metrics = createMetrics({
     entities: () => engine?.store.stats().entities ?? 0,
     evictions: () => engine?.store.stats().evictions ?? 0,
     inFlight: () => inFlight(),
     sequences: () => sequences?.stats() ?? { keys: 0, runs: 0, evictedKeys: 0, evictedRuns: 0 },
+    ...(decisionLog !== undefined ? { decisionLog: () => decisionLog.stats() } : {}),
     ...(config.journalMode !== 'off' && config.redisUrl === ''
       ? { durability: () => (persistence as Persistence).stats() }
       : {}),
@@ -171,9 +186,12 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     maxSkewMs: config.maxEventSkewMs,
     // With a shared replay store the engine's own is off; the wrapper replays across replicas.
     idempotency: { max: shared !== undefined ? 0 : config.idempotencyMax, ttlMs: config.idempotencyTtlMs },
-    onDecision: (_event, result, _features, shadow, live, challenger) => {
+    onDecision: (event, result, features, shadow, live, challenger, schema) => {
       metrics.ruleHits(live, shadow);
       metrics.modelScores(result.modelScore, challenger);
+      decisionLog?.append(
+        decisionRecord(event, result, features, schema, shadow, live, challenger, Date.now()),
+      );
     },
     replayStore: replay,
     sequences,
@@ -258,6 +276,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
       ]);
       // Nothing decides any more: everything answered is journaled; the final snapshot covers it all.
       await persistence?.close();
+      await decisionLog?.close();
       await core.bundle.model?.close();
       await redis?.quit().catch(() => redis?.disconnect());
     },

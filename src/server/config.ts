@@ -40,6 +40,12 @@ export interface Config {
   readonly journalFlushMs: number;
   /** Time between snapshots (0: only at clean shutdown). */
   readonly snapshotIntervalMs: number;
+  /** `file`: every decision appended to NDJSON segments under DATA_DIR/decisions; `off`: none. */
+  readonly decisionLog: 'file' | 'off';
+  readonly decisionLogFlushMs: number;
+  readonly decisionLogSegmentMb: number;
+  readonly decisionLogRetentionDays: number;
+  readonly decisionLogMaxQueue: number;
   /** Redis (or Redis Cluster) holding counters and replay for all replicas; empty: in memory. */
   readonly redisUrl: string;
   /** Budget of one Redis read; a later answer leaves the decision degraded ("features"). */
@@ -242,6 +248,44 @@ export const CONFIG_FIELDS = {
     max: 86_400_000,
     doc: 'time between snapshots of the counters and the replay store (0: only at clean shutdown); each covers the journal before it',
   },
+  decisionLog: {
+    env: 'RISK_DECISION_LOG',
+    kind: 'string',
+    default: 'file',
+    doc: '`file`: every fresh decision is appended to NDJSON segments under DATA_DIR/decisions (docs/decision-log.md), whatever RISK_JOURNAL_MODE says; `off`: no decision log',
+  },
+  decisionLogFlushMs: {
+    env: 'RISK_DECISION_LOG_FLUSH_MS',
+    kind: 'int',
+    default: 200,
+    min: 1,
+    max: 60_000,
+    doc: 'group-commit period of the decision log: queued records are written and fdatasync-ed this often',
+  },
+  decisionLogSegmentMb: {
+    env: 'RISK_DECISION_LOG_SEGMENT_MB',
+    kind: 'int',
+    default: 64,
+    min: 1,
+    max: 4096,
+    doc: 'a decision-log segment past this size is closed and a new one started',
+  },
+  decisionLogRetentionDays: {
+    env: 'RISK_DECISION_LOG_RETENTION_DAYS',
+    kind: 'int',
+    default: 90,
+    min: 0,
+    max: 3650,
+    doc: 'decision-log segments older than this are deleted (0: kept forever)',
+  },
+  decisionLogMaxQueue: {
+    env: 'RISK_DECISION_LOG_MAX_QUEUE',
+    kind: 'int',
+    default: 100_000,
+    min: 1,
+    max: 10_000_000,
+    doc: 'records waiting for the decision log at most; beyond it records are dropped and counted (risk_decision_log_dropped), the decision never waits',
+  },
   redisUrl: {
     env: 'REDIS_URL',
     kind: 'string',
@@ -290,6 +334,8 @@ export function loadConfig(
   }
   if (!JOURNAL_MODES.has(String(out.journalMode)))
     problems.push(`RISK_JOURNAL_MODE=${out.journalMode}: must be one of ${[...JOURNAL_MODES].join(', ')}`);
+  if (out.decisionLog !== 'file' && out.decisionLog !== 'off')
+    problems.push(`RISK_DECISION_LOG=${out.decisionLog}: must be file or off`);
   if (!LEVELS.has(String(out.logLevel)))
     problems.push(`LOG_LEVEL=${out.logLevel}: must be one of ${[...LEVELS].join(', ')}`);
   const tokenKeyIsDefault = out.tokenKey === '';

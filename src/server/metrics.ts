@@ -28,6 +28,8 @@ export function createMetrics(gauges: {
   inFlight: () => number;
   /** Partial matches of sequence rules: keys and runs held, and those dropped by the bounds (monotonic). */
   sequences?: () => { keys: number; runs: number; evictedKeys: number; evictedRuns: number };
+  /** The decision log's counters, when it is on. */
+  decisionLog?: () => { appended: number; written: number; dropped: number; queued: number; errors: number };
   /** The journal's figures, when there is one. */
   durability?: () => {
     readonly skippedFrames: number;
@@ -100,6 +102,22 @@ export function createMetrics(gauges: {
         this.labels('runs').set(s.runs);
         this.labels('evicted_keys').set(s.evictedKeys);
         this.labels('evicted_runs').set(s.evictedRuns);
+      },
+    });
+  const log = gauges.decisionLog;
+  if (log !== undefined)
+    new Gauge({
+      name: 'risk_decision_log',
+      help: 'Decision log records by state: appended, written (fdatasync-ed), dropped (queue full), queued now, write errors (monotonic but queued)',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      collect() {
+        const s = log();
+        this.labels('appended').set(s.appended);
+        this.labels('written').set(s.written);
+        this.labels('dropped').set(s.dropped);
+        this.labels('queued').set(s.queued);
+        this.labels('errors').set(s.errors);
       },
     });
   const durability = gauges.durability;

@@ -18,7 +18,7 @@ describe('edge service (buildService with wrapEngine: constantEngine)', () => {
   const build = async (seen: RiskEvent[]) => {
     const config = loadConfig(
       { LOG_LEVEL: 'silent' },
-      { httpPort: 0, grpcPort: 0, host: '127.0.0.1', journalMode: 'off' },
+      { httpPort: 0, grpcPort: 0, host: '127.0.0.1', journalMode: 'off', decisionLog: 'off' },
     );
     service = await buildService(config, {
       logger: false,

@@ -67,7 +67,10 @@ afterEach(async () => {
 
 async function startService(slow: ReturnType<typeof slowEngine>): Promise<Service> {
   // No (long) request deadline gets in the way of a decision held in flight on purpose.
-  const config = loadConfig({ LOG_LEVEL: 'silent' }, { defaultTimeoutMs: 60_000, journalMode: 'off' });
+  const config = loadConfig(
+    { LOG_LEVEL: 'silent' },
+    { defaultTimeoutMs: 60_000, journalMode: 'off', decisionLog: 'off' },
+  );
   const s = await buildService(config, {
     clock: createManualClock(T0).now,
     logger: false,

@@ -51,7 +51,7 @@ const gate: DecisionGate = {
 const metrics = createMetrics({ entities: () => 0, evictions: () => 0, inFlight: () => 0 });
 const config = loadConfig(
   { LOG_LEVEL: 'silent' },
-  { httpPort: 0, grpcPort: 0, host: '127.0.0.1', journalMode: 'off' },
+  { httpPort: 0, grpcPort: 0, host: '127.0.0.1', journalMode: 'off', decisionLog: 'off' },
 );
 const FULL = fullMessage(DecideRequestSchema);
 

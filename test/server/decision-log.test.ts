@@ -33,7 +33,14 @@ describe('decision log through the service', () => {
       const records: Record<string, unknown>[] = [];
       for await (const r of readDecisionLog(dir)) records.push(r);
       expect(records.map((r) => r.decisionId)).toEqual(answers.map((a) => a.decisionId));
-      const first = records[0] as Record<string, any>;
+      type Rec = {
+        features: Record<string, number>;
+        timings: { stage: string }[];
+        liveHits: unknown;
+        shadowHits: unknown;
+        modelVersion: string;
+      };
+      const first = records[0] as Rec;
       expect(first).toMatchObject({
         kind: 'decision',
         eventId: 'evt-log-0',
@@ -41,13 +48,13 @@ describe('decision log through the service', () => {
         event: { account: { id: 'user-7', emailDomain: 'example.com' } },
       });
       expect(first.modelVersion).toMatch(/^gbdt/);
-      expect(first.features['amount_usd']).toBeGreaterThan(0);
+      expect(first.features.amount_usd).toBeGreaterThan(0);
       // The account key is there: the sequence's stage is 0 on a payment that starts nothing.
       expect(first.features['sequence.account_takeover.stage']).toBe(0);
       expect(Array.isArray(first.liveHits) && Array.isArray(first.shadowHits)).toBe(true);
       expect(first.timings.map((t: { stage: string }) => t.stage)).toContain('rules');
       // The 20th decision saw the 19 before it.
-      expect((records[19] as Record<string, any>).features['card.count_1h']).toBe(19);
+      expect((records[19] as Rec).features['card.count_1h']).toBe(19);
       const bytes = listDecisionSegments(dir)
         .map((n) => readFileSync(join(dir, n), 'utf8'))
         .join('');

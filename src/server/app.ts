@@ -94,6 +94,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     redisReachable = await redisReady(redis, 2000);
   }
   let sequences: SequenceState | undefined;
+  let controlPlane: ControlPlane | undefined;
   // Every fresh decision goes to the decision log (docs/decision-log.md); the decision never waits for it.
   const decisionLog =
     config.decisionLog === 'file'
@@ -112,6 +113,23 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     inFlight: () => inFlight(),
     sequences: () => sequences?.stats() ?? { keys: 0, runs: 0, evictedKeys: 0, evictedRuns: 0 },
     ...(decisionLog !== undefined ? { decisionLog: () => decisionLog.stats() } : {}),
+    versions: () => {
+      const b = engine?.bundle;
+      return {
+        bundle: b?.version ?? '',
+        model: b?.model?.version ?? '',
+        challenger: b?.challenger?.model.version ?? '',
+      };
+    },
+    bundleChanges: () => {
+      let applied = 0;
+      let rejected = 0;
+      for (const e of controlPlane?.audit() ?? []) {
+        if (e.action === 'reject') rejected++;
+        else if (e.action === 'load' || e.action === 'publish' || e.action === 'rollback') applied++;
+      }
+      return { applied, rejected };
+    },
     ...(config.journalMode !== 'off' && config.redisUrl === ''
       ? { durability: () => (persistence as Persistence).stats() }
       : {}),
@@ -224,6 +242,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     log: http.log,
   });
   // A bundle handed in by a test is not the directory's: there is nothing to watch then.
+  controlPlane = control;
   if (config.bundleWatch === 1 && options.bundle === undefined) control.watch();
 
   let ready = false;

@@ -28,6 +28,10 @@ export function createMetrics(gauges: {
   inFlight: () => number;
   /** Partial matches of sequence rules: keys and runs held, and those dropped by the bounds (monotonic). */
   sequences?: () => { keys: number; runs: number; evictedKeys: number; evictedRuns: number };
+  /** Versions serving now: the bundle, its model and its challenger (empty when none). */
+  versions?: () => { bundle: string; model: string; challenger: string };
+  /** Bundle changes since start by result (loaded/published/rolled back, or rejected). */
+  bundleChanges?: () => { applied: number; rejected: number };
   /** The decision log's counters, when it is on. */
   decisionLog?: () => { appended: number; written: number; dropped: number; queued: number; errors: number };
   /** The journal's figures, when there is one. */
@@ -102,6 +106,40 @@ export function createMetrics(gauges: {
         this.labels('runs').set(s.runs);
         this.labels('evicted_keys').set(s.evictedKeys);
         this.labels('evicted_runs').set(s.evictedRuns);
+      },
+    });
+  const stages = new Histogram({
+    name: 'risk_stage_seconds',
+    help: 'Time of each decision stage (features, lists, device, model, sequences, rules, combine, commit)',
+    labelNames: ['stage'] as const,
+    buckets: [0.000002, 0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.005],
+    registers: [registry],
+  });
+  const byStage = new Map<string, ReturnType<typeof stages.labels>>();
+  const versions = gauges.versions;
+  if (versions !== undefined)
+    new Gauge({
+      name: 'risk_bundle_info',
+      help: 'The bundle, model and challenger versions serving now (value 1)',
+      labelNames: ['bundle_version', 'model_version', 'challenger_version'] as const,
+      registers: [registry],
+      collect() {
+        const v = versions();
+        this.reset();
+        this.labels(v.bundle, v.model, v.challenger).set(1);
+      },
+    });
+  const changes = gauges.bundleChanges;
+  if (changes !== undefined)
+    new Gauge({
+      name: 'risk_bundle_changes',
+      help: 'Bundle loads, publishes and rollbacks since start, and rejected ones (a bad bundle; the old one kept serving)',
+      labelNames: ['result'] as const,
+      registers: [registry],
+      collect() {
+        const c = changes();
+        this.labels('applied').set(c.applied);
+        this.labels('rejected').set(c.rejected);
       },
     });
   const log = gauges.decisionLog;
@@ -244,6 +282,14 @@ export function createMetrics(gauges: {
       d.inc();
       for (const s of r.degraded) degraded.labels(s).inc();
       latency.observe(seconds);
+      for (const t of r.timings) {
+        let h = byStage.get(t.stage);
+        if (h === undefined) {
+          h = stages.labels(t.stage);
+          byStage.set(t.stage, h);
+        }
+        h.observe(t.micros / 1e6);
+      }
     },
   };
 }

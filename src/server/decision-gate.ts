@@ -2,6 +2,7 @@ import type { DecisionResult, Tokenizer } from '../domain/index.js';
 import { eventFromProto, RiskError } from '../domain/index.js';
 import type { DecisionEngine } from '../engine/index.js';
 import type { DecideRequest } from '../gen/risk/v1/risk_pb.js';
+import { endDecisionSpan, startDecisionSpan, type TraceCarrier } from './decision-span.js';
 import type { Metrics } from './metrics.js';
 
 /** What both transports call with a decoded request: validation, load shedding, the core, metrics. */
@@ -11,6 +12,7 @@ export interface DecisionGate {
     req: DecideRequest,
     deadlineMs: number | undefined,
     includeFeatures?: boolean,
+    trace?: { transport: 'rest' | 'grpc'; carrier: TraceCarrier | undefined },
   ): Promise<DecisionResult>;
   inFlight(): number;
 }
@@ -28,22 +30,25 @@ export function createDecisionGate(
   let inFlight = 0;
   return {
     inFlight: () => inFlight,
-    async decide(req, deadlineMs, includeFeatures = req.includeFeatures) {
+    async decide(req, deadlineMs, includeFeatures = req.includeFeatures, traceOf) {
       // Declared attributes are typed by the bundle being served.
       const ev = eventFromProto(req, tokenizer, engine.bundle.features);
       if ('errors' in ev) throw RiskError.invalid(ev.errors);
       if (inFlight >= maxInFlight) throw new RiskError('RISK_ERR_OVERLOADED');
       inFlight++;
       const t0 = performance.now();
+      const span = startDecisionSpan(traceOf?.transport ?? 'rest', traceOf?.carrier);
+      const startedMs = Date.now();
+      let r: DecisionResult | undefined;
       try {
         // Many requests are in flight here: one model run per event-loop turn serves them all.
-        const r = await engine.decide(
-          ev.value,
-          deadlineMs,
-          includeFeatures ? BATCHED_WITH_FEATURES : BATCHED,
-        );
+        r = await engine.decide(ev.value, deadlineMs, includeFeatures ? BATCHED_WITH_FEATURES : BATCHED);
         metrics.decision(r, (performance.now() - t0) / 1000);
+        endDecisionSpan(span, startedMs, r);
         return r;
+      } catch (err) {
+        endDecisionSpan(span, startedMs, undefined, err);
+        throw err;
       } finally {
         inFlight--;
       }

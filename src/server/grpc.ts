@@ -112,7 +112,13 @@ export function buildGrpc(deps: GrpcDeps): GrpcService {
     }
     const d = call.getDeadline();
     const deadlineMs = d instanceof Date ? d.getTime() : Number.isFinite(d) ? d : undefined;
-    gate.decide(req.msg, deadlineMs).then(
+    const tp = call.metadata.get('traceparent')[0];
+    const ts = call.metadata.get('tracestate')[0];
+    const carrier = {
+      traceparent: typeof tp === 'string' ? tp : undefined,
+      tracestate: typeof ts === 'string' ? ts : undefined,
+    };
+    gate.decide(req.msg, deadlineMs, undefined, { transport: 'grpc', carrier }).then(
       (r) => {
         metrics.request('grpc', 'OK');
         callback(null, decisionToProto(r));

@@ -78,9 +78,16 @@ export function registerRest(app: FastifyInstance, deps: RestDeps): void {
       }
       // The flag first: a bad one is a 400 even when the body asks for features too.
       const includeFeatures = featuresFlag(req.query) || msg.includeFeatures;
-      const result = await gate.decide(msg, Date.now() + timeoutMs, includeFeatures).catch((e: unknown) => {
-        throw e instanceof RiskError ? restPaths(e) : e;
-      });
+      const carrier = {
+        traceparent: headerText(req.headers.traceparent),
+        tracestate: headerText(req.headers.tracestate),
+      };
+      const trace = { transport: 'rest' as const, carrier };
+      const result = await gate
+        .decide(msg, Date.now() + timeoutMs, includeFeatures, trace)
+        .catch((e: unknown) => {
+          throw e instanceof RiskError ? restPaths(e) : e;
+        });
       metrics.request('rest', 'OK');
       // A fresh decision's replay record is this response's JSON already: send it as it is (with the
       // features appended only when they were asked for).
@@ -230,4 +237,9 @@ function decodeRequest(body: unknown) {
     if (!(err instanceof CodecError)) throw err;
     throw RiskError.invalid([{ field: err.path || 'body', description: err.reason }]);
   }
+}
+
+/** A header's text; undefined when absent or sent more than once. */
+function headerText(v: string | string[] | undefined): string | undefined {
+  return typeof v === 'string' ? v : undefined;
 }

@@ -74,6 +74,11 @@ export const ERRORS = {
     grpc: GrpcCode.FAILED_PRECONDITION,
   },
   RISK_ERR_UNKNOWN_RESOURCE: { message: 'no such resource', http: 404, grpc: GrpcCode.NOT_FOUND },
+  RISK_ERR_NO_DECISION_LOG: {
+    message: 'outcomes are recorded in the decision log, which is off (RISK_DECISION_LOG=off)',
+    http: 409,
+    grpc: GrpcCode.FAILED_PRECONDITION,
+  },
   RISK_ERR_INTERNAL: { message: 'internal error', http: 500, grpc: GrpcCode.INTERNAL },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -23,6 +23,14 @@ export { createIsoFormatter, type IsoFormatter } from './iso-time.js';
 export { isLuhnValid, luhnCheckDigit } from './luhn.js';
 /** Typed-array open-addressing table of 53-bit keys. */
 export { createNumberTable, NUMBER_TABLE_MAX, type NumberTable } from './number-table.js';
+/** Outcomes reported after a decision (chargebacks, review verdicts, ...), validated at the edge. */
+export {
+  FRAUD_OUTCOMES,
+  OUTCOME_TYPES,
+  type OutcomeReport,
+  type OutcomeType,
+  parseOutcome,
+} from './outcome.js';
 /** Keyed HMAC tokens for PAN, email and phone, and the canonical forms they are taken over. */
 export { canonical, createTokenizer, type Tokenizer } from './tokenizer.js';
 /** The domain types: one event in, one decision out. */

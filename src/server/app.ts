@@ -32,6 +32,8 @@ import { type ControlPlane, createControlPlane } from './control-plane.js';
 import { createDecisionGate } from './decision-gate.js';
 import { buildGrpc, type GrpcService } from './grpc.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { createOutcomeDesk } from './outcome-desk.js';
+import { registerOutcomes } from './outcome-routes.js';
 import { registerRest } from './rest.js';
 import { httpServerOptions } from './server-options.js';
 
@@ -107,12 +109,19 @@ export async function buildService(config: Config, options: ServiceOptions = {})
           onError: (err) => http.log.error({ err }, 'decision log write failed'),
         })
       : undefined;
+  const outcomes = createOutcomeDesk({
+    append: decisionLog === undefined ? undefined : (r) => decisionLog.append(r),
+    durable: () => decisionLog?.flush() ?? Promise.resolve(),
+    logDir: decisionLog === undefined ? undefined : join(resolve(config.dataDir), 'decisions'),
+    recent: Math.max(config.idempotencyMax, 10_000),
+  });
   const metrics = createMetrics({
     entities: () => engine?.store.stats().entities ?? 0,
     evictions: () => engine?.store.stats().evictions ?? 0,
     inFlight: () => inFlight(),
     sequences: () => sequences?.stats() ?? { keys: 0, runs: 0, evictedKeys: 0, evictedRuns: 0 },
     ...(decisionLog !== undefined ? { decisionLog: () => decisionLog.stats() } : {}),
+    outcomes: () => outcomes.stats(),
     versions: () => {
       const b = engine?.bundle;
       return {
@@ -210,6 +219,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
       decisionLog?.append(
         decisionRecord(event, result, features, schema, shadow, live, challenger, Date.now()),
       );
+      outcomes.remember(result);
     },
     replayStore: replay,
     sequences,
@@ -256,6 +266,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     authorize,
   });
   registerAdmin(http, { control, keys });
+  registerOutcomes(http, { desk: outcomes, authorize });
   const grpc = buildGrpc({
     gate,
     metrics,

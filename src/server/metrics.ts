@@ -32,6 +32,8 @@ export function createMetrics(gauges: {
   versions?: () => { bundle: string; model: string; challenger: string };
   /** Bundle changes since start by result (loaded/published/rolled back, or rejected). */
   bundleChanges?: () => { applied: number; rejected: number };
+  /** Outcomes recorded since start, by type. */
+  outcomes?: () => Readonly<Record<string, number>>;
   /** The decision log's counters, when it is on. */
   decisionLog?: () => { appended: number; written: number; dropped: number; queued: number; errors: number };
   /** The journal's figures, when there is one. */
@@ -140,6 +142,17 @@ export function createMetrics(gauges: {
         const c = changes();
         this.labels('applied').set(c.applied);
         this.labels('rejected').set(c.rejected);
+      },
+    });
+  const outcomeCounts = gauges.outcomes;
+  if (outcomeCounts !== undefined)
+    new Gauge({
+      name: 'risk_outcomes',
+      help: 'Outcomes recorded since start, by type (monotonic)',
+      labelNames: ['type'] as const,
+      registers: [registry],
+      collect() {
+        for (const [type, n] of Object.entries(outcomeCounts())) this.labels(type).set(n);
       },
     });
   const log = gauges.decisionLog;

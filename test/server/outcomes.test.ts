@@ -1,0 +1,127 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readDecisionLog } from '../../src/durability/index.js';
+import type { Service } from '../../src/server/index.js';
+import { paymentRequest, testService } from '../helpers.js';
+
+const dirs: string[] = [];
+const services: Service[] = [];
+afterEach(async () => {
+  for (const s of services.splice(0)) await s.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+const start = async (overrides: Parameters<typeof testService>[0] = {}) => {
+  const s = await testService(overrides);
+  services.push(s);
+  return s;
+};
+const decide = async (s: Service, id: string) => {
+  const res = await s.http.inject({ method: 'POST', url: '/v1/decisions', payload: paymentRequest(id) });
+  expect(res.statusCode).toBe(200);
+  return res.json() as { decisionId: string; eventId: string; decision: string };
+};
+const report = (s: Service, body: unknown, headers: Record<string, string> = {}) =>
+  s.http.inject({ method: 'POST', url: '/v1/outcomes', payload: body as object, headers });
+
+describe('POST /v1/outcomes', () => {
+  it('labels a decision by decisionId or eventId, durably in the decision log, also after a restart', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'risk-outcomes-'));
+    dirs.push(dataDir);
+    const a = await start({ dataDir, decisionLog: 'file' });
+    const d1 = await decide(a, 'out-1');
+    const d2 = await decide(a, 'out-2');
+    const r1 = await report(a, {
+      decisionId: d1.decisionId,
+      type: 'CHARGEBACK',
+      amountMinor: 12999,
+      currency: 'EUR',
+      reason: '10.4',
+    });
+    expect(r1.statusCode).toBe(201);
+    expect(r1.json()).toMatchObject({
+      kind: 'outcome',
+      decisionId: d1.decisionId,
+      eventId: 'out-1',
+      type: 'CHARGEBACK',
+      decision: d1.decision,
+      amountMinor: 12999,
+    });
+    const r2 = await report(a, {
+      eventId: 'out-2',
+      type: 'FALSE_POSITIVE',
+      occurredAt: '2026-12-01T10:00:00Z',
+    });
+    expect(r2.statusCode).toBe(201);
+    expect(r2.json()).toMatchObject({ decisionId: d2.decisionId, occurredAt: '2026-12-01T10:00:00.000Z' });
+    expect(await a.metrics.registry.metrics()).toContain('risk_outcomes{type="CHARGEBACK"} 1');
+    await a.close();
+    services.length = 0;
+    // A new process remembers nothing: the decision is found in the log.
+    const b = await start({ dataDir, decisionLog: 'file' });
+    const r3 = await report(b, { eventId: 'out-1', type: 'CONFIRMED_FRAUD', reportedBy: 'analyst 7' });
+    expect(r3.statusCode).toBe(201);
+    expect(r3.json()).toMatchObject({ decisionId: d1.decisionId });
+    await b.close();
+    services.length = 0;
+    const kinds: string[] = [];
+    for await (const r of readDecisionLog(join(dataDir, 'decisions')))
+      kinds.push(r.kind === 'outcome' ? `${r.type}:${r.eventId}` : `decision:${r.eventId}`);
+    expect(kinds).toEqual([
+      'decision:out-1',
+      'decision:out-2',
+      'CHARGEBACK:out-1',
+      'FALSE_POSITIVE:out-2',
+      'CONFIRMED_FRAUD:out-1',
+    ]);
+  });
+
+  it.each([
+    [{ type: 'CHARGEBACK' }, 400, 'decisionId'],
+    [{ eventId: 'x', type: 'STOLEN' }, 400, 'type'],
+    [{ eventId: 'x', type: 'REFUND', amountMinor: -1 }, 400, 'amountMinor'],
+    [{ eventId: 'x', type: 'REFUND', occurredAt: 'yesterday' }, 400, 'occurredAt'],
+    [{ eventId: 'x', type: 'REFUND', colour: 'red' }, 400, 'colour'],
+    [{ eventId: 'never-decided', type: 'REFUND' }, 404, undefined],
+    [{ decisionId: 'no-such-decision', type: 'REFUND' }, 404, undefined],
+  ])('%j → %i naming %s', async (body, status, field) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'risk-outcomes-'));
+    dirs.push(dataDir);
+    const s = await start({ dataDir, decisionLog: 'file' });
+    const res = await report(s, body);
+    expect(res.statusCode).toBe(status);
+    if (field !== undefined)
+      expect(res.json().violations.map((v: { field: string }) => v.field)).toContain(field);
+    else expect(res.json().code).toBe('RISK_ERR_UNKNOWN_RESOURCE');
+  });
+
+  it('an eventId that does not belong to the decisionId is not found', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'risk-outcomes-'));
+    dirs.push(dataDir);
+    const s = await start({ dataDir, decisionLog: 'file' });
+    const d = await decide(s, 'own-1');
+    await decide(s, 'own-2');
+    expect((await report(s, { decisionId: d.decisionId, eventId: 'own-2', type: 'REFUND' })).statusCode).toBe(
+      404,
+    );
+  });
+
+  it('needs the decision log, and a decide key, never an admin key', async () => {
+    const off = await start();
+    const res = await report(off, { eventId: 'x', type: 'REFUND' });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().code).toBe('RISK_ERR_NO_DECISION_LOG');
+    const keyed = await start({ adminKeys: 'admin-key-0123456789', decideKeys: 'decide-key-0123456789' });
+    expect((await report(keyed, { eventId: 'x', type: 'REFUND' })).statusCode).toBe(401);
+    expect(
+      (
+        await report(
+          keyed,
+          { eventId: 'x', type: 'REFUND' },
+          { authorization: 'Bearer admin-key-0123456789' },
+        )
+      ).statusCode,
+    ).toBe(403);
+  });
+});

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock, DecisionResult, Reason, ReasonSource, RiskEvent, StageTiming } from '../domain/index.js';
+import type { Clock, DecisionResult, Reason, RiskEvent, StageTiming } from '../domain/index.js';
 import { createIsoFormatter, fingerprint as fingerprintOf, hash53, RiskError } from '../domain/index.js';
 import type { JournalRecord } from '../durability/index.js';
 import {
@@ -9,15 +9,11 @@ import {
   type FeatureSchema,
   featureValues,
 } from '../features/index.js';
-import {
-  type CompiledRule,
-  createSequenceState,
-  type EvalContext,
-  type SequenceState,
-} from '../policies/index.js';
+import { createSequenceState, type EvalContext, type SequenceState } from '../policies/index.js';
 import type { Bundle } from './bundle.js';
 import { combine } from './combine.js';
 import { createIdempotencyStore, type IdempotencyStore } from './idempotency-store.js';
+import { evaluate, listReasons, modelReasons, scoreTier } from './stage-reasons.js';
 
 /**
  * A decided event with what observers need beyond the response. `features` is the exact vector the
@@ -164,15 +160,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     lap('features');
 
     const reasons: Reason[] = [];
-    for (const hit of b.lists.match(event, t)) {
-      reasons.push({
-        code: hit.list.reasonCode,
-        message: hit.item.reason ? `${hit.list.message}: ${hit.item.reason}` : hit.list.message,
-        source: 'LIST',
-        ruleId: hit.list.id,
-        action: hit.list.action ?? 'ALLOW',
-      });
-    }
+    listReasons(b, event, t, reasons);
     lap('lists');
 
     const ctx: EvalContext = { event, features, t };
@@ -205,23 +193,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
           modelScore = await run;
         } else modelScore = scoreNow(features);
         features[features.length - 1] = modelScore; // model.score is always the last feature
-        const th = b.model.manifest.thresholds;
-        const pct = Math.round(modelScore * 100);
-        if (modelScore >= th.block) {
-          reasons.push({
-            code: 'model_high_risk',
-            message: `model risk score ${pct}% is at or above the block threshold`,
-            source: 'MODEL',
-            action: 'BLOCK',
-          });
-        } else if (modelScore >= th.review) {
-          reasons.push({
-            code: 'model_elevated_risk',
-            message: `model risk score ${pct}% is at or above the review threshold`,
-            source: 'MODEL',
-            action: 'REVIEW',
-          });
-        }
+        modelReasons(modelScore, b.model.manifest.thresholds, reasons);
       } catch {
         degraded.push('model');
       }
@@ -419,51 +391,4 @@ function tierOf(score: number, th: { readonly review: number; readonly block: nu
 function inShare(eventId: string, share: number): boolean {
   if (share >= 1) return true;
   return hash53(eventId, 0x6368) / 2 ** 53 < share;
-}
-
-/** Runs rules in order; live hits become reasons, shadow hits are only recorded. Returns the score modifier. */
-function evaluate(
-  rules: readonly CompiledRule[],
-  ctx: EvalContext,
-  source: ReasonSource,
-  reasons: Reason[],
-  shadowHits: string[],
-  liveHits: string[],
-): number {
-  let modifier = 0;
-  for (const r of rules) {
-    if (!r.test(ctx)) continue;
-    if (r.mode === 'shadow') {
-      shadowHits.push(r.id);
-      continue;
-    }
-    modifier += r.score;
-    liveHits.push(r.id);
-    reasons.push({ code: r.code, message: r.message(ctx), source, ruleId: r.id, action: r.action });
-  }
-  return modifier;
-}
-
-/**
- * The reason a bundle's score thresholds give a final score (model score plus rule modifiers,
- * clipped): the highest tier it reaches, or none. It joins the other reasons, so combine's order
- * holds: an allowlist still wins, and a rule's stronger action is not weakened.
- */
-function scoreTier(score: number, th: NonNullable<Bundle['scoreThresholds']>): Reason | undefined {
-  const pct = Math.round(score * 100);
-  const tiers = [
-    ['BLOCK', th.block],
-    ['REVIEW', th.review],
-    ['CHALLENGE', th.challenge],
-  ] as const;
-  for (const [action, at] of tiers) {
-    if (at !== undefined && score >= at)
-      return {
-        code: `score_${action.toLowerCase()}`,
-        message: `risk score ${pct}% is at or above the bundle's ${action.toLowerCase()} threshold (${Math.round(at * 100)}%)`,
-        source: 'SYSTEM',
-        action,
-      };
-  }
-  return undefined;
 }

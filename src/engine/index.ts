@@ -2,6 +2,14 @@
 
 /** The decision log's embedded sink, for the server to open (the engine owns what goes in it). */
 export { createDecisionLog, type DecisionLogStats, readDecisionLog } from '../durability/index.js';
+/** Backtests: a candidate bundle against the live one over the decision log's feature snapshots. */
+export {
+  type BacktestOptions,
+  type BacktestReport,
+  backtest,
+  type DecisionMix,
+  type LabelScore,
+} from './backtest.js';
 /** The immutable, versioned configuration a decision reads. */
 export type { Bundle } from './bundle.js';
 /** Loads, compiles and probes a bundle directory; a bad bundle is a BundleError listing every problem. */

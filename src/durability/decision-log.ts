@@ -19,6 +19,14 @@ export interface DecisionLogOptions {
   readonly onError?: (err: Error) => void;
 }
 
+/**
+ * A record that needs a declaration line earlier in its segment (the decision records' feature
+ * schema): the writer writes `logSchema` once per segment, before the first record that names it.
+ */
+export interface WithLogSchema {
+  readonly logSchema: { readonly id: string };
+}
+
 /** Counters of the log's work, for metrics and tests. */
 export interface DecisionLogStats {
   readonly appended: number;
@@ -81,6 +89,8 @@ export function createDecisionLog(options: DecisionLogOptions): DecisionLog {
   let closed = false;
   let writing: Promise<void> = Promise.resolve();
   let lastRetention = 0;
+  /** Schema ids declared in the segment being written. */
+  let declared = new Set<string>();
 
   const retain = async () => {
     if (retentionMs <= 0) return;
@@ -101,17 +111,25 @@ export function createDecisionLog(options: DecisionLogOptions): DecisionLog {
     if (queue.length === 0) return;
     const batch = queue;
     queue = [];
-    let text = '';
-    for (const r of batch) text += `${JSON.stringify(r)}\n`;
-    const bytes = Buffer.from(text, 'utf8');
     try {
       if (file === undefined || fileBytes >= maxSegmentBytes) {
         await file?.close();
         file = await open(join(dir, decisionSegmentName(now())), 'a');
         fileBytes = 0;
         segments++;
+        declared = new Set();
         await fsyncDir(dir);
       }
+      let text = '';
+      for (const r of batch) {
+        const schema = (r as Partial<WithLogSchema>).logSchema;
+        if (schema !== undefined && !declared.has(schema.id)) {
+          declared.add(schema.id);
+          text += `${JSON.stringify(schema)}\n`;
+        }
+        text += `${JSON.stringify(r)}\n`;
+      }
+      const bytes = Buffer.from(text, 'utf8');
       await file.write(bytes);
       await file.datasync();
       fileBytes += bytes.length;

@@ -11,12 +11,15 @@ export interface DecisionLogReadStats {
 
 /**
  * Reads every record of the decision log in `dir`, oldest segment first, in write order. A line
- * that does not parse (the torn tail a crash can leave) is skipped and counted in `stats`.
+ * that does not parse (the torn tail a crash can leave) is skipped and counted in `stats`. Schema
+ * lines are not yielded: a record naming one gets its feature names as `featureNames` (the same
+ * array for every record of the schema); `featuresOf` turns a record's snapshot into an object.
  */
 export async function* readDecisionLog(
   dir: string,
   stats: DecisionLogReadStats = { skippedLines: 0 },
 ): AsyncGenerator<Record<string, unknown>> {
+  const schemas = new Map<string, readonly string[]>();
   for (const name of listDecisionSegments(dir)) {
     const lines = createInterface({
       input: createReadStream(join(dir, name)),
@@ -31,8 +34,33 @@ export async function* readDecisionLog(
         stats.skippedLines++;
         continue;
       }
-      if (typeof v === 'object' && v !== null && !Array.isArray(v)) yield v as Record<string, unknown>;
-      else stats.skippedLines++;
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+        stats.skippedLines++;
+        continue;
+      }
+      const r = v as Record<string, unknown>;
+      if (r.kind === 'schema') {
+        if (typeof r.id === 'string' && Array.isArray(r.names)) schemas.set(r.id, r.names as string[]);
+        continue;
+      }
+      if (typeof r.schema === 'string') {
+        const names = schemas.get(r.schema);
+        if (names !== undefined) r.featureNames = names;
+      }
+      yield r;
     }
   }
+}
+
+/** A logged decision's feature snapshot by name (missing values left out). */
+export function featuresOf(record: Record<string, unknown>): Record<string, number> {
+  const out: Record<string, number> = {};
+  const names = record.featureNames as readonly string[] | undefined;
+  const f = record.f as readonly (number | null)[] | undefined;
+  if (names === undefined || f === undefined) return out;
+  for (let i = 0; i < names.length && i < f.length; i++) {
+    const v = f[i];
+    if (typeof v === 'number') out[names[i] as string] = v;
+  }
+  return out;
 }

@@ -85,6 +85,8 @@ interface Side {
   readonly mix: DecisionMix;
   readonly hits: Map<string, number>;
   readonly shadow: Map<string, number>;
+  /** Logged schema (its names array) → this bundle's index of each logged feature, -1 for none. */
+  readonly maps: Map<readonly string[], Int32Array>;
 }
 
 /**
@@ -106,6 +108,7 @@ export async function backtest(
     mix: emptyMix(),
     hits: new Map(),
     shadow: new Map(),
+    maps: new Map(),
   });
   const live = side(options.live);
   const candidate = side(options.candidate);
@@ -221,7 +224,9 @@ interface LoggedDecision {
   readonly liveHits: readonly string[];
   readonly shadowHits: readonly string[];
   readonly windowTime: string;
-  readonly features: Readonly<Record<string, number>>;
+  /** The snapshot in the order of `featureNames` (the reader attaches the segment's schema). */
+  readonly f: readonly (number | null)[];
+  readonly featureNames?: readonly string[];
 }
 
 /** Decides one recorded event with one bundle, as the engine's stages would, from the snapshot. */
@@ -229,9 +234,20 @@ function decideOn(s: Side, rec: LoggedDecision): { decision: Action; reasons: Re
   const b = s.bundle;
   const size = b.features.schema.size;
   const features = new Float64Array(size).fill(Number.NaN);
-  for (const name in rec.features) {
-    const i = s.index.get(name);
-    if (i !== undefined) features[i] = rec.features[name] as number;
+  const names = rec.featureNames;
+  if (names !== undefined) {
+    // Where each logged feature goes in this bundle's schema, worked out once per logged schema.
+    let to = s.maps.get(names);
+    if (to === undefined) {
+      to = Int32Array.from(names, (n) => s.index.get(n) ?? -1);
+      s.maps.set(names, to);
+    }
+    const f = rec.f;
+    for (let i = 0; i < to.length; i++) {
+      const j = to[i] as number;
+      const v = f[i];
+      if (j >= 0 && typeof v === 'number') features[j] = v;
+    }
   }
   // As in the engine: device checks see neither the model score nor the sequence stages yet.
   const derived = b.features.derived.length;

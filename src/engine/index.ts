@@ -1,7 +1,12 @@
 // The engine layer: one decision's pipeline over the stages, bundle loading, combining, idempotency.
 
 /** The decision log's embedded sink, for the server to open (the engine owns what goes in it). */
-export { createDecisionLog, type DecisionLogStats, readDecisionLog } from '../durability/index.js';
+export {
+  createDecisionLog,
+  type DecisionLogStats,
+  featuresOf,
+  readDecisionLog,
+} from '../durability/index.js';
 /** Backtests: a candidate bundle against the live one over the decision log's feature snapshots. */
 export {
   type BacktestOptions,
@@ -26,7 +31,7 @@ export {
   type DecisionObserver,
 } from './decision-engine.js';
 /** One decision as the decision log keeps it. */
-export { type DecisionRecord, decisionRecord } from './decision-record.js';
+export { type DecisionRecord, decisionRecord, type SchemaRecord, schemaRecordOf } from './decision-record.js';
 /** Idempotent replay of finished decisions by event id. */
 export {
   createIdempotencyStore,

@@ -1,8 +1,13 @@
-import { appendFileSync, mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDecisionLog, listDecisionSegments, readDecisionLog } from '../../src/durability/index.js';
+import {
+  createDecisionLog,
+  featuresOf,
+  listDecisionSegments,
+  readDecisionLog,
+} from '../../src/durability/index.js';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -56,6 +61,29 @@ describe('decision log (NDJSON segments)', () => {
     expect(listDecisionSegments(dir).length).toBeGreaterThan(3);
     expect((await read(dir)).records.map((r) => r.i)).toEqual(Array.from({ length: 300 }, (_, i) => i));
     expect(t).toBe(1300);
+  });
+
+  it("declares a record's schema once per segment, so every segment reads on its own", async () => {
+    const dir = tempDir();
+    const log = createDecisionLog({ dir, ...options, maxSegmentBytes: 300 });
+    const logSchema = { kind: 'schema', id: 's1', names: ['a', 'b'] };
+    for (let i = 0; i < 40; i++) {
+      log.append({ logSchema, toJSON: () => ({ kind: 'decision', i, schema: 's1', f: [i, null] }) });
+      if (i % 5 === 4) await log.flush();
+    }
+    await log.close();
+    const segments = listDecisionSegments(dir);
+    expect(segments.length).toBeGreaterThan(2);
+    for (const name of segments) {
+      const lines = readFileSync(join(dir, name), 'utf8').trim().split('\n');
+      expect(lines.filter((l) => l.includes('"kind":"schema"'))).toHaveLength(1);
+      expect(lines[0]).toContain('"kind":"schema"');
+    }
+    // Drop the first segment: the rest still resolve their features by name.
+    rmSync(join(dir, segments[0] as string));
+    const { records } = await read(dir);
+    expect(records.length).toBeGreaterThan(0);
+    for (const r of records) expect(featuresOf(r)).toEqual({ a: r.i });
   });
 
   it('a full queue drops and counts instead of waiting; a closed log drops too', async () => {

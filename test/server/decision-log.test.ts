@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listDecisionSegments, readDecisionLog } from '../../src/durability/index.js';
+import { featuresOf, listDecisionSegments, readDecisionLog } from '../../src/durability/index.js';
 import { paymentRequest, testService } from '../helpers.js';
 
 describe('decision log through the service', () => {
@@ -31,7 +31,7 @@ describe('decision log through the service', () => {
       await service.close();
       const dir = join(dataDir, 'decisions');
       const records: Record<string, unknown>[] = [];
-      for await (const r of readDecisionLog(dir)) records.push(r);
+      for await (const r of readDecisionLog(dir)) records.push({ ...r, features: featuresOf(r) });
       expect(records.map((r) => r.decisionId)).toEqual(answers.map((a) => a.decisionId));
       type Rec = {
         features: Record<string, number>;

@@ -1,6 +1,5 @@
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { listDecisionSegments } from './decision-log.js';
 
 /** What reading the decision log skipped. */
@@ -21,11 +20,7 @@ export async function* readDecisionLog(
 ): AsyncGenerator<Record<string, unknown>> {
   const schemas = new Map<string, readonly string[]>();
   for (const name of listDecisionSegments(dir)) {
-    const lines = createInterface({
-      input: createReadStream(join(dir, name)),
-      crlfDelay: Number.POSITIVE_INFINITY,
-    });
-    for await (const line of lines) {
+    for await (const line of linesOf(join(dir, name))) {
       if (line === '') continue;
       let v: unknown;
       try {
@@ -63,4 +58,36 @@ export function featuresOf(record: Record<string, unknown>): Record<string, numb
     if (typeof v === 'number') out[names[i] as string] = v;
   }
   return out;
+}
+
+/** The lines of a file, read in 1 MiB chunks (node:readline costs about as much again as JSON.parse). */
+async function* linesOf(path: string): AsyncGenerator<string> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    let carry = '';
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      // A chunk may end inside a UTF-8 sequence: cut at its last newline, decode whole lines only.
+      const last = buf.lastIndexOf(0x0a, bytesRead - 1);
+      if (last < 0) {
+        carry += buf.toString('utf8', 0, bytesRead);
+        continue;
+      }
+      const text = carry + buf.toString('utf8', 0, last);
+      carry = buf.toString('utf8', last + 1, bytesRead);
+      let from = 0;
+      for (;;) {
+        const nl = text.indexOf('\n', from);
+        if (nl < 0) break;
+        yield text.slice(from, nl);
+        from = nl + 1;
+      }
+      yield text.slice(from);
+    }
+    if (carry !== '') yield carry;
+  } finally {
+    await fh.close();
+  }
 }

@@ -27,8 +27,10 @@ import { loadApiKeys } from './api-keys.js';
 import type { Config } from './config.js';
 import { type ControlPlane, createControlPlane } from './control-plane.js';
 import { createDecisionGate } from './decision-gate.js';
+import { createFileBundleStore } from './file-bundle-store.js';
 import { buildGrpc, type GrpcService } from './grpc.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { createPgBundleStore } from './pg-bundle-store.js';
 import { registerRest } from './rest.js';
 import { httpServerOptions } from './server-options.js';
 
@@ -177,10 +179,23 @@ export async function buildService(config: Config, options: ServiceOptions = {})
 
   const keys = loadApiKeys(config);
   const authorize = decideAuthorizer(keys);
+  // Bundle versions and the audit trail: files of this process, or PostgreSQL shared by replicas (§6).
+  const dataDir = config.journalMode === 'off' ? undefined : resolve(config.dataDir);
+  const bundleStore =
+    config.databaseUrl === ''
+      ? await createFileBundleStore({ dataDir, log: http.log })
+      : await createPgBundleStore({
+          url: config.databaseUrl,
+          schema: config.pgSchema,
+          dataDir,
+          pollMs: config.bundlePollMs,
+          listen: config.pgListen === 1,
+          log: http.log,
+        });
   const control = await createControlPlane({
     engine: core,
     bundleDir: config.bundleDir,
-    dataDir: config.journalMode === 'off' ? undefined : resolve(config.dataDir),
+    store: bundleStore,
     load: {
       tokenizer,
       now: clock,

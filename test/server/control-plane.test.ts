@@ -74,8 +74,8 @@ describe('live rule changes', () => {
     // A broken edit: rejected with line:column in the audit trail; the last good bundle serves on.
     const good = s.engine.bundle.version;
     await writeFile(rulesTxt, `${await readFile(rulesTxt, 'utf8')}\n@id broken\nblock if amount_usd >\n`);
-    await until(async () => s.control.audit().some((e) => e.action === 'reject'), 'the rejection');
-    const reject = s.control.audit().find((e) => e.action === 'reject');
+    await until(async () => (await s.control.audit()).some((e) => e.action === 'reject'), 'the rejection');
+    const reject = (await s.control.audit()).find((e) => e.action === 'reject');
     expect(reject?.problems?.join('\n')).toMatch(
       /rules\.txt: rule broken at \d+:22: unexpected end of expression/,
     );
@@ -157,14 +157,14 @@ describe('live rule changes', () => {
     expect(blocked.bundleVersion).toMatch(/\+lists\.1$/);
     expect(await listed('l2', '198.51.101.9')).toBe(false);
     // A reload keeps live items.
-    await s.control.reloadFromDir('file');
+    await s.control.reload('file');
     expect(await listed('l3', '198.51.100.200')).toBe(true);
     const del = await admin(s, 'DELETE', `/lists/blocked_ips/items/${encodeURIComponent('198.51.100.0/24')}`);
     expect(del.statusCode, del.body).toBe(200);
     expect(await listed('l4', '198.51.100.9')).toBe(false);
     expect((await admin(s, 'POST', '/lists/nope/items', { value: 'x' })).statusCode).toBe(404);
     expect((await admin(s, 'POST', '/lists/blocked_ips/items', { value: 'not-an-ip' })).statusCode).toBe(400);
-    const actions = s.control.audit().map((e) => e.action);
+    const actions = (await s.control.audit()).map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['list-add', 'list-remove']));
 
     // Live items survive a restart on the same DATA_DIR: the audit trail is applied again.

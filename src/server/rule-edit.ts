@@ -50,9 +50,15 @@ export function editRule(files: RuleFiles, id: string, edit: RuleEdit): Record<s
   if (newJson !== undefined) out['rules.json'] = `${JSON.stringify({ ...doc, rules: newJson }, null, 2)}\n`;
   if (block !== undefined || newTxt !== undefined) {
     const lines = (txt ?? '').split('\n');
-    if (block !== undefined)
-      lines.splice(block.start, block.end - block.start, ...(newTxt?.split('\n') ?? []));
-    else {
+    if (block !== undefined && newTxt !== undefined)
+      lines.splice(block.start, block.end - block.start, ...newTxt.split('\n'));
+    else if (block !== undefined) {
+      // The blank line that set the rule apart goes with it.
+      const blankBefore = block.start > 0 && lines[block.start - 1] === '';
+      const blankAfter = block.end >= lines.length || lines[block.end] === '';
+      const from = blankBefore && blankAfter ? block.start - 1 : block.start;
+      lines.splice(from, block.end - from);
+    } else {
       while (lines.length > 0 && lines.at(-1) === '') lines.pop();
       lines.push(...(lines.length > 0 ? [''] : []), ...(newTxt as string).split('\n'), '');
     }

@@ -74,6 +74,11 @@ export const ERRORS = {
     grpc: GrpcCode.FAILED_PRECONDITION,
   },
   RISK_ERR_UNKNOWN_RESOURCE: { message: 'no such resource', http: 404, grpc: GrpcCode.NOT_FOUND },
+  RISK_ERR_STORE_UNAVAILABLE: {
+    message: 'the bundle store is unavailable; nothing changed',
+    http: 503,
+    grpc: GrpcCode.UNAVAILABLE,
+  },
   RISK_ERR_INTERNAL: { message: 'internal error', http: 500, grpc: GrpcCode.INTERNAL },
 } as const satisfies Record<string, ErrorSpec>;
 

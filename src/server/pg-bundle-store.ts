@@ -3,6 +3,7 @@ import { cp, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { RiskError } from '../domain/index.js';
 import type { ListItem } from '../policies/index.js';
 import type {
   AuditEntry,
@@ -152,21 +153,33 @@ export async function createPgBundleStore(options: PgBundleStoreOptions): Promis
     if (c.adopt) await rename(c.dir, target).catch(() => undefined);
     else await cp(c.dir, target, { recursive: true }).catch(() => undefined);
   };
+  /** PostgreSQL failed (unreachable, a lost connection): logged, and a 503 for the admin call. */
+  const unavailable = (err: unknown): never => {
+    log.warn({ err: String(err) }, 'bundle store (PostgreSQL) call failed');
+    throw new RiskError('RISK_ERR_STORE_UNAVAILABLE', undefined, [], { cause: err });
+  };
+  /** Runs a query of ours, its failure made RISK_ERR_STORE_UNAVAILABLE. */
+  const db = <T>(p: Promise<T>): Promise<T> => p.catch(unavailable);
   const transact: BundleStore['transact'] = async (f) => {
-    const client = await pool.connect();
+    const client = await db(pool.connect());
+    let inF = false;
     try {
       await client.query('BEGIN');
       const r = await client.query(
         `SELECT revision, version, lists FROM ${s}.risk_bundle_head WHERE id = 1 FOR UPDATE`,
       );
+      inF = true;
       const { commit, result } = await f(headOf(r.rows[0]));
+      inF = false;
       const head = await apply(client, headOf(r.rows[0]), commit);
       await client.query('COMMIT');
       await cache(commit);
       return { head, result };
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
+      // What f threw is the caller's (a rejected bundle); anything else is PostgreSQL's.
+      if (inF || err instanceof RiskError) throw err;
+      return unavailable(err);
     } finally {
       client.release();
     }
@@ -196,35 +209,41 @@ export async function createPgBundleStore(options: PgBundleStoreOptions): Promis
         })
       ).head;
     },
-    head: () => readHead(),
+    head: () => db(readHead()),
     transact,
     async versionDir(version) {
       if (!VERSION.test(version)) return undefined;
       const target = join(home, version);
       if (await exists(target)) return target;
-      const r = await pool.query<{ path: string; content: Buffer }>(
-        `SELECT f.path, b.content FROM ${s}.risk_bundle_files f
+      const r = await db(
+        pool.query<{ path: string; content: Buffer }>(
+          `SELECT f.path, b.content FROM ${s}.risk_bundle_files f
            JOIN ${s}.risk_bundle_blobs b ON b.sha256 = f.sha256 WHERE f.version = $1`,
-        [version],
+          [version],
+        ),
       );
       if (r.rows.length === 0) return undefined;
       await writeTree(target, new Map(r.rows.map((x) => [x.path, x.content])));
       return target;
     },
     async listChanges(after, upTo) {
-      const r = await pool.query<{ list: string; value: string; item: ListItem | null }>(
-        `SELECT list, value, item FROM ${s}.risk_list_changes WHERE n > $1 AND n <= $2 ORDER BY n`,
-        [after, upTo],
+      const r = await db(
+        pool.query<{ list: string; value: string; item: ListItem | null }>(
+          `SELECT list, value, item FROM ${s}.risk_list_changes WHERE n > $1 AND n <= $2 ORDER BY n`,
+          [after, upTo],
+        ),
       );
       return r.rows.map((x): ListChange => ({ list: x.list, value: x.value, item: x.item }));
     },
     async record(entry) {
-      await audit(pool, entry, null);
+      await db(audit(pool, entry, null));
     },
     async versions() {
-      const r = await pool.query<{ version: string; entry: AuditEntry }>(
-        `SELECT version, entry FROM ${s}.risk_bundle_audit
-          WHERE action IN ('load', 'publish', 'rollback') AND version IS NOT NULL ORDER BY id`,
+      const r = await db(
+        pool.query<{ version: string; entry: AuditEntry }>(
+          `SELECT version, entry FROM ${s}.risk_bundle_audit
+            WHERE action IN ('load', 'publish', 'rollback') AND version IS NOT NULL ORDER BY id`,
+        ),
       );
       return r.rows.map(({ version, entry }) => ({
         version: version.split('+')[0] ?? version,
@@ -234,8 +253,8 @@ export async function createPgBundleStore(options: PgBundleStoreOptions): Promis
       }));
     },
     async audit() {
-      const r = await pool.query<{ entry: AuditEntry }>(
-        `SELECT entry FROM ${s}.risk_bundle_audit ORDER BY id`,
+      const r = await db(
+        pool.query<{ entry: AuditEntry }>(`SELECT entry FROM ${s}.risk_bundle_audit ORDER BY id`),
       );
       return r.rows.map((x) => x.entry);
     },

@@ -33,6 +33,7 @@ export function followPgHead(options: PgHeadFollowerOptions): () => Promise<void
   let retry: NodeJS.Timeout | undefined;
 
   const poll = async () => {
+    if (closed) return;
     try {
       onHead(await options.read());
     } catch (err) {
@@ -42,7 +43,11 @@ export function followPgHead(options: PgHeadFollowerOptions): () => Promise<void
   const connect = async () => {
     retry = undefined;
     if (closed) return;
-    const client = new pg.Client({ connectionString: options.url });
+    // Named, so an operator (or a test) can find the listener in pg_stat_activity.
+    const client = new pg.Client({
+      connectionString: options.url,
+      application_name: `risk-listen:${options.channel.slice(options.channel.indexOf('.') + 1)}`.slice(0, 63),
+    });
     let dropped = false;
     const drop = (err?: unknown) => {
       if (dropped) return;

@@ -289,6 +289,36 @@ describe('PostgreSQL bundle source', () => {
     expect(codes(await decide(b, 'poll'))).toContain('big_payment');
   });
 
+  it('connects the listener again after PostgreSQL drops it, and catches up at once', async () => {
+    const schema = freshSchema();
+    const a = await replica(schema);
+    const b = await replica(schema, { bundlePollMs: 60_000 });
+    const listeners = () =>
+      sql<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [
+        `risk-listen:${schema}`,
+      ]);
+    await until(async () => (await listeners()).length === 2, 'both listeners');
+    // Both listeners dropped (as a server restart or a failover would), then a publish while b's is down.
+    await sql('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [
+      `risk-listen:${schema}`,
+    ]);
+    const put = await admin(a, 'PUT', '/rules/big_payment', { text: BIG });
+    expect(put.statusCode, put.body).toBe(200);
+    // The poll is a minute away: only the listener, connected again, can bring it.
+    await until(
+      () => b.engine.bundle.version === put.json().version,
+      'b to catch up after reconnecting',
+      3000,
+    );
+    await until(async () => (await listeners()).length === 2, 'both listeners back');
+    const again = await admin(a, 'PUT', '/rules/big_payment', { text: BIG.replace('100 USD', '200 USD') });
+    await until(
+      () => b.engine.bundle.version === again.json().version,
+      'a NOTIFY on the new connection',
+      1000,
+    );
+  });
+
   it('keeps serving when a head does not load here, and a rollback from this replica fixes the head', async () => {
     const schema = freshSchema();
     const a = await replica(schema);

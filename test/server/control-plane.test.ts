@@ -42,7 +42,13 @@ block if type == 'PAYMENT' and amount_usd > 100 USD
 const decide = async (s: Service, id: string, patch: Record<string, unknown> = {}, headers = {}) =>
   s.http.inject({ method: 'POST', url: '/v1/decisions', payload: paymentRequest(id, patch), headers });
 const codes = (body: { reasons: { code: string }[] }) => body.reasons.map((r) => r.code);
-const admin = (s: Service, method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object, headers = {}) =>
+const admin = (
+  s: Service,
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  url: string,
+  payload?: object,
+  headers = {},
+) =>
   s.http.inject({ method, url: `/admin/v1${url}`, ...(payload !== undefined ? { payload } : {}), headers });
 const until = async (check: () => Promise<boolean>, what: string, ms = 3000) => {
   const end = Date.now() + ms;
@@ -132,6 +138,54 @@ describe('live rule changes', () => {
     expect((await admin(s, 'POST', '/bundle/rollback', { version: 'default@000000000000' })).statusCode).toBe(
       404,
     );
+  });
+
+  it('publishes one rule (JSON or text), deletes it, and diffs two versions (files)', async () => {
+    const s = await start();
+    const first = s.engine.bundle.version;
+    const put = await s.http.inject({
+      method: 'PUT',
+      url: '/admin/v1/rules/big_payment',
+      payload: {
+        action: 'BLOCK',
+        when: "type == 'PAYMENT' and amount_usd > 100 USD",
+        reason: { code: 'big_payment', message: 'payment of {amount_usd} USD is above 100 USD' },
+      },
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    const d = (await decide(s, 'r1')).json();
+    expect([d.bundleVersion, d.decision, codes(d).includes('big_payment')]).toEqual([
+      put.json().version,
+      'BLOCK',
+      true,
+    ]);
+    const diff = (await admin(s, 'GET', `/bundle/diff?from=${first}&to=${put.json().version}`)).json();
+    expect(diff).toMatchObject({
+      files: { 'rules.json': 'changed' },
+      rules: { added: ['big_payment'], removed: [], changed: [] },
+    });
+    expect(diff.lines['rules.json']).toMatch(/^\+ {6}"id": "big_payment",$/m);
+
+    // The same rule as text: it moves from rules.json to rules.txt, and is "changed".
+    const text = await s.http.inject({
+      method: 'PUT',
+      url: '/admin/v1/rules/big_payment',
+      payload: {
+        text: "@reason big_payment: above 500 USD\nreview if type == 'PAYMENT' and amount_usd > 500 USD",
+      },
+    });
+    expect(text.statusCode, text.body).toBe(200);
+    const moved = (
+      await admin(s, 'GET', `/bundle/diff?from=${put.json().version}&to=${text.json().version}`)
+    ).json();
+    expect(moved).toMatchObject({
+      files: { 'rules.json': 'changed', 'rules.txt': 'changed' },
+      rules: { added: [], removed: [], changed: ['big_payment'] },
+    });
+    const del = await admin(s, 'DELETE', '/rules/big_payment');
+    expect(del.statusCode, del.body).toBe(200);
+    expect(codes((await decide(s, 'r2')).json())).not.toContain('big_payment');
+    expect((await admin(s, 'GET', '/bundle/diff?to=x')).json().violations[0].field).toBe('from');
   });
 
   it('adds and removes list items live: a CIDR item blocks the addresses inside it on the next decision', async () => {

@@ -37,6 +37,8 @@ export interface PgBundleStoreOptions {
 }
 
 const VERSION = /^[\w.-]+@[0-9a-f]{12}$/;
+/** GET /audit answers at most this many entries, the newest. */
+const AUDIT_LIMIT = 10_000;
 
 /**
  * The store shared by replicas through PostgreSQL (docs/architecture.md §6): versions, their files
@@ -253,8 +255,11 @@ export async function createPgBundleStore(options: PgBundleStoreOptions): Promis
       }));
     },
     async audit() {
+      // The newest entries, oldest first: the table keeps them all.
       const r = await db(
-        pool.query<{ entry: AuditEntry }>(`SELECT entry FROM ${s}.risk_bundle_audit ORDER BY id`),
+        pool.query<{ entry: AuditEntry }>(
+          `SELECT entry FROM (SELECT id, entry FROM ${s}.risk_bundle_audit ORDER BY id DESC LIMIT ${AUDIT_LIMIT}) t ORDER BY id`,
+        ),
       );
       return r.rows.map((x) => x.entry);
     },

@@ -1,6 +1,6 @@
 import { type FSWatcher, watch } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { RiskError, type Tokenizer } from '../domain/index.js';
 import {
   type Bundle,
@@ -9,7 +9,7 @@ import {
   type DecisionEngine,
   loadBundleDir,
 } from '../engine/index.js';
-import { createListSet, type ListItem, parseListItem, type RiskList } from '../policies/index.js';
+import { type ListItem, parseListItem, type RiskList } from '../policies/index.js';
 import { type BundleDiffDetail, diffBundleDirs } from './bundle-diff.js';
 import type {
   AuditEntry,
@@ -20,8 +20,9 @@ import type {
   StoreHead,
   VersionInfo,
 } from './bundle-store.js';
-import { BUNDLE_FILES, linkTree } from './bundle-tree.js';
+import { createListOverlay } from './list-overlay.js';
 import { editRule, type RuleEdit } from './rule-edit.js';
+import { stageBundle } from './stage-bundle.js';
 
 export type { AuditEntry, BundleDiff, BundleSource, VersionInfo } from './bundle-store.js';
 
@@ -102,9 +103,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   let baseDir = resolve(options.bundleDir);
   let source: BundleSource = 'start';
   let loadedAt = now();
-  /** Live list changes: list id → item value → the item, or null for a removed one. */
-  const overlay = new Map<string, Map<string, ListItem | null>>();
-  let overlayRevision = 0;
+  const overlay = createListOverlay();
   /** The store revision served; a head at or below it is nothing new. */
   let revision = 0;
   /** A head that failed to load here: logged once, tried again only on a newer head or a reload. */
@@ -119,30 +118,6 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     const next = chain.then(f, f);
     chain = next.catch(() => undefined);
     return next;
-  };
-  const withOverlay = (b: Bundle): Bundle => {
-    if (overlay.size === 0) return b;
-    const lists: RiskList[] = b.lists.lists.map((l) => {
-      const changes = overlay.get(l.id);
-      if (changes === undefined) return l;
-      const items = new Map(l.items);
-      for (const [value, item] of changes) {
-        if (item === null) items.delete(value);
-        else items.set(value, item);
-      }
-      return { ...l, items };
-    });
-    return Object.freeze({
-      ...b,
-      lists: createListSet(lists),
-      version: `${b.version}+lists.${overlayRevision}`,
-    });
-  };
-  const applyChange = (c: ListChange) => {
-    const changes = overlay.get(c.list) ?? new Map<string, ListItem | null>();
-    overlay.set(c.list, changes);
-    changes.set(c.value, c.item);
-    overlayRevision++;
   };
   const swap = (next: Bundle) => {
     const prev = engine.swapBundle(next);
@@ -177,7 +152,8 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
    */
   const catchUp = async (head: StoreHead, src: BundleSource): Promise<boolean> => {
     if (head.revision <= revision) return false;
-    const changes = head.lists > overlayRevision ? await store.listChanges(overlayRevision, head.lists) : [];
+    const changes =
+      head.lists > overlay.revision ? await store.listChanges(overlay.revision, head.lists) : [];
     let next: { bundle: Bundle; dir: string } | undefined;
     if (head.version !== undefined && head.version !== base.version) {
       const dir = await store.versionDir(head.version);
@@ -185,7 +161,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
         throw new RiskError('RISK_ERR_UNKNOWN_RESOURCE', `head version ${head.version} is not in the store`);
       next = { bundle: await load(dir), dir };
     }
-    for (const c of changes) applyChange(c);
+    for (const c of changes) overlay.apply(c);
     revision = head.revision;
     if (next !== undefined) {
       base = next.bundle;
@@ -194,7 +170,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       loadedAt = now();
     }
     if (next === undefined && changes.length === 0) return false;
-    swap(withOverlay(base));
+    swap(overlay.on(base));
     return true;
   };
   /** Serves a head another replica committed (the store's NOTIFY or poll); a bad one is logged once. */
@@ -210,6 +186,14 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
             'bundle head from the store served',
           );
       } catch (err) {
+        if (!(err instanceof RiskError) || err.code === 'RISK_ERR_STORE_UNAVAILABLE') {
+          // The store, not the bundle: the next notification or poll tries again.
+          log.warn(
+            { revision: head.revision, err: String(err) },
+            'could not read the bundle head from the store',
+          );
+          return;
+        }
         failedRevision = head.revision;
         log.error(
           {
@@ -279,7 +263,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
           action,
           source: src,
           by,
-          version: overlay.size === 0 ? next.version : `${next.version}+lists.${overlayRevision}`,
+          version: overlay.versionOn(next),
           previous: engine.bundle.version,
           diff,
           ...extra,
@@ -301,7 +285,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
         baseDir = dir;
         source = src;
         loadedAt = now();
-        swap(withOverlay(b));
+        swap(overlay.on(b));
         served = true;
         log.info({ version: engine.bundle.version, source: src, by, revision }, 'bundle swapped');
         return engine.bundle.version;
@@ -329,44 +313,6 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       },
     );
   };
-  /**
-   * A staging copy of the serving bundle with `files` replaced. The serving bundle is a kept version
-   * (never written again), so its files are hard-linked, not copied: a publish costs what it
-   * writes, however large the model is.
-   */
-  const stage = async (files: Readonly<Record<string, string>>): Promise<string> => {
-    const dir = await mkdtemp(join(store.workDir, '.staging-'));
-    try {
-      await linkTree(baseDir, dir);
-    } catch {
-      // Another file system (the start directory, before anything was kept): copy instead.
-      await rm(dir, { recursive: true, force: true });
-      await mkdir(dir);
-      await cp(baseDir, dir, { recursive: true });
-    }
-    try {
-      for (const [name, content] of Object.entries(files)) {
-        if (!BUNDLE_FILES.has(name))
-          throw RiskError.invalid([
-            {
-              field: `files.${name}`,
-              description: `is not a bundle file; one of ${[...BUNDLE_FILES].join(', ')}`,
-            },
-          ]);
-        const target = resolve(dir, name);
-        if (!target.startsWith(`${resolve(dir)}${sep}`))
-          throw RiskError.invalid([{ field: `files.${name}`, description: 'escapes the bundle' }]);
-        await mkdir(join(target, '..'), { recursive: true });
-        // Unlinked first: the file is a hard link to a kept version's.
-        await unlink(target).catch(() => undefined);
-        await writeFile(target, content);
-      }
-    } catch (err) {
-      await rm(dir, { recursive: true, force: true });
-      throw err;
-    }
-    return dir;
-  };
   const findList = (listId: string): RiskList => {
     const l = engine.bundle.lists.lists.find((x) => x.id === listId);
     if (l === undefined)
@@ -381,12 +327,12 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     change(
       async () => {
         const { change: c, entry } = make();
-        const version = `${base.version}+lists.${overlayRevision + 1}`;
+        const version = overlay.versionOn(base, 1);
         return { commit: { kind: 'list', change: c, entry: { ...entry, version } }, result: c };
       },
       (c) => {
-        applyChange(c);
-        swap(withOverlay(base));
+        overlay.apply(c);
+        swap(overlay.on(base));
         return c;
       },
     );
@@ -417,8 +363,8 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       'could not load the bundle head of the store; serving the bundle directory until a newer head loads',
     );
   }
-  if (overlayRevision > 0)
-    log.info({ changes: overlayRevision, version: engine.bundle.version }, 'live list items restored');
+  if (overlay.revision > 0)
+    log.info({ changes: overlay.revision, version: engine.bundle.version }, 'live list items restored');
   store.follow(follow);
 
   const plane: ControlPlane = {
@@ -464,7 +410,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     },
     validate: (files) =>
       serial(async () => {
-        const dir = await stage(files);
+        const dir = await stageBundle(baseDir, store.workDir, files);
         try {
           const b = await load(dir);
           await b.model?.close();
@@ -474,7 +420,12 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
         }
       }),
     publish: (files, by) =>
-      serveVersion(async () => ({ dir: await stage(files), staged: true }), 'admin', by, 'publish'),
+      serveVersion(
+        async () => ({ dir: await stageBundle(baseDir, store.workDir, files), staged: true }),
+        'admin',
+        by,
+        'publish',
+      ),
     publishRule: (id, edit, by) =>
       serveVersion(
         async () => {
@@ -484,7 +435,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
             id,
             edit,
           );
-          return { dir: await stage(files), staged: true };
+          return { dir: await stageBundle(baseDir, store.workDir, files), staged: true };
         },
         'admin',
         by,

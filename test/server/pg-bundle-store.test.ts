@@ -81,7 +81,7 @@ const headRow = async (schema: string) =>
 const listed = async (s: Service, id: string, ip: string) =>
   codes(await decide(s, id, { network: { ip, ipCountry: 'DE' } })).includes('ip_blocklisted');
 
-describe('PostgreSQL bundle source', () => {
+describe('PostgreSQL bundle source', { timeout: 30_000 }, () => {
   it('publishes on one replica, live on the other; a restart serves the head; diff, versions and rollback', async () => {
     const schema = freshSchema();
     const a = await replica(schema);

@@ -53,7 +53,10 @@ describe('two service processes sharing one PostgreSQL', () => {
 
     const figures: { publishMs: number; liveOnBothMs: number; answerToOtherMs: number }[] = [];
     let k = 0;
+    let warmUpMs = 0;
+    // The first publish is a warm-up (the load path's first run in each process), not counted.
     for (const [from, to] of [
+      [b, a],
       [a, b],
       [b, a],
       [a, b],
@@ -80,8 +83,14 @@ describe('two service processes sharing one PostgreSQL', () => {
       while (!(await live(to, i++))) {
         if (performance.now() - t0 > 5000)
           throw new Error(`publish ${k} not live on the other process in 5 s`);
+        // A short pause: the asking should not be what keeps the other process busy.
+        await new Promise((r) => setTimeout(r, 5));
       }
       const done = performance.now();
+      if (k === 1) {
+        warmUpMs = Math.round(done - t0);
+        continue;
+      }
       figures.push({
         publishMs: Math.round(answered - t0),
         liveOnBothMs: Math.round(done - t0),
@@ -89,10 +98,22 @@ describe('two service processes sharing one PostgreSQL', () => {
       });
     }
     // The figure the issue asks for: publish request sent -> the new rule decides on both processes.
-    console.log(`PostgreSQL publish -> live on both replicas (ms): ${JSON.stringify(figures)}`);
+    console.log(
+      `PostgreSQL publish -> live on both replicas (ms): ${JSON.stringify(figures)}; warm-up publish ${warmUpMs} ms`,
+    );
     for (const f of figures) expect(f.liveOnBothMs).toBeLessThan(1000);
     expect(b.output() + a.output()).toContain('bundle head from the store served');
     const head = await sql<{ revision: string }>(`SELECT revision FROM "${schema}".risk_bundle_head`);
-    expect(head[0]?.revision).toBe(String(1 + figures.length));
+    expect(head[0]?.revision).toBe(String(1 + k));
+
+    // SIGHUP reads the head again (the directory is not the source); the process serves on.
+    b.child.kill('SIGHUP');
+    const end = Date.now() + 5000;
+    while (!b.output().includes('SIGHUP: bundle reloaded') && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(b.output()).toContain('SIGHUP: bundle reloaded');
+    expect((await decide(b.httpPort, `hup-${run}`)).bundleVersion).toBe(
+      (await decide(a.httpPort, `hup-a-${run}`)).bundleVersion,
+    );
   }, 30_000);
 });

@@ -162,8 +162,29 @@ export async function createPgBundleStore(options: PgBundleStoreOptions): Promis
   };
   /** Runs a query of ours, its failure made RISK_ERR_STORE_UNAVAILABLE. */
   const db = <T>(p: Promise<T>): Promise<T> => p.catch(unavailable);
-  const transact: BundleStore['transact'] = async (f) => {
+  /**
+   * A client of the pool for a transaction. The pool stops listening for a client's errors while it
+   * is checked out, and an unheard 'error' would end the process: a connection lost meanwhile (a
+   * failover) is heard here, fails the queries after it, and the client is discarded on release.
+   */
+  const checkout = async (): Promise<{ client: pg.PoolClient; release(): void }> => {
     const client = await db(pool.connect());
+    let lost: Error | undefined;
+    const onError = (err: Error) => {
+      lost = err;
+      log.warn({ err: String(err) }, 'PostgreSQL connection lost during a bundle store transaction');
+    };
+    client.on('error', onError);
+    return {
+      client,
+      release() {
+        client.removeListener('error', onError);
+        client.release(lost);
+      },
+    };
+  };
+  const transact: BundleStore['transact'] = async (f) => {
+    const { client, release } = await checkout();
     let inF = false;
     try {
       await client.query('BEGIN');
@@ -183,7 +204,7 @@ export async function createPgBundleStore(options: PgBundleStoreOptions): Promis
       if (inF || err instanceof RiskError) throw err;
       return unavailable(err);
     } finally {
-      client.release();
+      release();
     }
   };
 
@@ -192,11 +213,11 @@ export async function createPgBundleStore(options: PgBundleStoreOptions): Promis
     shared: true,
     workDir: home,
     async open(seed) {
-      const client = await pool.connect();
+      const { client, release } = await checkout();
       try {
         await ensurePgBundleSchema(client, options.schema);
       } finally {
-        client.release();
+        release();
       }
       const head = await readHead();
       if (head.version !== undefined) return head;

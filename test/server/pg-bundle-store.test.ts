@@ -1,4 +1,5 @@
 import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -317,6 +318,46 @@ describe('PostgreSQL bundle source', { timeout: 30_000 }, () => {
       'a NOTIFY on the new connection',
       1000,
     );
+  });
+
+  it('answers 503 STORE_UNAVAILABLE while PostgreSQL is unreachable, decides on, and recovers', async () => {
+    const schema = freshSchema();
+    // A TCP relay to PostgreSQL the test can cut, as a network partition would.
+    const sockets = new Set<Socket>();
+    const relay = createServer((client) => {
+      const upstream = connect(5432, '127.0.0.1');
+      for (const x of [client, upstream]) {
+        sockets.add(x);
+        x.on('error', () => undefined);
+        x.on('close', () => sockets.delete(x));
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    let cut = false;
+    relay.on('connection', (c) => {
+      if (cut) c.destroy();
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    const port = (relay.address() as AddressInfo).port;
+    try {
+      const url = new URL(SHARED_DATABASE_URL);
+      url.host = `127.0.0.1:${port}`;
+      const a = await replica(schema, { databaseUrl: url.toString() });
+      const first = a.engine.bundle.version;
+      cut = true;
+      for (const x of sockets) x.destroy();
+      const put = await admin(a, 'PUT', '/rules/big_payment', { text: BIG });
+      expect([put.statusCode, put.json().code]).toEqual([503, 'RISK_ERR_STORE_UNAVAILABLE']);
+      expect((await admin(a, 'GET', '/audit')).statusCode).toBe(503);
+      expect((await decide(a, 'u1')).bundleVersion).toBe(first);
+      cut = false;
+      const again = await admin(a, 'PUT', '/rules/big_payment', { text: BIG });
+      expect(again.statusCode, again.body).toBe(200);
+      expect(codes(await decide(a, 'u2'))).toContain('big_payment');
+    } finally {
+      for (const x of sockets) x.destroy();
+      await new Promise((r) => relay.close(r));
+    }
   });
 
   it('keeps serving when a head does not load here, and a rollback from this replica fixes the head', async () => {

@@ -220,7 +220,7 @@ export const CONFIG_FIELDS = {
     default: 1,
     min: 0,
     max: 1,
-    doc: '1: watch RISK_BUNDLE_DIR and serve a saved edit within a second (a bad one is rejected and logged); 0: reload on SIGHUP or the admin API only',
+    doc: '1: watch RISK_BUNDLE_DIR and serve a saved edit within a second (a bad one is rejected and logged); 0: reload on SIGHUP or the admin API only. Never with DATABASE_URL: PostgreSQL is then the source',
   },
   dataDir: {
     env: 'DATA_DIR',

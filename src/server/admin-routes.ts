@@ -38,8 +38,9 @@ export function decideAuthorizer(keys: ApiKeys) {
 
 /**
  * Registers the admin API under /admin/v1 (docs/admin-api.md): the bundle (current, versions, diff,
- * validate, publish, reload, rollback), one rule (put, delete), the audit trail and live list items. Admin keys only: a
- * decide key is refused; with no admin key configured, only loopback callers are served.
+ * validate, publish, reload, rollback), one rule (put, delete), the audit trail and live list
+ * items. Admin keys only: a decide key is refused; with no admin key configured, only loopback
+ * callers are served.
  */
 export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
   const { control, keys } = deps;

@@ -38,7 +38,7 @@ export function decideAuthorizer(keys: ApiKeys) {
 
 /**
  * Registers the admin API under /admin/v1 (docs/admin-api.md): the bundle (current, versions, diff,
- * validate, publish, reload, rollback), one rule (put, delete), the audit trail and live list
+ * validate, publish, reload, rollback), one rule (put, validate, delete), the audit trail and live list
  * items. Admin keys only: a decide key is refused; with no admin key configured, only loopback
  * callers are served.
  */
@@ -108,6 +108,10 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
       });
       admin.put<{ Params: { id: string } }>('/rules/:id', async (req) => ({
         version: await control.publishRule(req.params.id, ruleEdit(req.body), actorOf(req, keys)),
+      }));
+      admin.post<{ Params: { id: string } }>('/rules/:id/validate', async (req) => ({
+        valid: true,
+        version: await control.validateRule(req.params.id, ruleEdit(req.body)),
       }));
       admin.delete<{ Params: { id: string } }>('/rules/:id', async (req) => ({
         version: await control.publishRule(req.params.id, { remove: true }, actorOf(req, keys)),

@@ -49,6 +49,8 @@ export interface ControlPlane {
   validate(files: Readonly<Record<string, string>>): Promise<string>;
   /** validate, then serves it: an atomic swap (on every replica of a shared store). Returns the new version. */
   publish(files: Readonly<Record<string, string>>, by: string): Promise<string>;
+  /** Checks the current bundle with one rule replaced, added or removed; returns the version it would have. */
+  validateRule(id: string, edit: RuleEdit): Promise<string>;
   /** Publishes the current bundle with one rule replaced, added or removed (rules.json or rules.txt). */
   publishRule(id: string, edit: RuleEdit, by: string): Promise<string>;
   /** Serves a version kept earlier again. */
@@ -344,6 +346,28 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     return dir;
   };
 
+  /** The rules files of the serving bundle with rule `id` replaced, added or removed. */
+  const ruleFiles = async (id: string, edit: RuleEdit) => {
+    const read = (f: string) => readFile(join(baseDir, f), 'utf8').catch(() => undefined);
+    return editRule(
+      { 'rules.json': await read('rules.json'), 'rules.txt': await read('rules.txt') },
+      id,
+      edit,
+    );
+  };
+  /** Checks the serving bundle with the files `make` answers replaced; serves nothing. */
+  const validateWith = (make: () => Promise<Readonly<Record<string, string>>>) =>
+    serial(async () => {
+      const dir = await stageBundle(baseDir, store.workDir, await make());
+      try {
+        const b = await load(dir);
+        await b.model?.close();
+        return b.version;
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
   // At start: the store's head (seeded with the start directory when empty), then its list changes.
   const head = await store.open({
     kind: 'version',
@@ -408,17 +432,8 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
         return v;
       });
     },
-    validate: (files) =>
-      serial(async () => {
-        const dir = await stageBundle(baseDir, store.workDir, files);
-        try {
-          const b = await load(dir);
-          await b.model?.close();
-          return b.version;
-        } finally {
-          await rm(dir, { recursive: true, force: true });
-        }
-      }),
+    validate: (files) => validateWith(async () => files),
+    validateRule: (id, edit) => validateWith(() => ruleFiles(id, edit)),
     publish: (files, by) =>
       serveVersion(
         async () => ({ dir: await stageBundle(baseDir, store.workDir, files), staged: true }),
@@ -428,15 +443,10 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       ),
     publishRule: (id, edit, by) =>
       serveVersion(
-        async () => {
-          const read = (f: string) => readFile(join(baseDir, f), 'utf8').catch(() => undefined);
-          const files = editRule(
-            { 'rules.json': await read('rules.json'), 'rules.txt': await read('rules.txt') },
-            id,
-            edit,
-          );
-          return { dir: await stageBundle(baseDir, store.workDir, files), staged: true };
-        },
+        async () => ({
+          dir: await stageBundle(baseDir, store.workDir, await ruleFiles(id, edit)),
+          staged: true,
+        }),
         'admin',
         by,
         'publish',

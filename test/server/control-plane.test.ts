@@ -143,6 +143,11 @@ describe('live rule changes', () => {
   it('publishes one rule (JSON or text), deletes it, and diffs two versions (files)', async () => {
     const s = await start();
     const first = s.engine.bundle.version;
+    const check = await admin(s, 'POST', '/rules/big_payment/validate', { text: BIG });
+    expect([check.statusCode, check.json().valid]).toEqual([200, true]);
+    const badCheck = await admin(s, 'POST', '/rules/x/validate', { text: 'review if card.nope > 1' });
+    expect([badCheck.statusCode, badCheck.json().code]).toEqual([422, 'RISK_ERR_BUNDLE_INVALID']);
+    expect(s.engine.bundle.version).toBe(first); // validating serves nothing
     const put = await s.http.inject({
       method: 'PUT',
       url: '/admin/v1/rules/big_payment',

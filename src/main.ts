@@ -62,9 +62,10 @@ async function main(): Promise<void> {
   };
   if (service.adminLoopbackOnly)
     log.warn('RISK_ADMIN_KEYS is not set: the admin API (/admin/v1) answers loopback callers only');
-  // SIGHUP reloads the bundle directory; a bad bundle is rejected and the old one keeps serving.
+  // SIGHUP reloads the bundle directory (with DATABASE_URL: reads the head again); a bad bundle is
+  // rejected and the old one keeps serving.
   process.on('SIGHUP', () => {
-    service.control.reloadFromDir('sighup').then(
+    service.control.reload('sighup').then(
       (version) => log.info({ version }, 'SIGHUP: bundle reloaded'),
       (err: unknown) => log.warn({ err }, 'SIGHUP: bundle rejected; the old bundle keeps serving'),
     );

@@ -79,6 +79,11 @@ export const ERRORS = {
     http: 409,
     grpc: GrpcCode.FAILED_PRECONDITION,
   },
+  RISK_ERR_STORE_UNAVAILABLE: {
+    message: 'the bundle store is unavailable; nothing changed',
+    http: 503,
+    grpc: GrpcCode.UNAVAILABLE,
+  },
   RISK_ERR_INTERNAL: { message: 'internal error', http: 500, grpc: GrpcCode.INTERNAL },
 } as const satisfies Record<string, ErrorSpec>;
 

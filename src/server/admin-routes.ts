@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RiskError } from '../domain/index.js';
 import { type ApiKeys, presentedKey } from './api-keys.js';
 import type { ControlPlane } from './control-plane.js';
+import type { RuleEdit } from './rule-edit.js';
 
 /** What the admin routes need. */
 export interface AdminDeps {
@@ -36,9 +37,10 @@ export function decideAuthorizer(keys: ApiKeys) {
 }
 
 /**
- * Registers the admin API under /admin/v1 (docs/admin-api.md): the bundle (current, versions,
- * validate, publish, reload, rollback), the audit trail and live list items. Admin keys only: a
- * decide key is refused; with no admin key configured, only loopback callers are served.
+ * Registers the admin API under /admin/v1 (docs/admin-api.md): the bundle (current, versions, diff,
+ * validate, publish, reload, rollback), one rule (put, validate, delete), the audit trail and live list
+ * items. Admin keys only: a decide key is refused; with no admin key configured, only loopback
+ * callers are served.
  */
 export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
   const { control, keys } = deps;
@@ -74,8 +76,20 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
         return out;
       };
       admin.get('/bundle', async () => control.current());
-      admin.get('/bundle/versions', async () => ({ versions: control.versions() }));
-      admin.get('/audit', async () => ({ entries: control.audit() }));
+      admin.get('/bundle/versions', async () => ({ versions: await control.versions() }));
+      admin.get<{ Querystring: { from?: string; to?: string } }>('/bundle/diff', async (req) => {
+        const { from, to } = req.query;
+        const missing = [
+          ...(typeof from === 'string' && from !== '' ? [] : ['from']),
+          ...(typeof to === 'string' && to !== '' ? [] : ['to']),
+        ];
+        if (missing.length > 0)
+          throw RiskError.invalid(
+            missing.map((field) => ({ field, description: 'is required (a version)' })),
+          );
+        return control.diff(from as string, to as string);
+      });
+      admin.get('/audit', async () => ({ entries: await control.audit() }));
       admin.post('/bundle/validate', async (req) => ({
         valid: true,
         version: await control.validate(files(req.body)),
@@ -84,7 +98,7 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
         version: await control.publish(files(req.body), actorOf(req, keys)),
       }));
       admin.post('/bundle/reload', async () => ({
-        version: await control.reloadFromDir('file', 'admin API'),
+        version: await control.reload('file', 'admin API'),
       }));
       admin.post('/bundle/rollback', async (req) => {
         const v = (req.body as { version?: unknown } | undefined)?.version;
@@ -92,6 +106,16 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
           throw RiskError.invalid([{ field: 'version', description: 'is required' }]);
         return { version: await control.rollback(v, actorOf(req, keys)) };
       });
+      admin.put<{ Params: { id: string } }>('/rules/:id', async (req) => ({
+        version: await control.publishRule(req.params.id, ruleEdit(req.body), actorOf(req, keys)),
+      }));
+      admin.post<{ Params: { id: string } }>('/rules/:id/validate', async (req) => ({
+        valid: true,
+        version: await control.validateRule(req.params.id, ruleEdit(req.body)),
+      }));
+      admin.delete<{ Params: { id: string } }>('/rules/:id', async (req) => ({
+        version: await control.publishRule(req.params.id, { remove: true }, actorOf(req, keys)),
+      }));
       admin.get<{ Params: { id: string } }>('/lists/:id/items', async (req) => ({
         items: control.listItems(req.params.id),
       }));
@@ -99,16 +123,46 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
         const body = req.body;
         if (typeof body !== 'object' || body === null || Array.isArray(body))
           throw RiskError.invalid([{ field: 'item', description: 'must be an object with value or token' }]);
-        const item = control.addListItem(req.params.id, body as Record<string, unknown>, actorOf(req, keys));
+        const item = await control.addListItem(
+          req.params.id,
+          body as Record<string, unknown>,
+          actorOf(req, keys),
+        );
         return reply.code(201).send({ item, version: control.current().version });
       });
       admin.delete<{ Params: { id: string; value: string } }>('/lists/:id/items/:value', async (req) => {
-        control.removeListItem(req.params.id, req.params.value, actorOf(req, keys));
+        await control.removeListItem(req.params.id, req.params.value, actorOf(req, keys));
         return { version: control.current().version };
       });
     },
     { prefix: '/admin/v1' },
   );
+}
+
+/**
+ * The body of PUT /rules/{id}: a rule in the JSON form (`{action, when, reason, ...}`, the id from
+ * the path) or `{text}`, one rule in the text form.
+ */
+function ruleEdit(body: unknown): RuleEdit {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw RiskError.invalid([
+      {
+        field: 'rule',
+        description: 'must be a rule object ({action, when, reason}) or {text: "<rule text>"}',
+      },
+    ]);
+  const b = body as Record<string, unknown>;
+  if ('text' in b) {
+    if (typeof b.text !== 'string' || b.text.trim() === '')
+      throw RiskError.invalid([{ field: 'text', description: 'must be the text form of one rule' }]);
+    const others = Object.keys(b).filter((k) => k !== 'text');
+    if (others.length > 0)
+      throw RiskError.invalid([
+        { field: others[0] as string, description: 'a rule given as text has no other fields' },
+      ]);
+    return { text: b.text };
+  }
+  return { json: b };
 }
 
 function headerOf(req: FastifyRequest, name: string): string | undefined {

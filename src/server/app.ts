@@ -30,10 +30,12 @@ import { loadApiKeys } from './api-keys.js';
 import type { Config } from './config.js';
 import { type ControlPlane, createControlPlane } from './control-plane.js';
 import { createDecisionGate } from './decision-gate.js';
+import { createFileBundleStore } from './file-bundle-store.js';
 import { buildGrpc, type GrpcService } from './grpc.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createOutcomeDesk } from './outcome-desk.js';
 import { registerOutcomes } from './outcome-routes.js';
+import { createPgBundleStore } from './pg-bundle-store.js';
 import { registerRest } from './rest.js';
 import { httpServerOptions } from './server-options.js';
 
@@ -130,15 +132,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
         challenger: b?.challenger?.model.version ?? '',
       };
     },
-    bundleChanges: () => {
-      let applied = 0;
-      let rejected = 0;
-      for (const e of controlPlane?.audit() ?? []) {
-        if (e.action === 'reject') rejected++;
-        else if (e.action === 'load' || e.action === 'publish' || e.action === 'rollback') applied++;
-      }
-      return { applied, rejected };
-    },
+    bundleChanges: () => controlPlane?.changes() ?? { applied: 0, rejected: 0 },
     ...(config.journalMode !== 'off' && config.redisUrl === ''
       ? { durability: () => (persistence as Persistence).stats() }
       : {}),
@@ -234,10 +228,23 @@ export async function buildService(config: Config, options: ServiceOptions = {})
 
   const keys = loadApiKeys(config);
   const authorize = decideAuthorizer(keys);
+  // Bundle versions and the audit trail: files of this process, or PostgreSQL shared by replicas (§6).
+  const dataDir = config.journalMode === 'off' ? undefined : resolve(config.dataDir);
+  const bundleStore =
+    config.databaseUrl === ''
+      ? await createFileBundleStore({ dataDir, log: http.log })
+      : await createPgBundleStore({
+          url: config.databaseUrl,
+          schema: config.pgSchema,
+          dataDir,
+          pollMs: config.bundlePollMs,
+          listen: config.pgListen === 1,
+          log: http.log,
+        });
   const control = await createControlPlane({
     engine: core,
     bundleDir: config.bundleDir,
-    dataDir: config.journalMode === 'off' ? undefined : resolve(config.dataDir),
+    store: bundleStore,
     load: {
       tokenizer,
       now: clock,

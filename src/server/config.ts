@@ -52,6 +52,14 @@ export interface Config {
   readonly redisTimeoutMs: number;
   /** Prefix of every Redis key, so services can share a server. */
   readonly redisKeyPrefix: string;
+  /** PostgreSQL holding bundle versions, list changes and the audit trail for all replicas; empty: files. */
+  readonly databaseUrl: string;
+  /** The schema of the bundle tables (created if missing), so services or tests can share a database. */
+  readonly pgSchema: string;
+  /** Period of the head poll, the fallback to LISTEN/NOTIFY. */
+  readonly bundlePollMs: number;
+  /** 1: LISTEN for new heads; 0: poll only. */
+  readonly pgListen: number;
 }
 
 /** Development-only key; anything real must set RISK_TOKEN_KEY. */
@@ -218,7 +226,7 @@ export const CONFIG_FIELDS = {
     default: 1,
     min: 0,
     max: 1,
-    doc: '1: watch RISK_BUNDLE_DIR and serve a saved edit within a second (a bad one is rejected and logged); 0: reload on SIGHUP or the admin API only',
+    doc: '1: watch RISK_BUNDLE_DIR and serve a saved edit within a second (a bad one is rejected and logged); 0: reload on SIGHUP or the admin API only. Never with DATABASE_URL: PostgreSQL is then the source',
   },
   dataDir: {
     env: 'DATA_DIR',
@@ -306,6 +314,34 @@ export const CONFIG_FIELDS = {
     default: 'risk:',
     doc: 'prefix of every Redis key',
   },
+  databaseUrl: {
+    env: 'DATABASE_URL',
+    kind: 'string',
+    default: '',
+    doc: 'bundle versions, the head, live list changes and the audit trail in PostgreSQL, shared by replicas (postgres://user@host:port/db); a publish on one is live on all. The bundle directory is then only the first version and is not watched (empty: files under DATA_DIR)',
+  },
+  pgSchema: {
+    env: 'RISK_PG_SCHEMA',
+    kind: 'string',
+    default: 'public',
+    doc: 'schema of the bundle tables in DATABASE_URL (created if missing)',
+  },
+  bundlePollMs: {
+    env: 'RISK_BUNDLE_POLL_MS',
+    kind: 'int',
+    default: 5000,
+    min: 50,
+    max: 3_600_000,
+    doc: 'with DATABASE_URL: how often the head is polled, the fallback when a NOTIFY is lost',
+  },
+  pgListen: {
+    env: 'RISK_PG_LISTEN',
+    kind: 'int',
+    default: 1,
+    min: 0,
+    max: 1,
+    doc: 'with DATABASE_URL: 1 to LISTEN for new heads (live within milliseconds), 0 to poll only',
+  },
 } as const satisfies Record<string, Field>;
 
 const JOURNAL_MODES = new Set(['interval', 'sync', 'off']);
@@ -345,6 +381,8 @@ export function loadConfig(
     problems.push(
       `RISK_SHUTDOWN_TIMEOUT_MS=${out.shutdownTimeoutMs}: must exceed RISK_DRAIN_GRACE_MS=${out.drainGraceMs}`,
     );
+  if (!/^[a-z_][a-z0-9_]{0,47}$/.test(String(out.pgSchema)))
+    problems.push(`RISK_PG_SCHEMA=${out.pgSchema}: must be a lower-case identifier of at most 48 characters`);
   if (out.bundleDir === '') out.bundleDir = defaultBundleDir();
   if (problems.length > 0) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return Object.freeze({ ...(out as unknown as Config), tokenKeyIsDefault, ...overrides });

@@ -1,19 +1,6 @@
 import { type FSWatcher, watch } from 'node:fs';
-import {
-  appendFile,
-  cp,
-  link,
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  unlink,
-  writeFile,
-} from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve, sep } from 'node:path';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { RiskError, type Tokenizer } from '../domain/index.js';
 import {
   type Bundle,
@@ -22,54 +9,61 @@ import {
   type DecisionEngine,
   loadBundleDir,
 } from '../engine/index.js';
-import { createListSet, type ListItem, parseListItem, type RiskList } from '../policies/index.js';
+import { type ListItem, parseListItem, type RiskList } from '../policies/index.js';
+import { type BundleDiffDetail, diffBundleDirs } from './bundle-diff.js';
+import type {
+  AuditEntry,
+  BundleSource,
+  BundleStore,
+  ListChange,
+  StoreCommit,
+  StoreHead,
+  VersionInfo,
+} from './bundle-store.js';
+import { createListOverlay } from './list-overlay.js';
+import { editRule, type RuleEdit } from './rule-edit.js';
+import { stageBundle } from './stage-bundle.js';
 
-/** Where a bundle version came from. */
-export type BundleSource = 'start' | 'file' | 'sighup' | 'admin' | 'rollback';
-
-/** One entry of the audit trail: every version served and every list change. */
-export interface AuditEntry {
-  readonly at: string;
-  readonly action: 'load' | 'publish' | 'rollback' | 'reject' | 'list-add' | 'list-remove';
-  readonly source?: BundleSource;
-  readonly by: string;
-  readonly version?: string;
-  readonly previous?: string;
-  /** For a bundle: files added, removed or changed against the previous version, and rule ids. */
-  readonly diff?: BundleDiff;
-  readonly list?: string;
-  readonly item?: string;
-  /** The whole item a list-add added, so a restart can add it again. */
-  readonly listItem?: ListItem;
-  readonly problems?: readonly string[];
-}
-
-/** What changed between two bundle versions. */
-export interface BundleDiff {
-  readonly files: Readonly<Record<string, 'added' | 'removed' | 'changed'>>;
-  readonly rules: { readonly added: readonly string[]; readonly removed: readonly string[] };
-}
+export type { AuditEntry, BundleDiff, BundleSource, VersionInfo } from './bundle-store.js';
 
 /** The bundle control plane: reloads, publishes, versions, rollbacks and live list items, audited. */
 export interface ControlPlane {
-  /** Version, name and origin of the bundle new decisions read. */
-  current(): { version: string; name: string; source: BundleSource; loadedAt: string };
-  /** Every bundle version served since start (and kept under DATA_DIR), oldest first. */
-  versions(): readonly { version: string; source: BundleSource; at: string; by: string }[];
-  audit(): readonly AuditEntry[];
-  /** Loads the bundle directory again; a bad bundle changes nothing and throws RISK_ERR_BUNDLE_INVALID. */
-  reloadFromDir(source: 'file' | 'sighup', by?: string): Promise<string>;
+  /** Version, name and origin of the bundle new decisions read, and the store's revision it is at. */
+  current(): {
+    version: string;
+    name: string;
+    source: BundleSource;
+    loadedAt: string;
+    revision: number;
+    store: BundleStore['kind'];
+  };
+  /** Bundle versions served (files: since start; PostgreSQL: ever, by any replica), oldest first. */
+  versions(): Promise<readonly VersionInfo[]>;
+  audit(): Promise<readonly AuditEntry[]>;
+  /** Bundles this process swapped in since start (loads, publishes, rollbacks, a head from another replica) and rejected. */
+  changes(): { applied: number; rejected: number };
+  /**
+   * Files: loads the bundle directory again; PostgreSQL: reads the head again (SIGHUP, POST
+   * /bundle/reload). A bad bundle changes nothing and throws RISK_ERR_BUNDLE_INVALID.
+   */
+  reload(source: 'file' | 'sighup', by?: string): Promise<string>;
   /** Checks the current bundle with `files` replaced (file name to content); returns the version it would have. */
   validate(files: Readonly<Record<string, string>>): Promise<string>;
-  /** validate, then serves it: an atomic swap. Returns the new version. */
+  /** validate, then serves it: an atomic swap (on every replica of a shared store). Returns the new version. */
   publish(files: Readonly<Record<string, string>>, by: string): Promise<string>;
+  /** Checks the current bundle with one rule replaced, added or removed; returns the version it would have. */
+  validateRule(id: string, edit: RuleEdit): Promise<string>;
+  /** Publishes the current bundle with one rule replaced, added or removed (rules.json or rules.txt). */
+  publishRule(id: string, edit: RuleEdit, by: string): Promise<string>;
   /** Serves a version kept earlier again. */
   rollback(version: string, by: string): Promise<string>;
+  /** What changed from one kept version to another: files, rule ids and line diffs of text files. */
+  diff(from: string, to: string): Promise<BundleDiffDetail & { from: string; to: string }>;
   /** Items of a list, with live additions and removals. */
   listItems(listId: string): readonly ListItem[];
-  addListItem(listId: string, item: Record<string, unknown>, by: string): ListItem;
-  removeListItem(listId: string, value: string, by: string): void;
-  /** Starts watching the bundle directory: a saved edit is live within `debounceMs`. */
+  addListItem(listId: string, item: Record<string, unknown>, by: string): Promise<ListItem>;
+  removeListItem(listId: string, value: string, by: string): Promise<void>;
+  /** Starts watching the bundle directory: a saved edit is live within `debounceMs` (files only). */
   watch(debounceMs?: number): void;
   close(): Promise<void>;
 }
@@ -77,10 +71,10 @@ export interface ControlPlane {
 /** What the control plane needs from the service. */
 export interface ControlPlaneOptions {
   readonly engine: DecisionEngine;
-  /** The watched directory the service started from. */
+  /** The directory the service started from: the store's first version, and watched (files). */
   readonly bundleDir: string;
-  /** Where versions and the audit trail are kept; undefined keeps them in a temp dir for the process. */
-  readonly dataDir: string | undefined;
+  /** Where versions, the head, list changes and the audit trail are kept (files or PostgreSQL). */
+  readonly store: BundleStore;
   readonly load: Omit<BundleLoadOptions, 'now'> & { readonly now: () => number };
   readonly tokenizer: Tokenizer;
   /** After a swap, how long the old model stays open for decisions still scoring on it. */
@@ -93,90 +87,43 @@ export interface ControlPlaneOptions {
   readonly wall?: () => number;
 }
 
-/** Files a bundle may hold; a publish names some of them. */
-const BUNDLE_FILES = new Set([
-  'bundle.json',
-  'features.json',
-  'rules.json',
-  'rules.txt',
-  'sequences.json',
-  'device.json',
-  'lists.json',
-  'model/manifest.json',
-]);
+const VERSION = /^[\w.-]+@[0-9a-f]{12}$/;
 
 /**
  * Creates the control plane over a running engine (docs/architecture.md §6). Every change is
- * compiled and checked before an atomic swap (loadBundleDir does all the checks); a bad bundle is
- * rejected with its problems and the old one keeps serving. Versions are content hashes; each one
- * served is copied under `<DATA_DIR>/bundles/<version>/` so a rollback can load it again, and the
- * audit trail is `<DATA_DIR>/audit.ndjson`. Live list items are an overlay re-applied on every new
- * bundle, so a reload does not lose them; the version then reads `<bundle version>+lists.<n>`.
+ * compiled and checked here before it is committed to the store and swapped in atomically
+ * (loadBundleDir does all the checks); a bad bundle is rejected with its problems and the old one
+ * keeps serving. Versions are content hashes, kept by the store (BundleStore) so a rollback can load
+ * them again. Live list items are an overlay re-applied on every new bundle, so a reload does not
+ * lose them; the version then reads `<bundle version>+lists.<n>`. With a shared store, every change
+ * is made on the store's locked head, and heads other replicas commit are followed and served.
  */
 export async function createControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
-  const { engine, log } = options;
+  let applied = 0;
+  let rejectedCount = 0;
+  const { engine, log, store } = options;
   const wall = options.wall ?? Date.now;
-  const home = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'risk-bundles-')));
-  const versionsDir = join(home, 'bundles');
-  await mkdir(versionsDir, { recursive: true });
-  const auditFile = join(home, 'audit.ndjson');
-  const trail: AuditEntry[] = [];
-  const served: { version: string; source: BundleSource; at: string; by: string }[] = [];
-  /** The serving bundle before the list overlay. */
+  const now = () => new Date(wall()).toISOString();
+  /** The serving bundle before the list overlay, and a directory holding its files. */
   let base = engine.bundle;
   let baseDir = resolve(options.bundleDir);
   let source: BundleSource = 'start';
-  let loadedAt = new Date(wall()).toISOString();
-  /** Live list changes: list id → item value → the item, or null for a removed one. */
-  const overlay = new Map<string, Map<string, ListItem | null>>();
-  let overlayRevision = 0;
+  let loadedAt = now();
+  const overlay = createListOverlay();
+  /** The store revision served; a head at or below it is nothing new. */
+  let revision = 0;
+  /** A head that failed to load here: logged once, tried again only on a newer head or a reload. */
+  let failedRevision = -1;
   let chain: Promise<unknown> = Promise.resolve();
   let watcher: FSWatcher | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let closed = false;
 
-  const record = async (e: AuditEntry) => {
-    trail.push(e);
-    try {
-      await appendFile(auditFile, `${JSON.stringify(e)}\n`);
-    } catch (err) {
-      log.error({ err }, 'could not append to the audit trail');
-    }
-  };
   /** Runs control-plane changes one at a time, in order. */
   const serial = <T>(f: () => Promise<T>): Promise<T> => {
     const next = chain.then(f, f);
     chain = next.catch(() => undefined);
     return next;
-  };
-  /** Keeps `dir` as version `version`: moved there when `adopt` (a staging dir of ours), else copied. */
-  const keep = async (dir: string, version: string, adopt: boolean) => {
-    const target = join(versionsDir, version);
-    const exists = await readdir(target).then(
-      () => true,
-      () => false,
-    );
-    if (exists) {
-      if (adopt) await rm(dir, { recursive: true, force: true });
-    } else if (adopt) await rename(dir, target);
-    else await cp(dir, target, { recursive: true });
-  };
-  const withOverlay = (b: Bundle): Bundle => {
-    if (overlay.size === 0) return b;
-    const lists: RiskList[] = b.lists.lists.map((l) => {
-      const changes = overlay.get(l.id);
-      if (changes === undefined) return l;
-      const items = new Map(l.items);
-      for (const [value, item] of changes) {
-        if (item === null) items.delete(value);
-        else items.set(value, item);
-      }
-      return { ...l, items };
-    });
-    return Object.freeze({
-      ...b,
-      lists: createListSet(lists),
-      version: `${b.version}+lists.${overlayRevision}`,
-    });
   };
   const swap = (next: Bundle) => {
     const prev = engine.swapBundle(next);
@@ -185,23 +132,6 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       // Decisions already scoring on it finish first: none waits longer than the model timeout.
       setTimeout(() => void model.close(), options.modelGraceMs).unref();
     }
-  };
-  const diffOf = async (fromDir: string, toDir: string, from: Bundle, to: Bundle): Promise<BundleDiff> => {
-    const files: Record<string, 'added' | 'removed' | 'changed'> = {};
-    for (const f of BUNDLE_FILES) {
-      const a = await readFile(join(fromDir, f), 'utf8').catch(() => undefined);
-      const b = await readFile(join(toDir, f), 'utf8').catch(() => undefined);
-      if (a === undefined && b !== undefined) files[f] = 'added';
-      else if (a !== undefined && b === undefined) files[f] = 'removed';
-      else if (a !== b) files[f] = 'changed';
-    }
-    const ids = (x: Bundle) => new Set([...x.rules, ...x.deviceChecks].map((r) => r.id));
-    const was = ids(from);
-    const now = ids(to);
-    return {
-      files,
-      rules: { added: [...now].filter((i) => !was.has(i)), removed: [...was].filter((i) => !now.has(i)) },
-    };
   };
   const load = async (dir: string): Promise<Bundle> => {
     try {
@@ -216,100 +146,181 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       throw err;
     }
   };
-  /** Loads `dir` and serves it, audited; the caller keeps `dir` as it is. */
-  const serve = async (
-    dir: string,
-    src: BundleSource,
-    by: string,
-    action: AuditEntry['action'],
-    adopt = false,
-  ): Promise<string> => {
-    let next: Bundle;
-    try {
-      next = await load(dir);
-    } catch (err) {
-      if (err instanceof RiskError)
-        await record({
-          at: new Date(wall()).toISOString(),
-          action: 'reject',
-          source: src,
-          by,
-          problems: err.violations.map((v) => v.description),
-        });
-      throw err;
+  const problemsOf = (err: unknown) =>
+    err instanceof RiskError && err.violations.length > 0
+      ? err.violations.map((v) => v.description)
+      : [String(err)];
+
+  /**
+   * Serves the store's head if it is newer than what this process serves: its version (loaded and
+   * checked here) and the list changes after ours. Throws, changing nothing, if the version does
+   * not load.
+   */
+  const catchUp = async (head: StoreHead, src: BundleSource): Promise<boolean> => {
+    if (head.revision <= revision) return false;
+    const changes =
+      head.lists > overlay.revision ? await store.listChanges(overlay.revision, head.lists) : [];
+    let next: { bundle: Bundle; dir: string } | undefined;
+    if (head.version !== undefined && head.version !== base.version) {
+      const dir = await store.versionDir(head.version);
+      if (dir === undefined)
+        throw new RiskError('RISK_ERR_UNKNOWN_RESOURCE', `head version ${head.version} is not in the store`);
+      next = { bundle: await load(dir), dir };
     }
-    const diff = await diffOf(baseDir, dir, base, next);
-    const previous = engine.bundle.version;
-    await keep(dir, next.version, adopt);
-    base = next;
-    baseDir = join(versionsDir, next.version);
-    source = src;
-    loadedAt = new Date(wall()).toISOString();
-    swap(withOverlay(next));
-    served.push({ version: next.version, source: src, at: loadedAt, by });
-    await record({ at: loadedAt, action, source: src, by, version: engine.bundle.version, previous, diff });
-    log.info({ version: engine.bundle.version, previous, source: src, by }, 'bundle swapped');
-    return engine.bundle.version;
+    for (const c of changes) overlay.apply(c);
+    revision = head.revision;
+    if (next !== undefined) {
+      base = next.bundle;
+      baseDir = next.dir;
+      source = src;
+      loadedAt = now();
+    }
+    if (next === undefined && changes.length === 0) return false;
+    swap(overlay.on(base));
+    return true;
+  };
+  /** Serves a head another replica committed (the store's NOTIFY or poll); a bad one is logged once. */
+  const follow = (head: StoreHead) => {
+    if (closed || head.revision <= revision || head.revision === failedRevision) return;
+    void serial(async () => {
+      if (closed || head.revision <= revision || head.revision === failedRevision) return;
+      const previous = engine.bundle.version;
+      try {
+        if (await catchUp(head, 'replica'))
+          log.info(
+            { version: engine.bundle.version, previous, revision: head.revision },
+            'bundle head from the store served',
+          );
+      } catch (err) {
+        if (!(err instanceof RiskError) || err.code === 'RISK_ERR_STORE_UNAVAILABLE') {
+          // The store, not the bundle: the next notification or poll tries again.
+          log.warn(
+            { revision: head.revision, err: String(err) },
+            'could not read the bundle head from the store',
+          );
+          return;
+        }
+        failedRevision = head.revision;
+        log.error(
+          {
+            revision: head.revision,
+            head: head.version,
+            problems: problemsOf(err),
+            still: engine.bundle.version,
+          },
+          'could not load the bundle head another replica published; the old bundle keeps serving',
+        );
+      }
+    });
   };
   /**
-   * A staging copy of the serving bundle with `files` replaced. The serving bundle is a kept version
-   * (never written again), so its files are hard-linked, not copied: a publish costs what it
-   * writes, however large the model is.
+   * Runs a change on the store's head, locked against every other writer: this process first
+   * catches up with that head (so a publish builds on the newest bundle), then `f` answers the
+   * commit; `after` applies it here once it is committed.
    */
-  const overlayDir = async (files: Readonly<Record<string, string>>): Promise<string> => {
-    const dir = await mkdtemp(join(versionsDir, '.staging-'));
-    await linkTree(baseDir, dir);
-    for (const [name, content] of Object.entries(files)) {
-      if (!BUNDLE_FILES.has(name))
-        throw RiskError.invalid([
-          {
-            field: `files.${name}`,
-            description: `is not a bundle file; one of ${[...BUNDLE_FILES].join(', ')}`,
-          },
-        ]);
-      const target = resolve(dir, name);
-      if (!target.startsWith(`${resolve(dir)}${sep}`))
-        throw RiskError.invalid([{ field: `files.${name}`, description: 'escapes the bundle' }]);
-      await mkdir(join(target, '..'), { recursive: true });
-      await unlink(target).catch(() => undefined);
-      await writeFile(target, content);
-    }
-    return dir;
-  };
-
-  // Live list items survive a restart: the audit trail's list changes are applied again, in order.
-  const past = await readFile(auditFile, 'utf8').catch(() => '');
-  for (const line of past.split('\n')) {
-    if (line === '') continue;
-    let e: AuditEntry;
-    try {
-      e = JSON.parse(line) as AuditEntry;
-    } catch {
-      continue; // a torn last line
-    }
-    if (
-      (e.action !== 'list-add' && e.action !== 'list-remove') ||
-      e.list === undefined ||
-      e.item === undefined
-    )
-      continue;
-    const changes = overlay.get(e.list) ?? new Map<string, ListItem | null>();
-    overlay.set(e.list, changes);
-    changes.set(e.item, e.action === 'list-add' ? (e.listItem ?? { value: e.item }) : null);
-    overlayRevision++;
-  }
-  if (overlayRevision > 0) {
-    swap(withOverlay(base));
-    log.info(
-      { changes: overlayRevision, version: engine.bundle.version },
-      'live list items restored from the audit trail',
+  const change = <T, R>(
+    f: () => Promise<{ commit: StoreCommit; result: T }>,
+    after: (result: T) => Promise<R> | R,
+  ): Promise<R> =>
+    serial(async () => {
+      const { head, result } = await store.transact(async (h) => {
+        try {
+          await catchUp(h, 'replica');
+        } catch (err) {
+          // The change applies to the bundle this process serves: a rollback is how a bad head is fixed.
+          log.error(
+            { revision: h.revision, head: h.version, problems: problemsOf(err) },
+            'could not load the bundle head; the change applies to the bundle served here',
+          );
+        }
+        return f();
+      });
+      revision = head.revision;
+      return after(result);
+    });
+  /**
+   * Checks the bundle `make` stages and serves it: committed to the store (kept, head moved,
+   * audited, announced), then swapped in. A bad bundle is audited as a rejection and changes nothing.
+   */
+  const serveVersion = (
+    make: () => Promise<{ dir: string; staged: boolean }>,
+    src: BundleSource,
+    by: string,
+    action: 'load' | 'publish' | 'rollback',
+    extra: Partial<AuditEntry> = {},
+  ): Promise<string> => {
+    let next: Bundle | undefined;
+    let served = false;
+    let rejected: RiskError | undefined;
+    let staging: string | undefined;
+    return change(
+      async () => {
+        const { dir, staged } = await make();
+        if (staged) staging = dir;
+        try {
+          next = await load(dir);
+        } catch (err) {
+          if (err instanceof RiskError && err.code === 'RISK_ERR_BUNDLE_INVALID') rejected = err;
+          throw err;
+        }
+        const diff = await diffBundleDirs(baseDir, dir);
+        const entry: AuditEntry = {
+          at: now(),
+          action,
+          source: src,
+          by,
+          version: overlay.versionOn(next),
+          previous: engine.bundle.version,
+          diff,
+          ...extra,
+        };
+        const commit: StoreCommit = {
+          kind: 'version',
+          version: next.version,
+          name: next.name,
+          dir,
+          adopt: staged,
+          entry,
+        };
+        return { commit, result: next };
+      },
+      async (b) => {
+        const dir = await store.versionDir(b.version);
+        if (dir === undefined) throw new Error(`version ${b.version} committed but not kept`);
+        base = b;
+        baseDir = dir;
+        source = src;
+        loadedAt = now();
+        swap(overlay.on(b));
+        served = true;
+        applied++;
+        log.info({ version: engine.bundle.version, source: src, by, revision }, 'bundle swapped');
+        return engine.bundle.version;
+      },
+    ).then(
+      async (v) => {
+        if (staging !== undefined) await rm(staging, { recursive: true, force: true });
+        return v;
+      },
+      async (err: unknown) => {
+        if (staging !== undefined) await rm(staging, { recursive: true, force: true });
+        if (!served) await next?.model?.close();
+        if (rejected !== undefined) rejectedCount++;
+        if (rejected !== undefined)
+          await store
+            .record({
+              at: now(),
+              action: 'reject',
+              source: src,
+              by,
+              problems: problemsOf(rejected),
+              ...extra,
+            })
+            .catch((e: unknown) => log.error({ err: String(e) }, 'could not audit a rejected bundle'));
+        throw err;
+      },
     );
-  }
-  await keep(baseDir, base.version, false);
-  baseDir = join(versionsDir, base.version);
-  served.push({ version: base.version, source: 'start', at: loadedAt, by: 'service' });
-  await record({ at: loadedAt, action: 'load', source: 'start', by: 'service', version: base.version });
-
+  };
   const findList = (listId: string): RiskList => {
     const l = engine.bundle.lists.lists.find((x) => x.id === listId);
     if (l === undefined)
@@ -319,115 +330,189 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       );
     return l;
   };
+  /** Commits one list change and applies it here. */
+  const listChange = (make: () => { change: ListChange; entry: Omit<AuditEntry, 'version'> }) =>
+    change(
+      async () => {
+        const { change: c, entry } = make();
+        const version = overlay.versionOn(base, 1);
+        return { commit: { kind: 'list', change: c, entry: { ...entry, version } }, result: c };
+      },
+      (c) => {
+        overlay.apply(c);
+        swap(overlay.on(base));
+        return c;
+      },
+    );
+  const keptDir = async (version: string, field: string): Promise<string> => {
+    const kept = version.split('+')[0] ?? '';
+    const dir = VERSION.test(kept) ? await store.versionDir(kept) : undefined;
+    if (dir === undefined)
+      throw new RiskError('RISK_ERR_UNKNOWN_RESOURCE', `no kept bundle version ${version} (${field})`);
+    return dir;
+  };
+
+  /** The rules files of the serving bundle with rule `id` replaced, added or removed. */
+  const ruleFiles = async (id: string, edit: RuleEdit) => {
+    const read = (f: string) => readFile(join(baseDir, f), 'utf8').catch(() => undefined);
+    return editRule(
+      { 'rules.json': await read('rules.json'), 'rules.txt': await read('rules.txt') },
+      id,
+      edit,
+    );
+  };
+  /** Checks the serving bundle with the files `make` answers replaced; serves nothing. */
+  const validateWith = (make: () => Promise<Readonly<Record<string, string>>>) =>
+    serial(async () => {
+      const dir = await stageBundle(baseDir, store.workDir, await make());
+      try {
+        const b = await load(dir);
+        await b.model?.close();
+        return b.version;
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+  // At start: the store's head (seeded with the start directory when empty), then its list changes.
+  const head = await store.open({
+    kind: 'version',
+    version: base.version,
+    name: base.name,
+    dir: baseDir,
+    adopt: false,
+    entry: { at: loadedAt, action: 'load', source: 'start', by: 'service', version: base.version },
+  });
+  baseDir = (await store.versionDir(base.version)) ?? baseDir;
+  try {
+    await catchUp(head, 'start');
+  } catch (err) {
+    failedRevision = head.revision;
+    log.error(
+      { revision: head.revision, head: head.version, problems: problemsOf(err), still: base.version },
+      'could not load the bundle head of the store; serving the bundle directory until a newer head loads',
+    );
+  }
+  if (overlay.revision > 0)
+    log.info({ changes: overlay.revision, version: engine.bundle.version }, 'live list items restored');
+  store.follow(follow);
 
   const plane: ControlPlane = {
-    current: () => ({ version: engine.bundle.version, name: engine.bundle.name, source, loadedAt }),
-    versions: () => served,
-    audit: () => trail,
-    reloadFromDir: (src, by = src === 'sighup' ? 'SIGHUP' : 'file watcher') =>
-      serial(async () => {
-        const dir = resolve(options.bundleDir);
-        // A reload reads the directory as it is; copy it first so a later edit cannot race the load.
-        const copy = await mkdtemp(join(tmpdir(), 'risk-reload-'));
-        try {
-          await cp(dir, copy, { recursive: true });
-          const was = base.version;
-          const v = await serve(copy, src, by, 'load');
-          if (base.version === was) log.info({ version: v }, 'bundle unchanged');
-          return v;
-        } finally {
-          await rm(copy, { recursive: true, force: true });
-        }
-      }),
-    validate: (files) =>
-      serial(async () => {
-        const dir = await overlayDir(files);
-        try {
-          const b = await load(dir);
-          await b.model?.close();
-          return b.version;
-        } finally {
-          await rm(dir, { recursive: true, force: true });
-        }
-      }),
+    changes: () => ({ applied, rejected: rejectedCount }),
+    current: () => ({
+      version: engine.bundle.version,
+      name: engine.bundle.name,
+      source,
+      loadedAt,
+      revision,
+      store: store.kind,
+    }),
+    versions: () => store.versions(),
+    audit: () => store.audit(),
+    reload(src, by = src === 'sighup' ? 'SIGHUP' : 'file watcher') {
+      if (store.shared)
+        // The store is the source: read its head again, trying a head that failed before too.
+        return serial(async () => {
+          const h = await store.head();
+          const previous = engine.bundle.version;
+          if (await catchUp(h, src))
+            log.info(
+              { version: engine.bundle.version, previous, revision },
+              'bundle head from the store served',
+            );
+          failedRevision = -1;
+          return engine.bundle.version;
+        });
+      const was = base.version;
+      return serveVersion(
+        async () => {
+          // A reload reads the directory as it is; copy it first so a later edit cannot race the load.
+          const copy = await mkdtemp(join(store.workDir, '.reload-'));
+          await cp(resolve(options.bundleDir), copy, { recursive: true });
+          return { dir: copy, staged: true };
+        },
+        src,
+        by,
+        'load',
+      ).then((v) => {
+        if (base.version === was) log.info({ version: v }, 'bundle unchanged');
+        return v;
+      });
+    },
+    validate: (files) => validateWith(async () => files),
+    validateRule: (id, edit) => validateWith(() => ruleFiles(id, edit)),
     publish: (files, by) =>
-      serial(async () => {
-        const dir = await overlayDir(files);
-        try {
-          return await serve(dir, 'admin', by, 'publish', true);
-        } catch (err) {
-          await rm(dir, { recursive: true, force: true });
-          throw err;
-        }
-      }),
+      serveVersion(
+        async () => ({ dir: await stageBundle(baseDir, store.workDir, files), staged: true }),
+        'admin',
+        by,
+        'publish',
+      ),
+    publishRule: (id, edit, by) =>
+      serveVersion(
+        async () => ({
+          dir: await stageBundle(baseDir, store.workDir, await ruleFiles(id, edit)),
+          staged: true,
+        }),
+        'admin',
+        by,
+        'publish',
+        { rule: id },
+      ),
     rollback: (version, by) =>
-      serial(async () => {
-        // A version with a list overlay rolls back to its bundle; the live list items stay.
-        const kept = version.split('+')[0] ?? '';
-        const known =
-          /^[\w.-]+@[0-9a-f]{12}$/.test(kept) &&
-          (await readdir(join(versionsDir, kept)).then(
-            () => true,
-            () => false,
-          ));
-        if (!known) throw new RiskError('RISK_ERR_UNKNOWN_RESOURCE', `no kept bundle version ${version}`);
-        return serve(join(versionsDir, kept), 'rollback', by, 'rollback');
-      }),
+      // A version with a list overlay rolls back to its bundle; the live list items stay.
+      serveVersion(
+        async () => ({ dir: await keptDir(version, 'version'), staged: false }),
+        'rollback',
+        by,
+        'rollback',
+      ),
+    async diff(from, to) {
+      const [a, b] = [await keptDir(from, 'from'), await keptDir(to, 'to')];
+      return { from, to, ...(await diffBundleDirs(a, b, true)) };
+    },
     listItems: (listId) => [...findList(listId).items.values()],
-    addListItem(listId, raw, by) {
-      const list = findList(listId);
-      const parsed = parseListItem(
-        { ...raw, addedBy: by, addedAt: new Date(wall()).toISOString() },
-        list,
-        options.tokenizer,
-        'item',
-      );
-      if ('error' in parsed) throw RiskError.invalid([{ field: 'item', description: parsed.error }]);
-      const item = parsed.value;
-      const changes = overlay.get(listId) ?? new Map<string, ListItem | null>();
-      overlay.set(listId, changes);
-      changes.set(item.value, item);
-      overlayRevision++;
-      swap(withOverlay(base));
-      void record({
-        at: new Date(wall()).toISOString(),
-        action: 'list-add',
-        by,
-        list: listId,
-        item: item.value,
-        listItem: item,
-        version: engine.bundle.version,
-      });
-      return item;
-    },
-    removeListItem(listId, value, by) {
-      const list = findList(listId);
-      if (!list.items.has(value))
-        throw new RiskError('RISK_ERR_UNKNOWN_RESOURCE', `list ${listId} has no item ${value}`);
-      const changes = overlay.get(listId) ?? new Map<string, ListItem | null>();
-      overlay.set(listId, changes);
-      changes.set(value, null);
-      overlayRevision++;
-      swap(withOverlay(base));
-      void record({
-        at: new Date(wall()).toISOString(),
-        action: 'list-remove',
-        by,
-        list: listId,
-        item: value,
-        version: engine.bundle.version,
-      });
-    },
+    addListItem: (listId, raw, by) =>
+      listChange(() => {
+        const list = findList(listId);
+        const parsed = parseListItem(
+          { ...raw, addedBy: by, addedAt: now() },
+          list,
+          options.tokenizer,
+          'item',
+        );
+        if ('error' in parsed) throw RiskError.invalid([{ field: 'item', description: parsed.error }]);
+        const item = parsed.value;
+        return {
+          change: { list: listId, value: item.value, item },
+          entry: { at: now(), action: 'list-add', by, list: listId, item: item.value, listItem: item },
+        };
+      }).then((c) => c.item as ListItem),
+    removeListItem: (listId, value, by) =>
+      listChange(() => {
+        const list = findList(listId);
+        if (!list.items.has(value))
+          throw new RiskError('RISK_ERR_UNKNOWN_RESOURCE', `list ${listId} has no item ${value}`);
+        return {
+          change: { list: listId, value, item: null },
+          entry: { at: now(), action: 'list-remove', by, list: listId, item: value },
+        };
+      }).then(() => undefined),
     watch(debounceMs = 250) {
+      if (store.shared) {
+        log.info(
+          { store: store.kind },
+          'the bundle directory is not watched: the bundle source is the shared store (DATABASE_URL); publish through the admin API, SIGHUP reads its head again',
+        );
+        return;
+      }
       if (watcher !== undefined) return;
       watcher = watch(resolve(options.bundleDir), { recursive: true }, () => {
         clearTimeout(timer);
         timer = setTimeout(() => {
-          plane.reloadFromDir('file').catch((err: unknown) => {
-            const problems =
-              err instanceof RiskError ? err.violations.map((v) => v.description) : [String(err)];
+          plane.reload('file').catch((err: unknown) => {
             log.warn(
-              { problems, still: engine.bundle.version },
+              { problems: problemsOf(err), still: engine.bundle.version },
               'bundle edit rejected; the old bundle keeps serving',
             );
           });
@@ -436,24 +521,13 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       watcher.on('error', (err) => log.error({ err }, 'bundle directory watcher failed'));
     },
     async close() {
+      closed = true;
       clearTimeout(timer);
       watcher?.close();
       watcher = undefined;
       await chain;
-      if (options.dataDir === undefined) await rm(home, { recursive: true, force: true });
+      await store.close();
     },
   };
   return plane;
-}
-
-/** Recreates the tree at `src` under `dst` with hard links to its files. */
-async function linkTree(src: string, dst: string): Promise<void> {
-  for (const e of await readdir(src, { withFileTypes: true })) {
-    const from = join(src, e.name);
-    const to = join(dst, e.name);
-    if (e.isDirectory()) {
-      await mkdir(to, { recursive: true });
-      await linkTree(from, to);
-    } else if (e.isFile()) await link(from, to);
-  }
 }

@@ -42,7 +42,13 @@ block if type == 'PAYMENT' and amount_usd > 100 USD
 const decide = async (s: Service, id: string, patch: Record<string, unknown> = {}, headers = {}) =>
   s.http.inject({ method: 'POST', url: '/v1/decisions', payload: paymentRequest(id, patch), headers });
 const codes = (body: { reasons: { code: string }[] }) => body.reasons.map((r) => r.code);
-const admin = (s: Service, method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object, headers = {}) =>
+const admin = (
+  s: Service,
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  url: string,
+  payload?: object,
+  headers = {},
+) =>
   s.http.inject({ method, url: `/admin/v1${url}`, ...(payload !== undefined ? { payload } : {}), headers });
 const until = async (check: () => Promise<boolean>, what: string, ms = 3000) => {
   const end = Date.now() + ms;
@@ -74,8 +80,8 @@ describe('live rule changes', () => {
     // A broken edit: rejected with line:column in the audit trail; the last good bundle serves on.
     const good = s.engine.bundle.version;
     await writeFile(rulesTxt, `${await readFile(rulesTxt, 'utf8')}\n@id broken\nblock if amount_usd >\n`);
-    await until(async () => s.control.audit().some((e) => e.action === 'reject'), 'the rejection');
-    const reject = s.control.audit().find((e) => e.action === 'reject');
+    await until(async () => (await s.control.audit()).some((e) => e.action === 'reject'), 'the rejection');
+    const reject = (await s.control.audit()).find((e) => e.action === 'reject');
     expect(reject?.problems?.join('\n')).toMatch(
       /rules\.txt: rule broken at \d+:22: unexpected end of expression/,
     );
@@ -134,6 +140,59 @@ describe('live rule changes', () => {
     );
   });
 
+  it('publishes one rule (JSON or text), deletes it, and diffs two versions (files)', async () => {
+    const s = await start();
+    const first = s.engine.bundle.version;
+    const check = await admin(s, 'POST', '/rules/big_payment/validate', { text: BIG });
+    expect([check.statusCode, check.json().valid]).toEqual([200, true]);
+    const badCheck = await admin(s, 'POST', '/rules/x/validate', { text: 'review if card.nope > 1' });
+    expect([badCheck.statusCode, badCheck.json().code]).toEqual([422, 'RISK_ERR_BUNDLE_INVALID']);
+    expect(s.engine.bundle.version).toBe(first); // validating serves nothing
+    const put = await s.http.inject({
+      method: 'PUT',
+      url: '/admin/v1/rules/big_payment',
+      payload: {
+        action: 'BLOCK',
+        when: "type == 'PAYMENT' and amount_usd > 100 USD",
+        reason: { code: 'big_payment', message: 'payment of {amount_usd} USD is above 100 USD' },
+      },
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    const d = (await decide(s, 'r1')).json();
+    expect([d.bundleVersion, d.decision, codes(d).includes('big_payment')]).toEqual([
+      put.json().version,
+      'BLOCK',
+      true,
+    ]);
+    const diff = (await admin(s, 'GET', `/bundle/diff?from=${first}&to=${put.json().version}`)).json();
+    expect(diff).toMatchObject({
+      files: { 'rules.json': 'changed' },
+      rules: { added: ['big_payment'], removed: [], changed: [] },
+    });
+    expect(diff.lines['rules.json']).toMatch(/^\+ {6}"id": "big_payment",$/m);
+
+    // The same rule as text: it moves from rules.json to rules.txt, and is "changed".
+    const text = await s.http.inject({
+      method: 'PUT',
+      url: '/admin/v1/rules/big_payment',
+      payload: {
+        text: "@reason big_payment: above 500 USD\nreview if type == 'PAYMENT' and amount_usd > 500 USD",
+      },
+    });
+    expect(text.statusCode, text.body).toBe(200);
+    const moved = (
+      await admin(s, 'GET', `/bundle/diff?from=${put.json().version}&to=${text.json().version}`)
+    ).json();
+    expect(moved).toMatchObject({
+      files: { 'rules.json': 'changed', 'rules.txt': 'changed' },
+      rules: { added: [], removed: [], changed: ['big_payment'] },
+    });
+    const del = await admin(s, 'DELETE', '/rules/big_payment');
+    expect(del.statusCode, del.body).toBe(200);
+    expect(codes((await decide(s, 'r2')).json())).not.toContain('big_payment');
+    expect((await admin(s, 'GET', '/bundle/diff?to=x')).json().violations[0].field).toBe('from');
+  });
+
   it('adds and removes list items live: a CIDR item blocks the addresses inside it on the next decision', async () => {
     const s = await start({ journalMode: 'interval' });
     const ip = (a: string) => ({ network: { ip: a, ipCountry: 'DE' } });
@@ -157,14 +216,14 @@ describe('live rule changes', () => {
     expect(blocked.bundleVersion).toMatch(/\+lists\.1$/);
     expect(await listed('l2', '198.51.101.9')).toBe(false);
     // A reload keeps live items.
-    await s.control.reloadFromDir('file');
+    await s.control.reload('file');
     expect(await listed('l3', '198.51.100.200')).toBe(true);
     const del = await admin(s, 'DELETE', `/lists/blocked_ips/items/${encodeURIComponent('198.51.100.0/24')}`);
     expect(del.statusCode, del.body).toBe(200);
     expect(await listed('l4', '198.51.100.9')).toBe(false);
     expect((await admin(s, 'POST', '/lists/nope/items', { value: 'x' })).statusCode).toBe(404);
     expect((await admin(s, 'POST', '/lists/blocked_ips/items', { value: 'not-an-ip' })).statusCode).toBe(400);
-    const actions = s.control.audit().map((e) => e.action);
+    const actions = (await s.control.audit()).map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['list-add', 'list-remove']));
 
     // Live items survive a restart on the same DATA_DIR: the audit trail is applied again.

@@ -50,7 +50,8 @@ export function readTreeEnsemble(
   while (node !== undefined && !isEnsemble(node)) {
     const op = node.opType ?? '';
     if (op === 'Sigmoid' && link === undefined) link = 'sigmoid';
-    else if (!SHAPE_ONLY.has(op)) return { error: `the graph computes ${op} between the model and ${sig.output}` };
+    else if (!SHAPE_ONLY.has(op))
+      return { error: `the graph computes ${op} between the model and ${sig.output}` };
     at = node.input?.[0] ?? '';
     node = producer.get(at);
   }
@@ -90,7 +91,10 @@ export function readTreeEnsemble(
 }
 
 function isEnsemble(n: OnnxTypes.INodeProto): boolean {
-  return n.domain === 'ai.onnx.ml' && (n.opType === 'TreeEnsembleRegressor' || n.opType === 'TreeEnsembleClassifier');
+  return (
+    n.domain === 'ai.onnx.ml' &&
+    (n.opType === 'TreeEnsembleRegressor' || n.opType === 'TreeEnsembleClassifier')
+  );
 }
 
 /** How leaf weights combine into the margin: weight entries for target (class) id k count coef[k] times. */
@@ -124,33 +128,55 @@ function regressorHead(attrs: Attrs, graphLink: Link | undefined): Head | { erro
   if (nTargets !== 1 && nTargets !== 2) return { error: `${nTargets} targets; the scorer reads one or two` };
   const target = nTargets - 1;
   const bases = floats(attrs, 'base_values') ?? [];
-  return { coef: new Map([[target, 1]]), base: bases[target] ?? 0, link, prefix: 'target', average: agg === 'AVERAGE' };
+  return {
+    coef: new Map([[target, 1]]),
+    base: bases[target] ?? 0,
+    link,
+    prefix: 'target',
+    average: agg === 'AVERAGE',
+  };
 }
 
 /**
- * A binary classifier's positive-class margin, as onnxruntime computes column 1 of its scores.
- * With weights for both classes, column 1 is post(s1) (SOFTMAX: sigmoid(s1 - s0)). With weights for
- * class 0 only (the "binary case"), onnxruntime emits [-s, s] before the transform, so column 1 is
- * post(s) (SOFTMAX: sigmoid(2s)).
+ * A binary classifier's margin for column 1 of its scores, as onnxruntime computes it (each case is
+ * checked against onnxruntime in test/model/read-tree-ensemble.test.ts). With weights on class 1,
+ * or on both classes, column 1 is post(s1), SOFTMAX making it sigmoid(s1 - s0). With weights on
+ * class 0 only (onnxruntime's "binary case") it emits [-s, s] (or [1 - s, s]) before LOGISTIC and
+ * applies no SOFTMAX, so column 1 is sigmoid(s) or s. Two base_values do not add to those sums in
+ * onnxruntime 1.30 as the ONNX spec reads, so such a model is not explained rather than explained wrong.
  */
 function classifierHead(attrs: Attrs, graphLink: Link | undefined): Head | { error: string } {
   const labels = ints(attrs, 'classlabels_int64s')?.length ?? strs(attrs, 'classlabels_strings')?.length ?? 0;
   if (labels !== 2) return { error: `a classifier with ${labels} classes; the scorer reads a binary one` };
   const post = str(attrs, 'post_transform') ?? 'NONE';
   const ids = new Set(ints(attrs, 'class_ids') ?? []);
-  const binaryCase = ids.size === 1 && ids.has(0);
   const bases = floats(attrs, 'base_values') ?? [];
-  const b0 = bases[0] ?? 0;
-  const b1 = bases[1] ?? 0;
+  const binaryCase = ids.size === 1 && ids.has(0);
+  const unsupported = {
+    error: `a binary classifier with post_transform ${post} and ${bases.length} base_values`,
+  };
+  if (binaryCase) {
+    if (bases.length > 1 || post === 'PROBIT' || (post !== 'NONE' && graphLink !== undefined))
+      return unsupported;
+    const link: Link = post === 'LOGISTIC' ? 'sigmoid' : (graphLink ?? 'identity');
+    return { coef: new Map([[0, 1]]), base: bases[0] ?? 0, link, prefix: 'class', average: false };
+  }
+  if (bases.length > 0) return unsupported;
   if (post === 'SOFTMAX' && graphLink === undefined) {
-    return binaryCase
-      ? { coef: new Map([[0, 2]]), base: 2 * (bases.length === 2 ? b1 : b0), link: 'sigmoid', prefix: 'class', average: false }
-      : { coef: new Map([[0, -1], [1, 1]]), base: b1 - b0, link: 'sigmoid', prefix: 'class', average: false };
+    return {
+      coef: new Map([
+        [0, -1],
+        [1, 1],
+      ]),
+      base: 0,
+      link: 'sigmoid',
+      prefix: 'class',
+      average: false,
+    };
   }
   const link = transformLink(post, graphLink);
-  if (link === undefined) return { error: `post_transform ${post} is not explainable as a margin` };
-  if (binaryCase) return { coef: new Map([[0, 1]]), base: bases.length === 2 ? b1 : b0, link, prefix: 'class', average: false };
-  return { coef: new Map([[1, 1]]), base: b1, link, prefix: 'class', average: false };
+  if (link === undefined) return unsupported;
+  return { coef: new Map([[1, 1]]), base: 0, link, prefix: 'class', average: false };
 }
 
 /** Covers stored under COVERS_METADATA_KEY; undefined when absent, a message when malformed. */
@@ -187,7 +213,13 @@ function buildTrees(
   const falseIds = ints(attrs, 'nodes_falsenodeids') ?? [];
   const missing = ints(attrs, 'nodes_missing_value_tracks_true') ?? [];
   const n = treeIds.length;
-  for (const [name, a] of [['nodeids', nodeIds], ['featureids', featureIds], ['modes', modes], ['truenodeids', trueIds], ['falsenodeids', falseIds]] as const) {
+  for (const [name, a] of [
+    ['nodeids', nodeIds],
+    ['featureids', featureIds],
+    ['modes', modes],
+    ['truenodeids', trueIds],
+    ['falsenodeids', falseIds],
+  ] as const) {
     if (a.length !== n) return { error: `nodes_${name} has ${a.length} entries for ${n} nodes` };
   }
   if (n === 0) return { error: 'the ensemble has no nodes' };
@@ -196,8 +228,8 @@ function buildTrees(
   const byTree = new Map<number, Map<number, number>>();
   for (let i = 0; i < n; i++) {
     const t = treeIds[i] as number;
-    let m = byTree.get(t);
-    if (m === undefined) byTree.set(t, (m = new Map()));
+    const m = byTree.get(t) ?? new Map<number, number>();
+    byTree.set(t, m);
     if (m.has(nodeIds[i] as number)) return { error: `tree ${t} has node ${nodeIds[i]} twice` };
     m.set(nodeIds[i] as number, i);
   }
@@ -212,8 +244,10 @@ function buildTrees(
   const scale = head.average ? 1 / byTree.size : 1;
   for (let k = 0; k < wTree.length; k++) {
     const i = byTree.get(wTree[k] as number)?.get(wNode[k] as number);
-    if (i === undefined || modes[i] !== 'LEAF') return { error: `a weight names ${wTree[k]}/${wNode[k]}, which is not a leaf` };
-    leafValue[i] = (leafValue[i] as number) + (head.coef.get(wId[k] as number) ?? 0) * (w[k] as number) * scale;
+    if (i === undefined || modes[i] !== 'LEAF')
+      return { error: `a weight names ${wTree[k]}/${wNode[k]}, which is not a leaf` };
+    leafValue[i] =
+      (leafValue[i] as number) + (head.coef.get(wId[k] as number) ?? 0) * (w[k] as number) * scale;
   }
 
   const trees: Tree[] = [];
@@ -272,7 +306,8 @@ function buildTrees(
       else {
         const cy = coverOf(ids.get(trueIds[i] as number) as number);
         const cn = coverOf(ids.get(falseIds[i] as number) as number);
-        if (cy === undefined || cn === undefined) return { error: `${COVERS_METADATA_KEY} lacks tree ${t}'s nodes` };
+        if (cy === undefined || cn === undefined)
+          return { error: `${COVERS_METADATA_KEY} lacks tree ${t}'s nodes` };
         // Normalised over the children, so the fractions are consistent even when covers are not.
         // Kept off 0 and 1: an empty branch would divide by zero in TreeSHAP's path weights.
         tree.yesFraction[j] = cy + cn > 0 ? Math.min(1 - 1e-9, Math.max(1e-9, cy / (cy + cn))) : 0.5;
@@ -285,7 +320,9 @@ function buildTrees(
 
 function depthOf(feature: Int32Array, yes: Int32Array, no: Int32Array, n: number): number {
   if (feature[n] === -1) return 0;
-  return 1 + Math.max(depthOf(feature, yes, no, yes[n] as number), depthOf(feature, yes, no, no[n] as number));
+  return (
+    1 + Math.max(depthOf(feature, yes, no, yes[n] as number), depthOf(feature, yes, no, no[n] as number))
+  );
 }
 
 function num(v: number | { toNumber(): number }): number {
@@ -323,5 +360,7 @@ function floats(attrs: Attrs, name: string): number[] | undefined {
   const raw = t.rawData;
   if (raw === undefined || raw === null || raw.length === 0) return [];
   const buf = raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength);
-  return t.dataType === onnx.TensorProto.DataType.DOUBLE ? [...new Float64Array(buf)] : [...new Float32Array(buf)];
+  return t.dataType === onnx.TensorProto.DataType.DOUBLE
+    ? [...new Float64Array(buf)]
+    : [...new Float32Array(buf)];
 }

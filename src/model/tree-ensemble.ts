@@ -78,7 +78,9 @@ export function ensembleMargin(ensemble: TreeEnsemble, row: ArrayLike<number>): 
   for (const tree of ensemble.trees) {
     let n = 0;
     while (tree.feature[n] !== -1) {
-      n = takesYes(tree, n, row[tree.feature[n] as number] as number) ? (tree.yes[n] as number) : (tree.no[n] as number);
+      n = takesYes(tree, n, row[tree.feature[n] as number] as number)
+        ? (tree.yes[n] as number)
+        : (tree.no[n] as number);
     }
     m += tree.value[n] as number;
   }

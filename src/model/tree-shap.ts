@@ -41,7 +41,8 @@ export function createTreeShap(ensemble: TreeEnsemble): TreeShap {
     pOne[at + depth] = one;
     pWeight[at + depth] = depth === 0 ? 1 : 0;
     for (let i = depth - 1; i >= 0; i--) {
-      pWeight[at + i + 1] = (pWeight[at + i + 1] as number) + (one * (pWeight[at + i] as number) * (i + 1)) / (depth + 1);
+      pWeight[at + i + 1] =
+        (pWeight[at + i + 1] as number) + (one * (pWeight[at + i] as number) * (i + 1)) / (depth + 1);
       pWeight[at + i] = (zero * (pWeight[at + i] as number) * (depth - i)) / (depth + 1);
     }
   };
@@ -84,7 +85,14 @@ export function createTreeShap(ensemble: TreeEnsemble): TreeShap {
   };
 
   /** One node of the recursion; the parent's path starts at `parentAt` and has `depth` + 1 elements. */
-  const recurse = (node: number, depth: number, parentAt: number, zero: number, one: number, feature: number) => {
+  const recurse = (
+    node: number,
+    depth: number,
+    parentAt: number,
+    zero: number,
+    one: number,
+    feature: number,
+  ) => {
     const at = parentAt + depth + 1;
     pFeature.copyWithin(at, parentAt, at);
     pZero.copyWithin(at, parentAt, at);

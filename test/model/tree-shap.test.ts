@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createTreeShap, ensembleMargin, type Tree, type TreeEnsemble, takesYes } from '../../src/model/index.js';
+import {
+  createTreeShap,
+  ensembleMargin,
+  type Tree,
+  type TreeEnsemble,
+  takesYes,
+} from '../../src/model/index.js';
 
 /** A tree built from nested specs; yesFraction 0.5 unless given. */
 type Spec =
@@ -59,7 +65,8 @@ function conditional(tree: Tree, row: ArrayLike<number>, known: number, node = 0
   if (f === -1) return tree.value[node] as number;
   const yes = tree.yes[node] as number;
   const no = tree.no[node] as number;
-  if ((known & (1 << f)) !== 0) return conditional(tree, row, known, takesYes(tree, node, row[f] as number) ? yes : no);
+  if ((known & (1 << f)) !== 0)
+    return conditional(tree, row, known, takesYes(tree, node, row[f] as number) ? yes : no);
   const yf = tree.yesFraction[node] as number;
   return yf * conditional(tree, row, known, yes) + (1 - yf) * conditional(tree, row, known, no);
 }
@@ -122,7 +129,10 @@ describe('TreeSHAP', () => {
         const expected = bruteForce(e, row, M);
         for (let i = 0; i < M; i++) expect(phi[i]).toBeCloseTo(expected[i] as number, 10);
         expect(margin).toBe(ensembleMargin(e, row));
-        expect(shap.expectedValue).toBeCloseTo(e.trees.reduce((s, t) => s + conditional(t, row, 0), e.base), 12);
+        expect(shap.expectedValue).toBeCloseTo(
+          e.trees.reduce((s, t) => s + conditional(t, row, 0), e.base),
+          12,
+        );
         // Additivity: the expectation plus every contribution is the margin.
         expect(shap.expectedValue + phi.reduce((a, b) => a + b, 0)).toBeCloseTo(margin, 10);
       }),
@@ -131,7 +141,13 @@ describe('TreeSHAP', () => {
   });
 
   it('gives a stump ensemble no contributions and its value as the expectation', () => {
-    const e: TreeEnsemble = { width: 1, trees: [flatten({ leaf: 0.7 })], base: -0.2, link: 'identity', covers: 'uniform' };
+    const e: TreeEnsemble = {
+      width: 1,
+      trees: [flatten({ leaf: 0.7 })],
+      base: -0.2,
+      link: 'identity',
+      covers: 'uniform',
+    };
     const phi = new Float64Array(1);
     const shap = createTreeShap(e);
     expect(shap.contributions([3], phi)).toBeCloseTo(0.5, 15);

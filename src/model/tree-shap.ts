@@ -94,10 +94,13 @@ export function createTreeShap(ensemble: TreeEnsemble): TreeShap {
     feature: number,
   ) => {
     const at = parentAt + depth + 1;
-    pFeature.copyWithin(at, parentAt, at);
-    pZero.copyWithin(at, parentAt, at);
-    pOne.copyWithin(at, parentAt, at);
-    pWeight.copyWithin(at, parentAt, at);
+    // Paths are a few elements long: a plain loop beats four copyWithin calls.
+    for (let i = 0; i <= depth; i++) {
+      pFeature[at + i] = pFeature[parentAt + i] as number;
+      pZero[at + i] = pZero[parentAt + i] as number;
+      pOne[at + i] = pOne[parentAt + i] as number;
+      pWeight[at + i] = pWeight[parentAt + i] as number;
+    }
     extend(at, depth, zero, one, feature);
     const split = tree.feature[node] as number;
     if (split === -1) {

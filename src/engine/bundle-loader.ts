@@ -3,7 +3,12 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Action, Tokenizer } from '../domain/index.js';
 import { compileFeaturePlan, type FeaturePlan } from '../features/index.js';
-import { createOnnxScorer, type OnnxScorerOptions, parseManifest } from '../model/index.js';
+import {
+  createOnnxScorer,
+  createTreeExplainer,
+  type OnnxScorerOptions,
+  parseManifest,
+} from '../model/index.js';
 import {
   type CompiledSequence,
   compileRules,
@@ -155,6 +160,7 @@ export async function loadBundleDir(dir: string, opts: BundleLoadOptions): Promi
   }
 
   let model: Bundle['model'];
+  let explained: { explainer: NonNullable<Bundle['explainer']> } | { unexplained: string } | undefined;
   const manifestDoc = opts.skipModel ? undefined : await json('model/manifest.json', false);
   if (manifestDoc !== undefined) {
     const m = parseManifest(manifestDoc, schema);
@@ -167,6 +173,9 @@ export async function loadBundleDir(dir: string, opts: BundleLoadOptions): Promi
       if (bytes !== undefined && problems.length === 0) {
         try {
           model = await createOnnxScorer(bytes, m.value, schema, opts.model);
+          // The same bytes the scorer serves: explanations are of the trees that scored.
+          const e = createTreeExplainer(bytes, m.value, schema);
+          explained = 'error' in e ? { unexplained: e.error } : { explainer: e.value };
         } catch (err) {
           problems.push(`model/${file}: ${(err as Error).message}`);
         }
@@ -189,6 +198,7 @@ export async function loadBundleDir(dir: string, opts: BundleLoadOptions): Promi
     maxReasons: maxReasons as number,
     ...(scoreThresholds !== undefined ? { scoreThresholds } : {}),
     ...(model ? { model } : {}),
+    ...(model ? explained : {}),
   });
 }
 

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenizer, type Reason, type RiskEvent } from '../../src/domain/index.js';
-import { type Bundle, createDecisionEngine, defaultBundleDir, loadBundleDir } from '../../src/engine/index.js';
+import {
+  type Bundle,
+  createDecisionEngine,
+  defaultBundleDir,
+  loadBundleDir,
+} from '../../src/engine/index.js';
 import { createCounterStore } from '../../src/features/index.js';
 import { exportLogisticToOnnx } from '../../src/model/train/index.js';
 
@@ -18,7 +23,14 @@ const events: RiskEvent[] = Array.from({ length: 40 }, (_, i) => ({
   account: { id: `u${i % 3}`, createdAtMs: T - (i % 4) * 86_400_000 },
   ...(i % 5 === 4
     ? { login: { success: i % 2 === 0 } }
-    : { payment: { amountMinor: 1000 + i * 9_000, currency: 'USD', cardToken: `c${i % 2}`, cardCountry: 'US' } }),
+    : {
+        payment: {
+          amountMinor: 1000 + i * 9_000,
+          currency: 'USD',
+          cardToken: `c${i % 2}`,
+          cardCountry: 'US',
+        },
+      }),
   network: { ip: `203.0.113.${i % 4}`, ipCountry: i % 3 === 0 ? 'BR' : 'US', isProxy: i % 7 === 0 },
   device: { id: `d${i % 5}`, emulator: i % 6 === 0, rooted: false, bot: i % 9 === 0, incognito: i % 2 === 0 },
   attributes: {},

@@ -52,12 +52,13 @@ describe('explanations over REST', () => {
     const twin = await testService({ modelTimeoutMs: 5000 });
     try {
       const s = await start({ explainTopK: 4, modelTimeoutMs: 5000 });
-      for (const [i, [body, url]] of [
+      const cases: [Record<string, unknown>, string][] = [
         [{ explain: true }, '/v1/decisions'],
         [{}, '/v1/decisions?explain=true'],
-      ].entries()) {
+      ];
+      for (const [i, [body, url]] of cases.entries()) {
         const req = { ...paymentRequest(`evt-x${i}`), ...body };
-        const res = await post(s, req, url as string);
+        const res = await post(s, req, url);
         expect(res.statusCode, res.body).toBe(200);
         const got = res.json();
         const plain = (await post(twin, paymentRequest(`evt-x${i}`))).json();

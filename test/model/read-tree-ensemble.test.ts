@@ -188,6 +188,42 @@ describe('readTreeEnsemble', () => {
     expect('error' in r && r.error).toMatch(why);
   });
 
+  it('reads nodes_values_as_tensor and target_weights_as_tensor (float raw data, double data) like the float lists', () => {
+    const m = onnx.ModelProto.decode(exportGbdtToOnnx(model));
+    const n = m.graph?.node?.[0] as OnnxTypes.NodeProto;
+    const take = (name: string) => {
+      const i = n.attribute.findIndex((a) => a.name === name);
+      const [a] = n.attribute.splice(i, 1);
+      return [...(a?.floats ?? [])];
+    };
+    const values = take('nodes_values');
+    const weights = take('target_weights');
+    const T = onnx.AttributeProto.AttributeType.TENSOR;
+    n.attribute.push(
+      onnx.AttributeProto.create({
+        name: 'nodes_values_as_tensor',
+        type: T,
+        t: {
+          dataType: onnx.TensorProto.DataType.FLOAT,
+          dims: [values.length],
+          rawData: new Uint8Array(Float32Array.from(values).buffer),
+        },
+      }),
+      onnx.AttributeProto.create({
+        name: 'target_weights_as_tensor',
+        type: T,
+        t: { dataType: onnx.TensorProto.DataType.DOUBLE, dims: [weights.length], doubleData: weights },
+      }),
+    );
+    const tensors = readTreeEnsemble(onnx.ModelProto.encode(m).finish(), sig);
+    const lists = readTreeEnsemble(exportGbdtToOnnx(model), sig);
+    if ('error' in tensors || 'error' in lists) throw new Error('unreadable');
+    for (let i = 0; i < 50; i++) {
+      const row = rowOf(data.x, i);
+      expect(ensembleMargin(tensors.value, row)).toBe(ensembleMargin(lists.value, row));
+    }
+  });
+
   it('sums an ensemble with AVERAGE aggregation as the mean of its trees', () => {
     const avg = readTreeEnsemble(withAttr(exportGbdtToOnnx(model), 'aggregate_function', 'AVERAGE'), sig);
     const total = readTreeEnsemble(exportGbdtToOnnx(model), sig);

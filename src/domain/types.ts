@@ -93,7 +93,17 @@ export interface Reason {
   readonly message: string;
   readonly source: ReasonSource;
   readonly ruleId?: string;
-  readonly action: Action;
+  /**
+   * What this reason asked for. Absent on explanation reasons (a model feature's contribution),
+   * which ask for nothing: they are added after the reasons are combined and never decide.
+   */
+  readonly action?: Action;
+  /** Explanation reasons: the model feature (manifest name) this reason is about. */
+  readonly feature?: string;
+  /** Explanation reasons: the feature's value as the decision saw it; absent when it was missing. */
+  readonly value?: number;
+  /** Explanation reasons: the feature's signed TreeSHAP value in the model's log-odds (its margin). */
+  readonly contribution?: number;
 }
 
 /** Which time placed an event in the counter windows; mirrors risk.v1.TimeBasis without the zero value. */

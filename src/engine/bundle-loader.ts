@@ -3,7 +3,13 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Action, Tokenizer } from '../domain/index.js';
 import { compileFeaturePlan, type FeaturePlan } from '../features/index.js';
-import { createOnnxScorer, type OnnxScorerOptions, parseManifest } from '../model/index.js';
+import {
+  createOnnxScorer,
+  createTreeExplainer,
+  type ModelManifest,
+  type OnnxScorerOptions,
+  parseManifest,
+} from '../model/index.js';
 import {
   type CompiledSequence,
   compileRules,
@@ -155,7 +161,12 @@ export async function loadBundleDir(dir: string, opts: BundleLoadOptions): Promi
       if (ruleIds.has(q.id)) problems.push(`sequences.json: sequence ${q.id} has the id of a rule`);
   }
 
-  const loadModel = async (dir: string): Promise<Bundle['model']> => {
+  /** The scorer of `<dir>/manifest.json`, and the ONNX bytes it was made from. */
+  const loadModel = async (
+    dir: string,
+  ): Promise<
+    { scorer: NonNullable<Bundle['model']>; bytes: Buffer; manifest: ModelManifest } | undefined
+  > => {
     const doc = opts.skipModel ? undefined : await json(`${dir}/manifest.json`, false);
     if (doc === undefined) return undefined;
     const m = parseManifest(doc, schema);
@@ -171,14 +182,21 @@ export async function loadBundleDir(dir: string, opts: BundleLoadOptions): Promi
     const bytes = await read(join(dir, file), true);
     if (bytes === undefined || problems.length > 0) return undefined;
     try {
-      return await createOnnxScorer(bytes, m.value, schema, opts.model);
+      return { scorer: await createOnnxScorer(bytes, m.value, schema, opts.model), bytes, manifest: m.value };
     } catch (err) {
       problems.push(`${dir}/${file}: ${(err as Error).message}`);
       return undefined;
     }
   };
-  const model = await loadModel('model');
-  const challengerModel = await loadModel('challenger');
+  const champion = await loadModel('model');
+  const model = champion?.scorer;
+  // The same bytes the scorer serves: explanations are of the trees that scored.
+  let explained: { explainer: NonNullable<Bundle['explainer']> } | { unexplained: string } | undefined;
+  if (champion !== undefined) {
+    const e = createTreeExplainer(champion.bytes, champion.manifest, schema);
+    explained = 'error' in e ? { unexplained: e.error } : { explainer: e.value };
+  }
+  const challengerModel = (await loadModel('challenger'))?.scorer;
   const share = (meta?.challenger as { share?: unknown } | undefined)?.share ?? 1;
   if (typeof share !== 'number' || !(share >= 0 && share <= 1))
     problems.push('bundle.json: challenger.share must be in [0, 1]');
@@ -204,6 +222,7 @@ export async function loadBundleDir(dir: string, opts: BundleLoadOptions): Promi
     ...(scoreThresholds !== undefined ? { scoreThresholds } : {}),
     ...(model ? { model } : {}),
     ...(challengerModel ? { challenger: { model: challengerModel, share: share as number } } : {}),
+    ...(model ? explained : {}),
   });
 }
 

@@ -1,5 +1,5 @@
 import type { FeaturePlan } from '../features/index.js';
-import type { ModelScorer } from '../model/index.js';
+import type { ModelScorer, TreeExplainer } from '../model/index.js';
 import type { CompiledRule, CompiledSequence, ListSet } from '../policies/index.js';
 
 /**
@@ -36,4 +36,11 @@ export interface Bundle {
    * the champion; its score reaches the decision observer and metrics, never the decision.
    */
   readonly challenger?: { readonly model: ModelScorer; readonly share: number };
+  /**
+   * TreeSHAP over the model's own trees, read from the same ONNX bytes; undefined when there is no
+   * model or its graph is not a tree ensemble the explainer can follow (then `unexplained` says why).
+   */
+  readonly explainer?: TreeExplainer;
+  /** Why the bundle's model has no explainer (a linear model, trees behind preprocessing...). */
+  readonly unexplained?: string;
 }

@@ -16,7 +16,9 @@ export function combine(
   max = Number.POSITIVE_INFINITY,
 ): { decision: Action; reasons: Reason[] } {
   // Array sort is stable, so equal strengths keep the pipeline's order (lists, device, model, sequences, rules).
-  const sorted = [...reasons].sort((a, b) => STRENGTH[b.action] - STRENGTH[a.action]);
+  // Reasons without an action (explanations) ask for nothing, so they never count.
+  const sorted = reasons.filter((r) => r.action !== undefined);
+  sorted.sort((a, b) => STRENGTH[b.action as Action] - STRENGTH[a.action as Action]);
   const kept: Reason[] = [];
   for (const r of sorted) {
     if (kept.length >= max) break;

@@ -9,6 +9,7 @@ import {
   type FeatureSchema,
   featureValues,
 } from '../features/index.js';
+import type { FeatureContribution, TreeExplainer } from '../model/index.js';
 import { createSequenceState, type EvalContext, type SequenceState } from '../policies/index.js';
 import type { Bundle } from './bundle.js';
 import { combine } from './combine.js';
@@ -75,6 +76,8 @@ export interface DecisionEngineOptions {
    * a fresh one. A bundle swap carries it over to equal sequence definitions.
    */
   readonly sequences?: SequenceState;
+  /** Explanation reasons an explained decision carries at most (the largest contributions). Default 3. */
+  readonly explainTopK?: number;
 }
 
 /** How one call to decide() runs. */
@@ -87,6 +90,13 @@ export interface DecideOptions {
   readonly batchModel?: boolean;
   /** Put the feature values by name on a fresh result (`features`); off, the engine builds nothing. */
   readonly includeFeatures?: boolean;
+  /**
+   * Add the model's top-k feature contributions (TreeSHAP) as MODEL reasons with feature, value and
+   * contribution, after the combine: they never change the decision nor count against maxReasons.
+   * Off by default: it costs more than the model run itself (bench/explain-bench.ts). Nothing is
+   * added when the model did not run or is not a tree ensemble.
+   */
+  readonly explain?: boolean;
 }
 
 /** The transport-neutral core: one event in, one decision out. */
@@ -129,6 +139,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
   const replay =
     options.replayStore ?? createIdempotencyStore(replayMax, options.idempotency?.ttlMs ?? 24 * 3_600_000);
   const iso = createIsoFormatter();
+  const topK = options.explainTopK ?? 3;
   let bundle = options.bundle;
   const sequences = options.sequences ?? createSequenceState(bundle.sequences);
   sequences.adopt(bundle.sequences);
@@ -139,6 +150,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     b: Bundle,
     batchModel: boolean,
     includeFeatures: boolean,
+    explain: boolean,
     fingerprint?: string,
   ): Promise<DecisionResult> => {
     const timings: StageTiming[] = [];
@@ -218,6 +230,12 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
             };
     }
     lap('model');
+    // Explained here, on the vector the model just scored (sequences write stage features next).
+    let explanation: Reason[] | undefined;
+    if (explain && modelScore !== undefined && b.explainer !== undefined) {
+      explanation = explanationReasons(b.explainer.explain(features, topK), b.explainer.link);
+      lap('explain');
+    }
 
     // Sequences advance here, after the model (a step may read model.score) and before the rules
     // (which may read the stages). From here to the commit nothing awaits, so state changes and
@@ -282,7 +300,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
       // Always present (undefined when the model did not run) so every result has one shape;
       // JSON leaves it out when undefined.
       modelScore,
-      reasons: combined.reasons,
+      reasons: explanation === undefined ? combined.reasons : [...combined.reasons, ...explanation],
       bundleVersion: b.version,
       modelVersion: b.model?.version ?? '',
       degraded,
@@ -335,9 +353,10 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     async decide(event, deadlineMs, opts) {
       const batchModel = opts?.batchModel === true;
       const includeFeatures = opts?.includeFeatures === true;
+      const explain = opts?.explain === true;
       if (deadlineMs !== undefined && wall() >= deadlineMs) throw new RiskError('RISK_ERR_DEADLINE_EXCEEDED');
       // With replay off there is nothing to fingerprint or keep.
-      if (!replayEnabled) return run(event, deadlineMs, bundle, batchModel, includeFeatures);
+      if (!replayEnabled) return run(event, deadlineMs, bundle, batchModel, includeFeatures, explain);
       const fingerprint = fingerprintOf(event);
       const prior = replay.get(event.eventId);
       if (prior !== undefined) {
@@ -347,7 +366,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
         // like every replay, whichever of the two asked for them.
         return { ...r, replayed: true, json: undefined, features: undefined };
       }
-      const pending = run(event, deadlineMs, bundle, batchModel, includeFeatures, fingerprint);
+      const pending = run(event, deadlineMs, bundle, batchModel, includeFeatures, explain, fingerprint);
       const id = event.eventId;
       replay.set(id, { fingerprint, pending });
       pending.then(
@@ -391,4 +410,25 @@ function tierOf(score: number, th: { readonly review: number; readonly block: nu
 function inShare(eventId: string, share: number): boolean {
   if (share >= 1) return true;
   return hash53(eventId, 0x6368) / 2 ** 53 < share;
+}
+
+/**
+ * Feature contributions as MODEL reasons without an action: code model_feature, the feature, its
+ * value (left out when missing) and its signed contribution to the model's margin: log-odds when the
+ * model's score is a sigmoid of it, as for our GBDT.
+ */
+function explanationReasons(top: readonly FeatureContribution[], link: TreeExplainer['link']): Reason[] {
+  const unit = link === 'sigmoid' ? 'log-odds' : link === 'probit' ? 'probit margin' : 'score';
+  return top.map((c) => {
+    const shown = Number.isNaN(c.value) ? 'missing' : String(c.value);
+    const dir = c.contribution > 0 ? 'raised' : 'lowered';
+    return {
+      code: 'model_feature',
+      message: `${c.feature} (${shown}) ${dir} the model's ${unit} by ${Math.abs(c.contribution).toFixed(3)}`,
+      source: 'MODEL',
+      feature: c.feature,
+      ...(Number.isNaN(c.value) ? {} : { value: c.value }),
+      contribution: c.contribution,
+    };
+  });
 }

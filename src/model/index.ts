@@ -13,3 +13,13 @@ export {
 } from './onnx-scorer.js';
 /** onnxruntime-node with telemetry off; import it from here, never from the package. */
 export { ort } from './onnxruntime.js';
+/** Tree ensembles read from ONNX bytes, and exact TreeSHAP over them (tests and tools). */
+export { COVERS_METADATA_KEY, type EnsembleSignature, readTreeEnsemble } from './read-tree-ensemble.js';
+export { ensembleMargin, type Tree, type TreeEnsemble, takesYes } from './tree-ensemble.js';
+/** TreeSHAP explanations for tree-ensemble models, read from the served ONNX graph. */
+export {
+  createTreeExplainer,
+  type FeatureContribution,
+  type TreeExplainer,
+} from './tree-explainer.js';
+export { createTreeShap, type TreeShap } from './tree-shap.js';

@@ -205,6 +205,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     store,
     clock,
     maxSkewMs: config.maxEventSkewMs,
+    explainTopK: config.explainTopK,
     // With a shared replay store the engine's own is off; the wrapper replays across replicas.
     idempotency: { max: shared !== undefined ? 0 : config.idempotencyMax, ttlMs: config.idempotencyTtlMs },
     onDecision: (event, result, features, shadow, live, challenger, schema) => {

@@ -23,6 +23,8 @@ export interface Config {
   readonly idempotencyTtlMs: number;
   readonly modelTimeoutMs: number;
   readonly modelMaxBatch: number;
+  /** Explanation reasons an explained decision carries at most (its largest feature contributions). */
+  readonly explainTopK: number;
   readonly grpcMaxConcurrentStreams: number;
   readonly logLevel: string;
   /** Event time drives the windows when within this skew of the clock; raise it to replay history. */
@@ -146,6 +148,14 @@ export const CONFIG_FIELDS = {
     min: 1,
     max: 4096,
     doc: 'largest micro-batch for one ONNX run',
+  },
+  explainTopK: {
+    env: 'RISK_EXPLAIN_TOP_K',
+    kind: 'int',
+    default: 3,
+    min: 1,
+    max: 50,
+    doc: 'feature contributions (TreeSHAP) an explained decision returns as MODEL reasons',
   },
   grpcMaxConcurrentStreams: {
     env: 'RISK_GRPC_MAX_STREAMS',

@@ -7,18 +7,28 @@ import type { Metrics } from './metrics.js';
 
 /** What both transports call with a decoded request: validation, load shedding, the core, metrics. */
 export interface DecisionGate {
-  /** `includeFeatures` defaults to the request's own include_features (REST also has a query flag). */
+  /**
+   * `includeFeatures` and `explain` default to the request's own include_features and explain (REST
+   * also has query flags).
+   */
   decide(
     req: DecideRequest,
     deadlineMs: number | undefined,
     includeFeatures?: boolean,
+    explain?: boolean,
     trace?: { transport: 'rest' | 'grpc'; carrier: TraceCarrier | undefined },
   ): Promise<DecisionResult>;
   inFlight(): number;
 }
 
-const BATCHED = { batchModel: true } as const;
-const BATCHED_WITH_FEATURES = { batchModel: true, includeFeatures: true } as const;
+/** The four option sets, made once: [includeFeatures][explain]. */
+const OPTIONS = [
+  [{ batchModel: true }, { batchModel: true, explain: true }],
+  [
+    { batchModel: true, includeFeatures: true },
+    { batchModel: true, includeFeatures: true, explain: true },
+  ],
+] as const;
 
 /** Creates the gate; past `maxInFlight` concurrent decisions new ones are shed with RISK_ERR_OVERLOADED. */
 export function createDecisionGate(
@@ -30,7 +40,7 @@ export function createDecisionGate(
   let inFlight = 0;
   return {
     inFlight: () => inFlight,
-    async decide(req, deadlineMs, includeFeatures = req.includeFeatures, traceOf) {
+    async decide(req, deadlineMs, includeFeatures = req.includeFeatures, explain = req.explain, traceOf) {
       // Declared attributes are typed by the bundle being served.
       const ev = eventFromProto(req, tokenizer, engine.bundle.features);
       if ('errors' in ev) throw RiskError.invalid(ev.errors);
@@ -42,7 +52,7 @@ export function createDecisionGate(
       let r: DecisionResult | undefined;
       try {
         // Many requests are in flight here: one model run per event-loop turn serves them all.
-        r = await engine.decide(ev.value, deadlineMs, includeFeatures ? BATCHED_WITH_FEATURES : BATCHED);
+        r = await engine.decide(ev.value, deadlineMs, OPTIONS[includeFeatures ? 1 : 0][explain ? 1 : 0]);
         metrics.decision(r, (performance.now() - t0) / 1000);
         endDecisionSpan(span, startedMs, r);
         return r;

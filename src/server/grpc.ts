@@ -118,7 +118,7 @@ export function buildGrpc(deps: GrpcDeps): GrpcService {
       traceparent: typeof tp === 'string' ? tp : undefined,
       tracestate: typeof ts === 'string' ? ts : undefined,
     };
-    gate.decide(req.msg, deadlineMs, undefined, { transport: 'grpc', carrier }).then(
+    gate.decide(req.msg, deadlineMs, undefined, undefined, { transport: 'grpc', carrier }).then(
       (r) => {
         metrics.request('grpc', 'OK');
         callback(null, decisionToProto(r));

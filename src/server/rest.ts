@@ -30,6 +30,8 @@ export interface RestDeps {
 const TIMEOUT_HEADER = 'x-risk-timeout-ms';
 /** Query flag that asks for the feature values, like include_features in the body. */
 const FEATURES_QUERY = 'features';
+/** Query flag that asks for the model's feature contributions, like explain in the body. */
+const EXPLAIN_QUERY = 'explain';
 
 /**
  * Registers the REST API. POST /v1/decisions takes the proto3 JSON form of DecideRequest and is
@@ -76,15 +78,16 @@ export function registerRest(app: FastifyInstance, deps: RestDeps): void {
           ]);
         }
       }
-      // The flag first: a bad one is a 400 even when the body asks for features too.
-      const includeFeatures = featuresFlag(req.query) || msg.includeFeatures;
+      // The flags first: a bad one is a 400 even when the body asks for the same.
+      const includeFeatures = queryFlag(req.query, FEATURES_QUERY) || msg.includeFeatures;
+      const explain = queryFlag(req.query, EXPLAIN_QUERY) || msg.explain;
       const carrier = {
         traceparent: headerText(req.headers.traceparent),
         tracestate: headerText(req.headers.tracestate),
       };
       const trace = { transport: 'rest' as const, carrier };
       const result = await gate
-        .decide(msg, Date.now() + timeoutMs, includeFeatures, trace)
+        .decide(msg, Date.now() + timeoutMs, includeFeatures, explain, trace)
         .catch((e: unknown) => {
           throw e instanceof RiskError ? restPaths(e) : e;
         });
@@ -110,12 +113,12 @@ export function registerRest(app: FastifyInstance, deps: RestDeps): void {
   });
 }
 
-/** The `?features=` query flag: true or false (absent is false); anything else is a 400. */
-function featuresFlag(query: unknown): boolean {
-  const v = (query as Record<string, unknown> | undefined)?.[FEATURES_QUERY];
+/** A `?features=` or `?explain=` query flag: true or false (absent is false); anything else is a 400. */
+function queryFlag(query: unknown, name: string): boolean {
+  const v = (query as Record<string, unknown> | undefined)?.[name];
   if (v === undefined || v === 'false') return false;
   if (v === 'true') return true;
-  throw RiskError.invalid([{ field: `query ${FEATURES_QUERY}`, description: 'must be true or false' }]);
+  throw RiskError.invalid([{ field: `query ${name}`, description: 'must be true or false' }]);
 }
 
 function sendError(reply: FastifyReply, e: RiskError): FastifyReply {

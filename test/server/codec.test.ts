@@ -433,7 +433,7 @@ describe('generated decideRequestFromBinary', { timeout: 120_000 }, () => {
 
   it('names the field of a truncated message in proto names, with a plain reason', () => {
     // Only the event, so the cut lands inside it and the path has to name a nested field.
-    const full = { ...fullMessage(DecideRequestSchema), includeFeatures: false };
+    const full = { ...fullMessage(DecideRequestSchema), includeFeatures: false, explain: false };
     const bytes = toBinary(DecideRequestSchema, full);
     const r = attempt(() => decideRequestFromBinary(bytes.subarray(0, bytes.length - 1)));
     expect(r.ok).toBe(false);

@@ -6,6 +6,7 @@
 
 import type { onnx as OnnxTypes } from 'onnx-proto';
 import onnxProto from 'onnx-proto';
+import { COVERS_METADATA_KEY } from '../read-tree-ensemble.js';
 import type { GbdtModel } from './gbdt.js';
 
 const { onnx } = onnxProto;
@@ -122,6 +123,8 @@ export function exportGbdtToOnnx(model: GbdtModel, options: OnnxExportOptions = 
     n_features: String(nFeatures),
     base_score: String(model.baseScore),
     training_params: JSON.stringify(model.params),
+    // Training rows per node: TreeSHAP's path weights (ONNX tree ensembles have no place for them).
+    [COVERS_METADATA_KEY]: JSON.stringify(model.trees.map((t) => t.nodes.map((n) => n.count))),
   };
   if (model.featureNames) builtIn.feature_names = JSON.stringify(model.featureNames);
 

@@ -522,6 +522,12 @@ export const decideRequestJsonSchema = keyedCopy({
         "boolean",
         "null"
       ]
+    },
+    "explain": {
+      "type": [
+        "boolean",
+        "null"
+      ]
     }
   },
   "additionalProperties": false
@@ -564,6 +570,15 @@ export const decideResponseJsonSchema = keyedCopy({
           },
           "action": {
             "type": "string"
+          },
+          "feature": {
+            "type": "string"
+          },
+          "value": {
+            "type": "number"
+          },
+          "contribution": {
+            "type": "number"
           }
         }
       }
@@ -723,11 +738,11 @@ function zero_risk_v1_Event(): Event {
 }
 
 function zero_risk_v1_DecideRequest(): DecideRequest {
-  return { $typeName: 'risk.v1.DecideRequest', includeFeatures: false };
+  return { $typeName: 'risk.v1.DecideRequest', includeFeatures: false, explain: false };
 }
 
 function zero_risk_v1_Reason(): Reason {
-  return { $typeName: 'risk.v1.Reason', code: '', message: '', source: 0, ruleId: '', action: 0 };
+  return { $typeName: 'risk.v1.Reason', code: '', message: '', source: 0, ruleId: '', action: 0, feature: '' };
 }
 
 function zero_risk_v1_StageTiming(): StageTiming {
@@ -1106,12 +1121,16 @@ function binary_risk_v1_DecideRequest(r: BinaryReader, buf: Uint8Array, len: num
           m.includeFeatures = readBool(r, buf);
           break;
         }
+        case 3: {
+          m.explain = readBool(r, buf);
+          break;
+        }
         default:
           readUnknown(r, m, tag, depth);
       }
     }
   } catch (e) {
-    throw underKey(e, no === 1 ? 'event' : no === 2 ? 'include_features' : no === 0 ? '' : `[${no}]`);
+    throw underKey(e, no === 1 ? 'event' : no === 2 ? 'include_features' : no === 3 ? 'explain' : no === 0 ? '' : `[${no}]`);
   }
   return m;
 }
@@ -1145,12 +1164,24 @@ function binary_risk_v1_Reason(r: BinaryReader, buf: Uint8Array, len: number, m:
           m.action = r.int32();
           break;
         }
+        case 6: {
+          m.feature = readString(r, buf);
+          break;
+        }
+        case 7: {
+          m.value = r.double();
+          break;
+        }
+        case 8: {
+          m.contribution = r.double();
+          break;
+        }
         default:
           readUnknown(r, m, tag, depth);
       }
     }
   } catch (e) {
-    throw underKey(e, no === 1 ? 'code' : no === 2 ? 'message' : no === 3 ? 'source' : no === 4 ? 'rule_id' : no === 5 ? 'action' : no === 0 ? '' : `[${no}]`);
+    throw underKey(e, no === 1 ? 'code' : no === 2 ? 'message' : no === 3 ? 'source' : no === 4 ? 'rule_id' : no === 5 ? 'action' : no === 6 ? 'feature' : no === 7 ? 'value' : no === 8 ? 'contribution' : no === 0 ? '' : `[${no}]`);
   }
   return m;
 }
@@ -1713,6 +1744,11 @@ function json_risk_v1_DecideRequest(json: unknown): DecideRequest {
           else if (v !== null) m.includeFeatures = jsonBool(v);
           break;
         }
+        case 'explain': {
+          if (typeof v === 'boolean') m.explain = v;
+          else if (v !== null) m.explain = jsonBool(v);
+          break;
+        }
         default:
           throw unknownKey('risk.v1.DecideRequest');
       }
@@ -1755,6 +1791,21 @@ function json_risk_v1_Reason(json: unknown): Reason {
         }
         case 'action': {
           if (v !== null) m.action = enum_risk_v1_Decision(v);
+          break;
+        }
+        case 'feature': {
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.feature = v;
+          else if (v !== null) m.feature = jsonString(v);
+          break;
+        }
+        case 'value': {
+          if (typeof v === 'number' && Number.isFinite(v)) m.value = v;
+          else if (v !== null) m.value = jsonDouble(v);
+          break;
+        }
+        case 'contribution': {
+          if (typeof v === 'number' && Number.isFinite(v)) m.contribution = v;
+          else if (v !== null) m.contribution = jsonDouble(v);
           break;
         }
         default:
@@ -1993,6 +2044,7 @@ function write_risk_v1_Event(pos: number, m: Event): number {
 function write_risk_v1_DecideRequest(pos: number, m: DecideRequest): number {
   if (m.event !== undefined) pos = writeMessage(pos, 10, m.event, write_risk_v1_Event);
   if (boolSet(m.includeFeatures)) pos = writeBool(pos, 16, m.includeFeatures);
+  if (boolSet(m.explain)) pos = writeBool(pos, 24, m.explain);
   return writeUnknown(pos, m.$unknown);
 }
 
@@ -2002,6 +2054,9 @@ function write_risk_v1_Reason(pos: number, m: Reason): number {
   if (m.source !== 0) pos = writeInt32(pos, 24, m.source);
   if (stringSet(m.ruleId)) pos = writeString(pos, 34, m.ruleId);
   if (m.action !== 0) pos = writeInt32(pos, 40, m.action);
+  if (stringSet(m.feature)) pos = writeString(pos, 50, m.feature);
+  if (m.value !== undefined && Object.hasOwn(m, 'value')) pos = writeDouble(pos, 57, m.value);
+  if (m.contribution !== undefined && Object.hasOwn(m, 'contribution')) pos = writeDouble(pos, 65, m.contribution);
   return writeUnknown(pos, m.$unknown);
 }
 

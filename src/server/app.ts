@@ -282,6 +282,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     maxConcurrentStreams: config.grpcMaxConcurrentStreams,
     log: http.log,
     authorize,
+    outcomes,
   });
 
   const setReady = (r: boolean) => {

@@ -15,8 +15,10 @@ import {
 import { type DecideRequest, type DecideResponse, file_risk_v1_risk } from '../gen/risk/v1/risk_pb.js';
 import type { DecisionGate } from './decision-gate.js';
 import { decisionToProto } from './decision-wire.js';
+import { reportOutcomeMethod } from './grpc-outcome.js';
 import { healthWatches } from './health-watches.js';
 import type { Metrics } from './metrics.js';
+import type { OutcomeDesk } from './outcome-desk.js';
 import { grpcServerOptions } from './server-options.js';
 
 /** What the gRPC server needs. */
@@ -26,6 +28,8 @@ export interface GrpcDeps {
   readonly maxBodyBytes: number;
   readonly maxConcurrentStreams: number;
   readonly log: { error(obj: unknown, msg: string): void };
+  /** Where ReportOutcome records outcomes (the same desk as POST /v1/outcomes). */
+  readonly outcomes?: OutcomeDesk;
   /** Checks a call's key (authorization, x-api-key metadata); returns the error to answer, or undefined. */
   readonly authorize?: (
     authorization: string | undefined,
@@ -126,7 +130,22 @@ export function buildGrpc(deps: GrpcDeps): GrpcService {
       (err: unknown) => fail(RiskError.from(err)),
     );
   };
-  server.addService(definition, { Decide: decide as grpc.UntypedHandleCall });
+  const handlers: grpc.UntypedServiceImplementation = { Decide: decide as grpc.UntypedHandleCall };
+  if (deps.outcomes !== undefined) {
+    const failOutcome = (cb: grpc.sendUnaryData<never>, e: RiskError) => {
+      if (e.code === 'RISK_ERR_INTERNAL') deps.log.error({ err: e.cause ?? e }, 'unhandled error');
+      const md = new grpc.Metadata();
+      md.set('risk-error-code', e.code);
+      for (const v of e.violations.slice(0, 10))
+        md.add('risk-field-violation', `${v.field}: ${v.description}`);
+      cb({ code: e.grpcStatus, details: `${e.code}: ${e.message}`, metadata: md });
+    };
+    const m = reportOutcomeMethod(SERVICE, deps.outcomes, failOutcome, deps.authorize);
+    (definition as Record<string, grpc.MethodDefinition<unknown, unknown>>).ReportOutcome =
+      m.definition as grpc.MethodDefinition<unknown, unknown>;
+    handlers.ReportOutcome = m.handler as grpc.UntypedHandleCall;
+  }
+  server.addService(definition, handlers);
 
   const health = new HealthImplementation({ '': 'NOT_SERVING', [SERVICE]: 'NOT_SERVING' });
   const watches = healthWatches(server);

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readDecisionLog } from '../../src/durability/index.js';
 import type { Service } from '../../src/server/index.js';
@@ -123,5 +124,51 @@ describe('POST /v1/outcomes', () => {
         )
       ).statusCode,
     ).toBe(403);
+  });
+});
+
+describe('gRPC ReportOutcome', () => {
+  it('records an outcome like REST, and answers INVALID_ARGUMENT naming the proto field, NOT_FOUND for an unknown decision', async () => {
+    const { fromBinary, toBinary, create } = await import('@bufbuild/protobuf');
+    const pb = await import('../../src/gen/risk/v1/risk_pb.js');
+    const { bindGrpc } = await import('../../src/server/grpc.js');
+    const dataDir = mkdtempSync(join(tmpdir(), 'risk-outcomes-grpc-'));
+    dirs.push(dataDir);
+    const s = await start({ dataDir, decisionLog: 'file' });
+    const d = await decide(s, 'grpc-out-1');
+    const port = await bindGrpc(s.grpc.server, '127.0.0.1', 0);
+    const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    const call = (req: Parameters<typeof create<typeof pb.ReportOutcomeRequestSchema>>[1]) =>
+      new Promise<{ err: grpc.ServiceError | null; res?: InstanceType<typeof Object> }>((resolve) =>
+        client.makeUnaryRequest(
+          '/risk.v1.DecisionService/ReportOutcome',
+          (m: typeof req) =>
+            Buffer.from(toBinary(pb.ReportOutcomeRequestSchema, create(pb.ReportOutcomeRequestSchema, m))),
+          (b: Buffer) => fromBinary(pb.ReportOutcomeResponseSchema, b),
+          req,
+          (err, res) => resolve({ err, res: res as object }),
+        ),
+      );
+    try {
+      const ok = await call({
+        eventId: 'grpc-out-1',
+        type: pb.OutcomeType.CHARGEBACK,
+        amountMinor: 500n,
+      });
+      expect(ok.err).toBeNull();
+      expect(ok.res).toMatchObject({
+        decisionId: d.decisionId,
+        eventId: 'grpc-out-1',
+        type: pb.OutcomeType.CHARGEBACK,
+        decision: pb.Decision[d.decision as keyof typeof pb.Decision],
+      });
+      const bad = await call({ eventId: 'grpc-out-1' });
+      expect(bad.err?.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(bad.err?.metadata.get('risk-field-violation').join()).toContain('type:');
+      const missing = await call({ decisionId: 'nope', type: pb.OutcomeType.REFUND });
+      expect(missing.err?.code).toBe(grpc.status.NOT_FOUND);
+    } finally {
+      client.close();
+    }
   });
 });

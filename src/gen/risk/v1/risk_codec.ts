@@ -3,8 +3,8 @@
 /* eslint-disable */
 
 import { boolSet, doubleSet, duplicateField, encode, intSet, jsonBool, jsonDouble, jsonEnumNumber, jsonInt32, jsonInt64, jsonList, jsonMapEntry, jsonObject, jsonString, jsonTimestamp, keyedCopy, list, map, readBool, readString, readTag, readUnknown, stringSet, underKey, unknownKey, writeBool, writeDouble, writeInt32, writeMessage, writeString, writeUnknown, writeVia } from "../../codec-runtime.js";
-import type { Account, Card, DecideRequest, DecideResponse, Decision, Device, Event, EventType, Login, LoginMethod, Network, Payment, PaymentChannel, Reason, ReasonSource, StageTiming, TimeBasis } from "./risk_pb.js";
-import { DecideRequestSchema, DecideResponseSchema } from "./risk_pb.js";
+import type { Account, Card, DecideRequest, DecideResponse, Decision, Device, Event, EventType, Login, LoginMethod, Network, OutcomeType, Payment, PaymentChannel, Reason, ReasonSource, ReportOutcomeRequest, ReportOutcomeResponse, StageTiming, TimeBasis } from "./risk_pb.js";
+import { DecideRequestSchema, DecideResponseSchema, ReportOutcomeRequestSchema, ReportOutcomeResponseSchema } from "./risk_pb.js";
 import { BinaryReader } from "@bufbuild/protobuf/wire";
 import { toBinary } from "@bufbuild/protobuf";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
@@ -534,6 +534,126 @@ export const decideRequestJsonSchema = keyedCopy({
 });
 
 /**
+ * The REST (proto3 JSON) validation schema of risk.v1.ReportOutcomeRequest, derived from its descriptor.
+ */
+export const reportOutcomeRequestJsonSchema = keyedCopy({
+  "type": "object",
+  "properties": {
+    "decisionId": {
+      "type": [
+        "string",
+        "null"
+      ],
+      "maxLength": 4096
+    },
+    "decision_id": {
+      "type": [
+        "string",
+        "null"
+      ],
+      "maxLength": 4096
+    },
+    "eventId": {
+      "type": [
+        "string",
+        "null"
+      ],
+      "maxLength": 4096
+    },
+    "event_id": {
+      "type": [
+        "string",
+        "null"
+      ],
+      "maxLength": 4096
+    },
+    "type": {
+      "type": [
+        "string",
+        "integer",
+        "null"
+      ],
+      "enum": [
+        "OUTCOME_TYPE_UNSPECIFIED",
+        "OUTCOME_TYPE_CHARGEBACK",
+        "OUTCOME_TYPE_CONFIRMED_FRAUD",
+        "OUTCOME_TYPE_FALSE_POSITIVE",
+        "OUTCOME_TYPE_REVIEW_APPROVED",
+        "OUTCOME_TYPE_REVIEW_DECLINED",
+        "OUTCOME_TYPE_REFUND",
+        0,
+        1,
+        2,
+        3,
+        4,
+        5,
+        6,
+        null
+      ]
+    },
+    "amountMinor": {
+      "type": [
+        "integer",
+        "string",
+        "null"
+      ],
+      "pattern": "^-?\\d+$"
+    },
+    "amount_minor": {
+      "type": [
+        "integer",
+        "string",
+        "null"
+      ],
+      "pattern": "^-?\\d+$"
+    },
+    "currency": {
+      "type": [
+        "string",
+        "null"
+      ],
+      "maxLength": 4096
+    },
+    "reason": {
+      "type": [
+        "string",
+        "null"
+      ],
+      "maxLength": 4096
+    },
+    "occurredAt": {
+      "type": [
+        "string",
+        "null"
+      ],
+      "pattern": "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2})$"
+    },
+    "occurred_at": {
+      "type": [
+        "string",
+        "null"
+      ],
+      "pattern": "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2})$"
+    },
+    "reportedBy": {
+      "type": [
+        "string",
+        "null"
+      ],
+      "maxLength": 4096
+    },
+    "reported_by": {
+      "type": [
+        "string",
+        "null"
+      ],
+      "maxLength": 4096
+    }
+  },
+  "additionalProperties": false
+});
+
+/**
  * The fast-json-stringify schema of risk.v1.DecideResponse in proto3 JSON form (JSON names, enums as names).
  */
 export const decideResponseJsonSchema = keyedCopy({
@@ -631,6 +751,33 @@ export const decideResponseJsonSchema = keyedCopy({
 });
 
 /**
+ * The fast-json-stringify schema of risk.v1.ReportOutcomeResponse in proto3 JSON form (JSON names, enums as names).
+ */
+export const reportOutcomeResponseJsonSchema = keyedCopy({
+  "type": "object",
+  "properties": {
+    "outcomeId": {
+      "type": "string"
+    },
+    "decisionId": {
+      "type": "string"
+    },
+    "eventId": {
+      "type": "string"
+    },
+    "type": {
+      "type": "string"
+    },
+    "decision": {
+      "type": "string"
+    },
+    "recordedAt": {
+      "type": "string"
+    }
+  }
+});
+
+/**
  * Decodes the protobuf binary form of risk.v1.DecideRequest without reflection: the same message as fromBinary,
  * and a CodecError (path in proto field names) wherever fromBinary throws.
  */
@@ -667,6 +814,42 @@ export function decideRequestToBinary(m: DecideRequest): Uint8Array {
 const decideRequestReflective = (m: DecideRequest) => toBinary(DecideRequestSchema, m);
 
 /**
+ * Decodes the protobuf binary form of risk.v1.ReportOutcomeRequest without reflection: the same message as fromBinary,
+ * and a CodecError (path in proto field names) wherever fromBinary throws.
+ */
+export function reportOutcomeRequestFromBinary(bytes: Uint8Array): ReportOutcomeRequest {
+  const r = new BinaryReader(bytes);
+  try {
+    return binary_risk_v1_ReportOutcomeRequest(r, bytes, bytes.byteLength, zero_risk_v1_ReportOutcomeRequest(), 1);
+  } catch (e) {
+    throw underKey(e, '');
+  }
+}
+
+/**
+ * Decodes the proto3 JSON form of risk.v1.ReportOutcomeRequest (a parsed JSON value) without reflection: the same
+ * message as fromJson, and a CodecError naming the field path (JSON keys as written) wherever fromJson
+ * throws. Unknown keys are errors. One divergence: a map key "__proto__" is refused (fromJson drops it).
+ */
+export function reportOutcomeRequestFromJson(json: unknown): ReportOutcomeRequest {
+  try {
+    return json_risk_v1_ReportOutcomeRequest(json);
+  } catch (e) {
+    throw underKey(e, '');
+  }
+}
+
+/**
+ * Encodes risk.v1.ReportOutcomeRequest to protobuf binary without reflection, byte-identical to toBinary. A message
+ * that breaks its declared types is handed to toBinary, so it fails (or not) exactly as toBinary does.
+ */
+export function reportOutcomeRequestToBinary(m: ReportOutcomeRequest): Uint8Array {
+  return encode(m, write_risk_v1_ReportOutcomeRequest, reportOutcomeRequestReflective);
+}
+
+const reportOutcomeRequestReflective = (m: ReportOutcomeRequest) => toBinary(ReportOutcomeRequestSchema, m);
+
+/**
  * Decodes the protobuf binary form of risk.v1.DecideResponse without reflection: the same message as fromBinary,
  * and a CodecError (path in proto field names) wherever fromBinary throws.
  */
@@ -701,6 +884,42 @@ export function decideResponseToBinary(m: DecideResponse): Uint8Array {
 }
 
 const decideResponseReflective = (m: DecideResponse) => toBinary(DecideResponseSchema, m);
+
+/**
+ * Decodes the protobuf binary form of risk.v1.ReportOutcomeResponse without reflection: the same message as fromBinary,
+ * and a CodecError (path in proto field names) wherever fromBinary throws.
+ */
+export function reportOutcomeResponseFromBinary(bytes: Uint8Array): ReportOutcomeResponse {
+  const r = new BinaryReader(bytes);
+  try {
+    return binary_risk_v1_ReportOutcomeResponse(r, bytes, bytes.byteLength, zero_risk_v1_ReportOutcomeResponse(), 1);
+  } catch (e) {
+    throw underKey(e, '');
+  }
+}
+
+/**
+ * Decodes the proto3 JSON form of risk.v1.ReportOutcomeResponse (a parsed JSON value) without reflection: the same
+ * message as fromJson, and a CodecError naming the field path (JSON keys as written) wherever fromJson
+ * throws. Unknown keys are errors. One divergence: a map key "__proto__" is refused (fromJson drops it).
+ */
+export function reportOutcomeResponseFromJson(json: unknown): ReportOutcomeResponse {
+  try {
+    return json_risk_v1_ReportOutcomeResponse(json);
+  } catch (e) {
+    throw underKey(e, '');
+  }
+}
+
+/**
+ * Encodes risk.v1.ReportOutcomeResponse to protobuf binary without reflection, byte-identical to toBinary. A message
+ * that breaks its declared types is handed to toBinary, so it fails (or not) exactly as toBinary does.
+ */
+export function reportOutcomeResponseToBinary(m: ReportOutcomeResponse): Uint8Array {
+  return encode(m, write_risk_v1_ReportOutcomeResponse, reportOutcomeResponseReflective);
+}
+
+const reportOutcomeResponseReflective = (m: ReportOutcomeResponse) => toBinary(ReportOutcomeResponseSchema, m);
 
 // ---------------------------------------------------------------------------------------------
 // Zero messages, as create() makes them (proto3: implicit-presence fields set to their zero value)
@@ -741,6 +960,10 @@ function zero_risk_v1_DecideRequest(): DecideRequest {
   return { $typeName: 'risk.v1.DecideRequest', includeFeatures: false, explain: false };
 }
 
+function zero_risk_v1_ReportOutcomeRequest(): ReportOutcomeRequest {
+  return { $typeName: 'risk.v1.ReportOutcomeRequest', decisionId: '', eventId: '', type: 0, amountMinor: 0n, currency: '', reason: '', reportedBy: '' };
+}
+
 function zero_risk_v1_Reason(): Reason {
   return { $typeName: 'risk.v1.Reason', code: '', message: '', source: 0, ruleId: '', action: 0, feature: '' };
 }
@@ -751,6 +974,10 @@ function zero_risk_v1_StageTiming(): StageTiming {
 
 function zero_risk_v1_DecideResponse(): DecideResponse {
   return { $typeName: 'risk.v1.DecideResponse', decisionId: '', eventId: '', decision: 0, score: 0, reasons: [], bundleVersion: '', modelVersion: '', degraded: [], timings: [], replayed: false, timeBasis: 0, features: {} };
+}
+
+function zero_risk_v1_ReportOutcomeResponse(): ReportOutcomeResponse {
+  return { $typeName: 'risk.v1.ReportOutcomeResponse', outcomeId: '', decisionId: '', eventId: '', type: 0, decision: 0 };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1135,6 +1362,57 @@ function binary_risk_v1_DecideRequest(r: BinaryReader, buf: Uint8Array, len: num
   return m;
 }
 
+function binary_risk_v1_ReportOutcomeRequest(r: BinaryReader, buf: Uint8Array, len: number, m: ReportOutcomeRequest, depth: number): ReportOutcomeRequest {
+  const end = r.pos + len;
+  let no = 0;
+  try {
+    while (r.pos < end) {
+      no = 0;
+      const tag = readTag(r, buf);
+      no = tag >>> 3;
+      switch (no) {
+        case 1: {
+          m.decisionId = readString(r, buf);
+          break;
+        }
+        case 2: {
+          m.eventId = readString(r, buf);
+          break;
+        }
+        case 3: {
+          m.type = r.int32();
+          break;
+        }
+        case 4: {
+          m.amountMinor = (r.int64() as bigint);
+          break;
+        }
+        case 5: {
+          m.currency = readString(r, buf);
+          break;
+        }
+        case 6: {
+          m.reason = readString(r, buf);
+          break;
+        }
+        case 7: {
+          m.occurredAt = binary_google_protobuf_Timestamp(r, buf, r.uint32(), m.occurredAt ?? zero_google_protobuf_Timestamp(), depth + 1);
+          break;
+        }
+        case 8: {
+          m.reportedBy = readString(r, buf);
+          break;
+        }
+        default:
+          readUnknown(r, m, tag, depth);
+      }
+    }
+  } catch (e) {
+    throw underKey(e, no === 1 ? 'decision_id' : no === 2 ? 'event_id' : no === 3 ? 'type' : no === 4 ? 'amount_minor' : no === 5 ? 'currency' : no === 6 ? 'reason' : no === 7 ? 'occurred_at' : no === 8 ? 'reported_by' : no === 0 ? '' : `[${no}]`);
+  }
+  return m;
+}
+
 function binary_risk_v1_Reason(r: BinaryReader, buf: Uint8Array, len: number, m: Reason, depth: number): Reason {
   const end = r.pos + len;
   let no = 0;
@@ -1296,6 +1574,49 @@ function binary_risk_v1_DecideResponse(r: BinaryReader, buf: Uint8Array, len: nu
   return m;
 }
 
+function binary_risk_v1_ReportOutcomeResponse(r: BinaryReader, buf: Uint8Array, len: number, m: ReportOutcomeResponse, depth: number): ReportOutcomeResponse {
+  const end = r.pos + len;
+  let no = 0;
+  try {
+    while (r.pos < end) {
+      no = 0;
+      const tag = readTag(r, buf);
+      no = tag >>> 3;
+      switch (no) {
+        case 1: {
+          m.outcomeId = readString(r, buf);
+          break;
+        }
+        case 2: {
+          m.decisionId = readString(r, buf);
+          break;
+        }
+        case 3: {
+          m.eventId = readString(r, buf);
+          break;
+        }
+        case 4: {
+          m.type = r.int32();
+          break;
+        }
+        case 5: {
+          m.decision = r.int32();
+          break;
+        }
+        case 6: {
+          m.recordedAt = binary_google_protobuf_Timestamp(r, buf, r.uint32(), m.recordedAt ?? zero_google_protobuf_Timestamp(), depth + 1);
+          break;
+        }
+        default:
+          readUnknown(r, m, tag, depth);
+      }
+    }
+  } catch (e) {
+    throw underKey(e, no === 1 ? 'outcome_id' : no === 2 ? 'decision_id' : no === 3 ? 'event_id' : no === 4 ? 'type' : no === 5 ? 'decision' : no === 6 ? 'recorded_at' : no === 0 ? '' : `[${no}]`);
+  }
+  return m;
+}
+
 // ---------------------------------------------------------------------------------------------
 // proto3 JSON decoders: fromJson unrolled (JSON and proto names, null = default, all scalar forms)
 
@@ -1318,6 +1639,13 @@ const enum_risk_v1_EventType_numbers = new Map<unknown, number>(enum_risk_v1_Eve
 
 function enum_risk_v1_EventType(v: unknown): EventType {
   return enum_risk_v1_EventType_numbers.get(v) ?? jsonEnumNumber(v, enum_risk_v1_EventType_names);
+}
+
+const enum_risk_v1_OutcomeType_names = ["OUTCOME_TYPE_UNSPECIFIED","OUTCOME_TYPE_CHARGEBACK","OUTCOME_TYPE_CONFIRMED_FRAUD","OUTCOME_TYPE_FALSE_POSITIVE","OUTCOME_TYPE_REVIEW_APPROVED","OUTCOME_TYPE_REVIEW_DECLINED","OUTCOME_TYPE_REFUND"];
+const enum_risk_v1_OutcomeType_numbers = new Map<unknown, number>(enum_risk_v1_OutcomeType_names.map((name, i) => [name, [0,1,2,3,4,5,6][i] as number]));
+
+function enum_risk_v1_OutcomeType(v: unknown): OutcomeType {
+  return enum_risk_v1_OutcomeType_numbers.get(v) ?? jsonEnumNumber(v, enum_risk_v1_OutcomeType_names);
 }
 
 const enum_risk_v1_ReasonSource_names = ["REASON_SOURCE_UNSPECIFIED","LIST","DEVICE","RULE","MODEL","SEQUENCE","SYSTEM"];
@@ -1759,6 +2087,73 @@ function json_risk_v1_DecideRequest(json: unknown): DecideRequest {
   return m;
 }
 
+function json_risk_v1_ReportOutcomeRequest(json: unknown): ReportOutcomeRequest {
+  const plain = jsonObject(json, 'risk.v1.ReportOutcomeRequest');
+  const o = json as Record<string, unknown>;
+  const m = zero_risk_v1_ReportOutcomeRequest();
+  for (const k in o) {
+    if (!plain && !Object.hasOwn(o, k)) continue;
+    const v = o[k];
+    try {
+      switch (k) {
+        case 'decisionId':
+        case 'decision_id': {
+          if (k === 'decision_id' && Object.hasOwn(o, 'decisionId')) throw duplicateField();
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.decisionId = v;
+          else if (v !== null) m.decisionId = jsonString(v);
+          break;
+        }
+        case 'eventId':
+        case 'event_id': {
+          if (k === 'event_id' && Object.hasOwn(o, 'eventId')) throw duplicateField();
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.eventId = v;
+          else if (v !== null) m.eventId = jsonString(v);
+          break;
+        }
+        case 'type': {
+          if (v !== null) m.type = enum_risk_v1_OutcomeType(v);
+          break;
+        }
+        case 'amountMinor':
+        case 'amount_minor': {
+          if (k === 'amount_minor' && Object.hasOwn(o, 'amountMinor')) throw duplicateField();
+          if (typeof v === 'number' && Number.isSafeInteger(v)) m.amountMinor = BigInt(v);
+          else if (v !== null) m.amountMinor = jsonInt64(v);
+          break;
+        }
+        case 'currency': {
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.currency = v;
+          else if (v !== null) m.currency = jsonString(v);
+          break;
+        }
+        case 'reason': {
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.reason = v;
+          else if (v !== null) m.reason = jsonString(v);
+          break;
+        }
+        case 'occurredAt':
+        case 'occurred_at': {
+          if (k === 'occurred_at' && Object.hasOwn(o, 'occurredAt')) throw duplicateField();
+          if (v !== null) m.occurredAt = json_google_protobuf_Timestamp(v);
+          break;
+        }
+        case 'reportedBy':
+        case 'reported_by': {
+          if (k === 'reported_by' && Object.hasOwn(o, 'reportedBy')) throw duplicateField();
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.reportedBy = v;
+          else if (v !== null) m.reportedBy = jsonString(v);
+          break;
+        }
+        default:
+          throw unknownKey('risk.v1.ReportOutcomeRequest');
+      }
+    } catch (e) {
+      throw underKey(e, k);
+    }
+  }
+  return m;
+}
+
 function json_risk_v1_Reason(json: unknown): Reason {
   const plain = jsonObject(json, 'risk.v1.Reason');
   const o = json as Record<string, unknown>;
@@ -1952,6 +2347,60 @@ function json_risk_v1_DecideResponse(json: unknown): DecideResponse {
   return m;
 }
 
+function json_risk_v1_ReportOutcomeResponse(json: unknown): ReportOutcomeResponse {
+  const plain = jsonObject(json, 'risk.v1.ReportOutcomeResponse');
+  const o = json as Record<string, unknown>;
+  const m = zero_risk_v1_ReportOutcomeResponse();
+  for (const k in o) {
+    if (!plain && !Object.hasOwn(o, k)) continue;
+    const v = o[k];
+    try {
+      switch (k) {
+        case 'outcomeId':
+        case 'outcome_id': {
+          if (k === 'outcome_id' && Object.hasOwn(o, 'outcomeId')) throw duplicateField();
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.outcomeId = v;
+          else if (v !== null) m.outcomeId = jsonString(v);
+          break;
+        }
+        case 'decisionId':
+        case 'decision_id': {
+          if (k === 'decision_id' && Object.hasOwn(o, 'decisionId')) throw duplicateField();
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.decisionId = v;
+          else if (v !== null) m.decisionId = jsonString(v);
+          break;
+        }
+        case 'eventId':
+        case 'event_id': {
+          if (k === 'event_id' && Object.hasOwn(o, 'eventId')) throw duplicateField();
+          if (typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed()) m.eventId = v;
+          else if (v !== null) m.eventId = jsonString(v);
+          break;
+        }
+        case 'type': {
+          if (v !== null) m.type = enum_risk_v1_OutcomeType(v);
+          break;
+        }
+        case 'decision': {
+          if (v !== null) m.decision = enum_risk_v1_Decision(v);
+          break;
+        }
+        case 'recordedAt':
+        case 'recorded_at': {
+          if (k === 'recorded_at' && Object.hasOwn(o, 'recordedAt')) throw duplicateField();
+          if (v !== null) m.recordedAt = json_google_protobuf_Timestamp(v);
+          break;
+        }
+        default:
+          throw unknownKey('risk.v1.ReportOutcomeResponse');
+      }
+    } catch (e) {
+      throw underKey(e, k);
+    }
+  }
+  return m;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Binary encoders: toBinary unrolled (field-number order, implicit presence, unknown fields last)
 
@@ -2048,6 +2497,18 @@ function write_risk_v1_DecideRequest(pos: number, m: DecideRequest): number {
   return writeUnknown(pos, m.$unknown);
 }
 
+function write_risk_v1_ReportOutcomeRequest(pos: number, m: ReportOutcomeRequest): number {
+  if (stringSet(m.decisionId)) pos = writeString(pos, 10, m.decisionId);
+  if (stringSet(m.eventId)) pos = writeString(pos, 18, m.eventId);
+  if (m.type !== 0) pos = writeInt32(pos, 24, m.type);
+  if (intSet(m.amountMinor)) pos = writeVia(pos, 32, (w) => w.int64(m.amountMinor));
+  if (stringSet(m.currency)) pos = writeString(pos, 42, m.currency);
+  if (stringSet(m.reason)) pos = writeString(pos, 50, m.reason);
+  if (m.occurredAt !== undefined) pos = writeMessage(pos, 58, m.occurredAt, write_google_protobuf_Timestamp);
+  if (stringSet(m.reportedBy)) pos = writeString(pos, 66, m.reportedBy);
+  return writeUnknown(pos, m.$unknown);
+}
+
 function write_risk_v1_Reason(pos: number, m: Reason): number {
   if (stringSet(m.code)) pos = writeString(pos, 10, m.code);
   if (stringSet(m.message)) pos = writeString(pos, 18, m.message);
@@ -2088,6 +2549,16 @@ function write_risk_v1_DecideResponse(pos: number, m: DecideResponse): number {
       return p;
     });
   }
+  return writeUnknown(pos, m.$unknown);
+}
+
+function write_risk_v1_ReportOutcomeResponse(pos: number, m: ReportOutcomeResponse): number {
+  if (stringSet(m.outcomeId)) pos = writeString(pos, 10, m.outcomeId);
+  if (stringSet(m.decisionId)) pos = writeString(pos, 18, m.decisionId);
+  if (stringSet(m.eventId)) pos = writeString(pos, 26, m.eventId);
+  if (m.type !== 0) pos = writeInt32(pos, 32, m.type);
+  if (m.decision !== 0) pos = writeInt32(pos, 40, m.decision);
+  if (m.recordedAt !== undefined) pos = writeMessage(pos, 50, m.recordedAt, write_google_protobuf_Timestamp);
   return writeUnknown(pos, m.$unknown);
 }
 

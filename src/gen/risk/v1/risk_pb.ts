@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file risk/v1/risk.proto.
  */
 export const file_risk_v1_risk: GenFile = /*@__PURE__*/
-  fileDesc("ChJyaXNrL3YxL3Jpc2sucHJvdG8SB3Jpc2sudjEiYwoHQWNjb3VudBIKCgJpZBgBIAEoCRINCgVlbWFpbBgCIAEoCRINCgVwaG9uZRgDIAEoCRIuCgpjcmVhdGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKGAQoEQ2FyZBIOCgZudW1iZXIYASABKAkSDQoFdG9rZW4YAiABKAkSCwoDYmluGAMgASgJEg0KBWxhc3Q0GAQgASgJEg8KB2NvdW50cnkYBSABKAkSDQoFYnJhbmQYBiABKAkSEQoJZXhwX21vbnRoGAcgASgFEhAKCGV4cF95ZWFyGAggASgFIrYBCgdQYXltZW50EhQKDGFtb3VudF9taW5vchgBIAEoAxIQCghjdXJyZW5jeRgCIAEoCRIbCgRjYXJkGAMgASgLMg0ucmlzay52MS5DYXJkEhMKC21lcmNoYW50X2lkGAQgASgJEgsKA21jYxgFIAEoCRIaChJwYXlvdXRfZGVzdGluYXRpb24YBiABKAkSKAoHY2hhbm5lbBgHIAEoDjIXLnJpc2sudjEuUGF5bWVudENoYW5uZWwiVgoFTG9naW4SDwoHc3VjY2VzcxgBIAEoCBIkCgZtZXRob2QYAiABKA4yFC5yaXNrLnYxLkxvZ2luTWV0aG9kEhYKDmZhaWx1cmVfcmVhc29uGAMgASgJIlwKB05ldHdvcmsSCgoCaXAYASABKAkSEgoKdXNlcl9hZ2VudBgCIAEoCRISCgppcF9jb3VudHJ5GAMgASgJEgsKA2FzbhgEIAEoCRIQCghpc19wcm94eRgFIAEoCCKaAQoGRGV2aWNlEgoKAmlkGAEgASgJEhIKCmNvbmZpZGVuY2UYAiABKAESEAoIZW11bGF0b3IYAyABKAgSDgoGcm9vdGVkGAQgASgIEgsKA2JvdBgFIAEoCBIRCglpbmNvZ25pdG8YBiABKAgSEAoIdGltZXpvbmUYByABKAkSEAoIbGFuZ3VhZ2UYCCABKAkSCgoCb3MYCSABKAki/AIKBUV2ZW50EhAKCGV2ZW50X2lkGAEgASgJEiAKBHR5cGUYAiABKA4yEi5yaXNrLnYxLkV2ZW50VHlwZRIvCgtvY2N1cnJlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIQoHYWNjb3VudBgEIAEoCzIQLnJpc2sudjEuQWNjb3VudBIhCgdwYXltZW50GAUgASgLMhAucmlzay52MS5QYXltZW50Eh0KBWxvZ2luGAYgASgLMg4ucmlzay52MS5Mb2dpbhIhCgduZXR3b3JrGAcgASgLMhAucmlzay52MS5OZXR3b3JrEh8KBmRldmljZRgIIAEoCzIPLnJpc2sudjEuRGV2aWNlEjIKCmF0dHJpYnV0ZXMYCSADKAsyHi5yaXNrLnYxLkV2ZW50LkF0dHJpYnV0ZXNFbnRyeRoxCg9BdHRyaWJ1dGVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJZCg1EZWNpZGVSZXF1ZXN0Eh0KBWV2ZW50GAEgASgLMg4ucmlzay52MS5FdmVudBIYChBpbmNsdWRlX2ZlYXR1cmVzGAIgASgIEg8KB2V4cGxhaW4YAyABKAgi3QEKBlJlYXNvbhIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSJQoGc291cmNlGAMgASgOMhUucmlzay52MS5SZWFzb25Tb3VyY2USDwoHcnVsZV9pZBgEIAEoCRIhCgZhY3Rpb24YBSABKA4yES5yaXNrLnYxLkRlY2lzaW9uEg8KB2ZlYXR1cmUYBiABKAkSEgoFdmFsdWUYByABKAFIAIgBARIZCgxjb250cmlidXRpb24YCCABKAFIAYgBAUIICgZfdmFsdWVCDwoNX2NvbnRyaWJ1dGlvbiIsCgtTdGFnZVRpbWluZxINCgVzdGFnZRgBIAEoCRIOCgZtaWNyb3MYAiABKAEi9AMKDkRlY2lkZVJlc3BvbnNlEhMKC2RlY2lzaW9uX2lkGAEgASgJEhAKCGV2ZW50X2lkGAIgASgJEiMKCGRlY2lzaW9uGAMgASgOMhEucmlzay52MS5EZWNpc2lvbhINCgVzY29yZRgEIAEoARIgCgdyZWFzb25zGAUgAygLMg8ucmlzay52MS5SZWFzb24SFgoOYnVuZGxlX3ZlcnNpb24YBiABKAkSFQoNbW9kZWxfdmVyc2lvbhgHIAEoCRIQCghkZWdyYWRlZBgIIAMoCRIlCgd0aW1pbmdzGAkgAygLMhQucmlzay52MS5TdGFnZVRpbWluZxIYCgttb2RlbF9zY29yZRgKIAEoAUgAiAEBEhAKCHJlcGxheWVkGAsgASgIEiYKCnRpbWVfYmFzaXMYDCABKA4yEi5yaXNrLnYxLlRpbWVCYXNpcxIvCgt3aW5kb3dfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNwoIZmVhdHVyZXMYDiADKAsyJS5yaXNrLnYxLkRlY2lkZVJlc3BvbnNlLkZlYXR1cmVzRW50cnkaLwoNRmVhdHVyZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAE6AjgBQg4KDF9tb2RlbF9zY29yZSrdAQoJRXZlbnRUeXBlEhoKFkVWRU5UX1RZUEVfVU5TUEVDSUZJRUQQABILCgdQQVlNRU5UEAESCQoFTE9HSU4QAhIKCgZTSUdOVVAQAxITCg9QQVNTV09SRF9DSEFOR0UQBBIKCgZQQVlPVVQQBRIKCgZSRUZVTkQQBhIQCgxFTUFJTF9DSEFOR0UQBxIQCgxQSE9ORV9DSEFOR0UQCBIOCgpUV09fRkFDVE9SEAkSFQoRUEFZT1VUX01FVEhPRF9BREQQChIMCghDQVJEX0FERBALEgoKBkxPR09VVBAMKncKDlBheW1lbnRDaGFubmVsEh8KG1BBWU1FTlRfQ0hBTk5FTF9VTlNQRUNJRklFRBAAEg0KCUVDT01NRVJDRRABEgoKBklOX0FQUBACEhAKDENBUkRfUFJFU0VOVBADEggKBE1PVE8QBBINCglSRUNVUlJJTkcQBSp9CgtMb2dpbk1ldGhvZBIcChhMT0dJTl9NRVRIT0RfVU5TUEVDSUZJRUQQABIMCghQQVNTV09SRBABEgcKA09UUBACEg4KCk1BR0lDX0xJTksQAxIHCgNTU08QBBILCgdQQVNTS0VZEAUSEwoPU0VTU0lPTl9SRUZSRVNIEAYqVQoIRGVjaXNpb24SGAoUREVDSVNJT05fVU5TUEVDSUZJRUQQABIJCgVBTExPVxABEg0KCUNIQUxMRU5HRRACEgoKBlJFVklFVxADEgkKBUJMT0NLEAQqcgoMUmVhc29uU291cmNlEh0KGVJFQVNPTl9TT1VSQ0VfVU5TUEVDSUZJRUQQABIICgRMSVNUEAESCgoGREVWSUNFEAISCAoEUlVMRRADEgkKBU1PREVMEAQSDAoIU0VRVUVOQ0UQBRIKCgZTWVNURU0QBipJCglUaW1lQmFzaXMSGgoWVElNRV9CQVNJU19VTlNQRUNJRklFRBAAEg4KCkVWRU5UX1RJTUUQARIQCgxBUlJJVkFMX1RJTUUQAjJMCg9EZWNpc2lvblNlcnZpY2USOQoGRGVjaWRlEhYucmlzay52MS5EZWNpZGVSZXF1ZXN0Ghcucmlzay52MS5EZWNpZGVSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("ChJyaXNrL3YxL3Jpc2sucHJvdG8SB3Jpc2sudjEiYwoHQWNjb3VudBIKCgJpZBgBIAEoCRINCgVlbWFpbBgCIAEoCRINCgVwaG9uZRgDIAEoCRIuCgpjcmVhdGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKGAQoEQ2FyZBIOCgZudW1iZXIYASABKAkSDQoFdG9rZW4YAiABKAkSCwoDYmluGAMgASgJEg0KBWxhc3Q0GAQgASgJEg8KB2NvdW50cnkYBSABKAkSDQoFYnJhbmQYBiABKAkSEQoJZXhwX21vbnRoGAcgASgFEhAKCGV4cF95ZWFyGAggASgFIrYBCgdQYXltZW50EhQKDGFtb3VudF9taW5vchgBIAEoAxIQCghjdXJyZW5jeRgCIAEoCRIbCgRjYXJkGAMgASgLMg0ucmlzay52MS5DYXJkEhMKC21lcmNoYW50X2lkGAQgASgJEgsKA21jYxgFIAEoCRIaChJwYXlvdXRfZGVzdGluYXRpb24YBiABKAkSKAoHY2hhbm5lbBgHIAEoDjIXLnJpc2sudjEuUGF5bWVudENoYW5uZWwiVgoFTG9naW4SDwoHc3VjY2VzcxgBIAEoCBIkCgZtZXRob2QYAiABKA4yFC5yaXNrLnYxLkxvZ2luTWV0aG9kEhYKDmZhaWx1cmVfcmVhc29uGAMgASgJIlwKB05ldHdvcmsSCgoCaXAYASABKAkSEgoKdXNlcl9hZ2VudBgCIAEoCRISCgppcF9jb3VudHJ5GAMgASgJEgsKA2FzbhgEIAEoCRIQCghpc19wcm94eRgFIAEoCCKaAQoGRGV2aWNlEgoKAmlkGAEgASgJEhIKCmNvbmZpZGVuY2UYAiABKAESEAoIZW11bGF0b3IYAyABKAgSDgoGcm9vdGVkGAQgASgIEgsKA2JvdBgFIAEoCBIRCglpbmNvZ25pdG8YBiABKAgSEAoIdGltZXpvbmUYByABKAkSEAoIbGFuZ3VhZ2UYCCABKAkSCgoCb3MYCSABKAki/AIKBUV2ZW50EhAKCGV2ZW50X2lkGAEgASgJEiAKBHR5cGUYAiABKA4yEi5yaXNrLnYxLkV2ZW50VHlwZRIvCgtvY2N1cnJlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIQoHYWNjb3VudBgEIAEoCzIQLnJpc2sudjEuQWNjb3VudBIhCgdwYXltZW50GAUgASgLMhAucmlzay52MS5QYXltZW50Eh0KBWxvZ2luGAYgASgLMg4ucmlzay52MS5Mb2dpbhIhCgduZXR3b3JrGAcgASgLMhAucmlzay52MS5OZXR3b3JrEh8KBmRldmljZRgIIAEoCzIPLnJpc2sudjEuRGV2aWNlEjIKCmF0dHJpYnV0ZXMYCSADKAsyHi5yaXNrLnYxLkV2ZW50LkF0dHJpYnV0ZXNFbnRyeRoxCg9BdHRyaWJ1dGVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJZCg1EZWNpZGVSZXF1ZXN0Eh0KBWV2ZW50GAEgASgLMg4ucmlzay52MS5FdmVudBIYChBpbmNsdWRlX2ZlYXR1cmVzGAIgASgIEg8KB2V4cGxhaW4YAyABKAgi3QEKBlJlYXNvbhIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSJQoGc291cmNlGAMgASgOMhUucmlzay52MS5SZWFzb25Tb3VyY2USDwoHcnVsZV9pZBgEIAEoCRIhCgZhY3Rpb24YBSABKA4yES5yaXNrLnYxLkRlY2lzaW9uEg8KB2ZlYXR1cmUYBiABKAkSEgoFdmFsdWUYByABKAFIAIgBARIZCgxjb250cmlidXRpb24YCCABKAFIAYgBAUIICgZfdmFsdWVCDwoNX2NvbnRyaWJ1dGlvbiIsCgtTdGFnZVRpbWluZxINCgVzdGFnZRgBIAEoCRIOCgZtaWNyb3MYAiABKAEi9AMKDkRlY2lkZVJlc3BvbnNlEhMKC2RlY2lzaW9uX2lkGAEgASgJEhAKCGV2ZW50X2lkGAIgASgJEiMKCGRlY2lzaW9uGAMgASgOMhEucmlzay52MS5EZWNpc2lvbhINCgVzY29yZRgEIAEoARIgCgdyZWFzb25zGAUgAygLMg8ucmlzay52MS5SZWFzb24SFgoOYnVuZGxlX3ZlcnNpb24YBiABKAkSFQoNbW9kZWxfdmVyc2lvbhgHIAEoCRIQCghkZWdyYWRlZBgIIAMoCRIlCgd0aW1pbmdzGAkgAygLMhQucmlzay52MS5TdGFnZVRpbWluZxIYCgttb2RlbF9zY29yZRgKIAEoAUgAiAEBEhAKCHJlcGxheWVkGAsgASgIEiYKCnRpbWVfYmFzaXMYDCABKA4yEi5yaXNrLnYxLlRpbWVCYXNpcxIvCgt3aW5kb3dfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNwoIZmVhdHVyZXMYDiADKAsyJS5yaXNrLnYxLkRlY2lkZVJlc3BvbnNlLkZlYXR1cmVzRW50cnkaLwoNRmVhdHVyZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAE6AjgBQg4KDF9tb2RlbF9zY29yZSLfAQoUUmVwb3J0T3V0Y29tZVJlcXVlc3QSEwoLZGVjaXNpb25faWQYASABKAkSEAoIZXZlbnRfaWQYAiABKAkSIgoEdHlwZRgDIAEoDjIULnJpc2sudjEuT3V0Y29tZVR5cGUSFAoMYW1vdW50X21pbm9yGAQgASgDEhAKCGN1cnJlbmN5GAUgASgJEg4KBnJlYXNvbhgGIAEoCRIvCgtvY2N1cnJlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLcmVwb3J0ZWRfYnkYCCABKAkizAEKFVJlcG9ydE91dGNvbWVSZXNwb25zZRISCgpvdXRjb21lX2lkGAEgASgJEhMKC2RlY2lzaW9uX2lkGAIgASgJEhAKCGV2ZW50X2lkGAMgASgJEiIKBHR5cGUYBCABKA4yFC5yaXNrLnYxLk91dGNvbWVUeXBlEiMKCGRlY2lzaW9uGAUgASgOMhEucmlzay52MS5EZWNpc2lvbhIvCgtyZWNvcmRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAq3QEKCUV2ZW50VHlwZRIaChZFVkVOVF9UWVBFX1VOU1BFQ0lGSUVEEAASCwoHUEFZTUVOVBABEgkKBUxPR0lOEAISCgoGU0lHTlVQEAMSEwoPUEFTU1dPUkRfQ0hBTkdFEAQSCgoGUEFZT1VUEAUSCgoGUkVGVU5EEAYSEAoMRU1BSUxfQ0hBTkdFEAcSEAoMUEhPTkVfQ0hBTkdFEAgSDgoKVFdPX0ZBQ1RPUhAJEhUKEVBBWU9VVF9NRVRIT0RfQUREEAoSDAoIQ0FSRF9BREQQCxIKCgZMT0dPVVQQDCp3Cg5QYXltZW50Q2hhbm5lbBIfChtQQVlNRU5UX0NIQU5ORUxfVU5TUEVDSUZJRUQQABINCglFQ09NTUVSQ0UQARIKCgZJTl9BUFAQAhIQCgxDQVJEX1BSRVNFTlQQAxIICgRNT1RPEAQSDQoJUkVDVVJSSU5HEAUqfQoLTG9naW5NZXRob2QSHAoYTE9HSU5fTUVUSE9EX1VOU1BFQ0lGSUVEEAASDAoIUEFTU1dPUkQQARIHCgNPVFAQAhIOCgpNQUdJQ19MSU5LEAMSBwoDU1NPEAQSCwoHUEFTU0tFWRAFEhMKD1NFU1NJT05fUkVGUkVTSBAGKlUKCERlY2lzaW9uEhgKFERFQ0lTSU9OX1VOU1BFQ0lGSUVEEAASCQoFQUxMT1cQARINCglDSEFMTEVOR0UQAhIKCgZSRVZJRVcQAxIJCgVCTE9DSxAEKnIKDFJlYXNvblNvdXJjZRIdChlSRUFTT05fU09VUkNFX1VOU1BFQ0lGSUVEEAASCAoETElTVBABEgoKBkRFVklDRRACEggKBFJVTEUQAxIJCgVNT0RFTBAEEgwKCFNFUVVFTkNFEAUSCgoGU1lTVEVNEAYqSQoJVGltZUJhc2lzEhoKFlRJTUVfQkFTSVNfVU5TUEVDSUZJRUQQABIOCgpFVkVOVF9USU1FEAESEAoMQVJSSVZBTF9USU1FEAIq6AEKC091dGNvbWVUeXBlEhwKGE9VVENPTUVfVFlQRV9VTlNQRUNJRklFRBAAEhsKF09VVENPTUVfVFlQRV9DSEFSR0VCQUNLEAESIAocT1VUQ09NRV9UWVBFX0NPTkZJUk1FRF9GUkFVRBACEh8KG09VVENPTUVfVFlQRV9GQUxTRV9QT1NJVElWRRADEiAKHE9VVENPTUVfVFlQRV9SRVZJRVdfQVBQUk9WRUQQBBIgChxPVVRDT01FX1RZUEVfUkVWSUVXX0RFQ0xJTkVEEAUSFwoTT1VUQ09NRV9UWVBFX1JFRlVORBAGMpwBCg9EZWNpc2lvblNlcnZpY2USOQoGRGVjaWRlEhYucmlzay52MS5EZWNpZGVSZXF1ZXN0Ghcucmlzay52MS5EZWNpZGVSZXNwb25zZRJOCg1SZXBvcnRPdXRjb21lEh0ucmlzay52MS5SZXBvcnRPdXRjb21lUmVxdWVzdBoeLnJpc2sudjEuUmVwb3J0T3V0Y29tZVJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * Account is the customer account the event belongs to.
@@ -598,6 +598,111 @@ export const DecideResponseSchema: GenMessage<DecideResponse> = /*@__PURE__*/
   messageDesc(file_risk_v1_risk, 10);
 
 /**
+ * ReportOutcomeRequest names a decision (decision_id, or event_id for its latest decision) and
+ * what became of it; the rest is optional detail.
+ *
+ * @generated from message risk.v1.ReportOutcomeRequest
+ */
+export type ReportOutcomeRequest = Message<"risk.v1.ReportOutcomeRequest"> & {
+  /**
+   * @generated from field: string decision_id = 1;
+   */
+  decisionId: string;
+
+  /**
+   * @generated from field: string event_id = 2;
+   */
+  eventId: string;
+
+  /**
+   * @generated from field: risk.v1.OutcomeType type = 3;
+   */
+  type: OutcomeType;
+
+  /**
+   * Amount concerned, in minor units of currency.
+   *
+   * @generated from field: int64 amount_minor = 4;
+   */
+  amountMinor: bigint;
+
+  /**
+   * @generated from field: string currency = 5;
+   */
+  currency: string;
+
+  /**
+   * Free text from the reporter (a dispute reason code); no personal data. At most 500 characters.
+   *
+   * @generated from field: string reason = 6;
+   */
+  reason: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 7;
+   */
+  occurredAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string reported_by = 8;
+   */
+  reportedBy: string;
+};
+
+/**
+ * Describes the message risk.v1.ReportOutcomeRequest.
+ * Use `create(ReportOutcomeRequestSchema)` to create a new message.
+ */
+export const ReportOutcomeRequestSchema: GenMessage<ReportOutcomeRequest> = /*@__PURE__*/
+  messageDesc(file_risk_v1_risk, 11);
+
+/**
+ * ReportOutcomeResponse is the outcome as recorded.
+ *
+ * @generated from message risk.v1.ReportOutcomeResponse
+ */
+export type ReportOutcomeResponse = Message<"risk.v1.ReportOutcomeResponse"> & {
+  /**
+   * @generated from field: string outcome_id = 1;
+   */
+  outcomeId: string;
+
+  /**
+   * @generated from field: string decision_id = 2;
+   */
+  decisionId: string;
+
+  /**
+   * @generated from field: string event_id = 3;
+   */
+  eventId: string;
+
+  /**
+   * @generated from field: risk.v1.OutcomeType type = 4;
+   */
+  type: OutcomeType;
+
+  /**
+   * The decision the outcome is about, as it was answered.
+   *
+   * @generated from field: risk.v1.Decision decision = 5;
+   */
+  decision: Decision;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp recorded_at = 6;
+   */
+  recordedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message risk.v1.ReportOutcomeResponse.
+ * Use `create(ReportOutcomeResponseSchema)` to create a new message.
+ */
+export const ReportOutcomeResponseSchema: GenMessage<ReportOutcomeResponse> = /*@__PURE__*/
+  messageDesc(file_risk_v1_risk, 12);
+
+/**
  * EventType is what happened; login and payment flows each have several.
  *
  * @generated from enum risk.v1.EventType
@@ -885,6 +990,54 @@ export const TimeBasisSchema: GenEnum<TimeBasis> = /*@__PURE__*/
   enumDesc(file_risk_v1_risk, 5);
 
 /**
+ * OutcomeType is what became of a decided event.
+ *
+ * @generated from enum risk.v1.OutcomeType
+ */
+export enum OutcomeType {
+  /**
+   * @generated from enum value: OUTCOME_TYPE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: OUTCOME_TYPE_CHARGEBACK = 1;
+   */
+  CHARGEBACK = 1,
+
+  /**
+   * @generated from enum value: OUTCOME_TYPE_CONFIRMED_FRAUD = 2;
+   */
+  CONFIRMED_FRAUD = 2,
+
+  /**
+   * @generated from enum value: OUTCOME_TYPE_FALSE_POSITIVE = 3;
+   */
+  FALSE_POSITIVE = 3,
+
+  /**
+   * @generated from enum value: OUTCOME_TYPE_REVIEW_APPROVED = 4;
+   */
+  REVIEW_APPROVED = 4,
+
+  /**
+   * @generated from enum value: OUTCOME_TYPE_REVIEW_DECLINED = 5;
+   */
+  REVIEW_DECLINED = 5,
+
+  /**
+   * @generated from enum value: OUTCOME_TYPE_REFUND = 6;
+   */
+  REFUND = 6,
+}
+
+/**
+ * Describes the enum risk.v1.OutcomeType.
+ */
+export const OutcomeTypeSchema: GenEnum<OutcomeType> = /*@__PURE__*/
+  enumDesc(file_risk_v1_risk, 6);
+
+/**
  * DecisionService answers allow / review / block for one payment or account event.
  *
  * @generated from service risk.v1.DecisionService
@@ -899,6 +1052,17 @@ export const DecisionService: GenService<{
     methodKind: "unary";
     input: typeof DecideRequestSchema;
     output: typeof DecideResponseSchema;
+  },
+  /**
+   * ReportOutcome labels a decision with what became of it (a chargeback, a review verdict...).
+   * It is recorded in the decision log before the answer. Same keys as Decide.
+   *
+   * @generated from rpc risk.v1.DecisionService.ReportOutcome
+   */
+  reportOutcome: {
+    methodKind: "unary";
+    input: typeof ReportOutcomeRequestSchema;
+    output: typeof ReportOutcomeResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_risk_v1_risk, 0);

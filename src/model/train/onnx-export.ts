@@ -2,6 +2,12 @@
  * Serialises trained models to ONNX for onnxruntime: GBDT as ai.onnx.ml TreeEnsembleRegressor + Sigmoid,
  * logistic regression as MatMul + Add + Sigmoid. Both map `features` float32 [N, nFeatures] to
  * `score` float32 [N, 1]. Output bytes depend only on the inputs (no timestamps), so exports are reproducible.
+ *
+ * A categorical split (left set {c1..ck}) becomes a chain of BRANCH_EQ nodes, `x == c1`, `x == c2`, ...,
+ * whose true branches all lead to the left subtree and whose last false branch leads to the right one.
+ * ai.onnx.ml 3 has no set-membership mode; onnxruntime accepts several parents of one node for exactly
+ * this encoding (onnxmltools writes LightGBM categorical splits the same way). NaN equals nothing, so
+ * `missing_value_tracks_true` on the chain sends NaN left when the split says so, else right.
  */
 
 import type { onnx as OnnxTypes } from 'onnx-proto';
@@ -58,9 +64,33 @@ export function exportGbdtToOnnx(model: GbdtModel, options: OnnxExportOptions = 
   const targetWeights: number[] = [];
   const leafMode = utf8('LEAF');
   const branchMode = utf8('BRANCH_LEQ');
+  const eqMode = utf8('BRANCH_EQ');
 
   model.trees.forEach((tree, t) => {
+    let nextId = tree.nodes.length;
     tree.nodes.forEach((node, id) => {
+      if (node.kind === 'split' && node.categories) {
+        const cats = node.categories;
+        if (cats.length === 0) throw new RangeError(`tree ${t} node ${id} has an empty category set`);
+        if (node.feature >= nFeatures) {
+          throw new RangeError(`tree ${t} node ${id} uses feature ${node.feature} >= nFeatures ${nFeatures}`);
+        }
+        cats.forEach((c, k) => {
+          if (!Number.isInteger(c) || Math.fround(c) !== c) {
+            throw new RangeError(`tree ${t} node ${id} category ${c} is not an integer float32`);
+          }
+          nodeTreeIds.push(t);
+          // The chain starts at the split's own id so that parents keep pointing at it.
+          nodeIds.push(k === 0 ? id : nextId++);
+          featureIds.push(node.feature);
+          values.push(c);
+          modes.push(eqMode);
+          trueIds.push(node.left);
+          falseIds.push(k === cats.length - 1 ? node.right : nextId);
+          missingTrue.push(node.missingLeft ? 1 : 0);
+        });
+        return;
+      }
       nodeTreeIds.push(t);
       nodeIds.push(id);
       if (node.kind === 'split') {
@@ -124,6 +154,7 @@ export function exportGbdtToOnnx(model: GbdtModel, options: OnnxExportOptions = 
     training_params: JSON.stringify(model.params),
   };
   if (model.featureNames) builtIn.feature_names = JSON.stringify(model.featureNames);
+  if (model.categorical) builtIn.categorical_features = JSON.stringify(model.categorical);
 
   return encodeModel(
     [ensemble, sigmoidNode(options)],

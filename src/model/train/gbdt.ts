@@ -11,6 +11,7 @@
  */
 
 import { type BinnedData, binColumns, binWithLayout } from './binning.js';
+import { mulberry32 } from './mulberry32.js';
 
 /** Row-major dense float32 feature matrix (`data[row * nFeatures + feature]`). */
 export interface DenseMatrix {
@@ -742,16 +743,4 @@ function applyTree(tree: GrownTree, data: BinnedData, raw: Float64Array): void {
     }
     raw[r] = (raw[r] as number) + (value[id] as number);
   }
-}
-
-/** Small, fast, well-distributed 32-bit PRNG; enough for sampling and fully reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

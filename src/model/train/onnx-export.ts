@@ -21,6 +21,7 @@ const IR_VERSION = 8;
 const OPSET_DEFAULT = 17;
 const OPSET_ML = 3;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const FLT_MAX = 3.4028234663852886e38;
 const AttrType = onnx.AttributeProto.AttributeType;
 
 /** Export options shared by all model kinds. */
@@ -71,9 +72,20 @@ export function exportGbdtToOnnx(model: GbdtModel, options: OnnxExportOptions = 
     tree.nodes.forEach((node, id) => {
       if (node.kind === 'split' && node.categories) {
         const cats = node.categories;
-        if (cats.length === 0) throw new RangeError(`tree ${t} node ${id} has an empty category set`);
         if (node.feature >= nFeatures) {
           throw new RangeError(`tree ${t} node ${id} uses feature ${node.feature} >= nFeatures ${nFeatures}`);
+        }
+        if (cats.length === 0) {
+          // Only NaN goes left: codes are >= 0, never <= -FLT_MAX, and NaN follows missing_value_tracks_true.
+          nodeTreeIds.push(t);
+          nodeIds.push(id);
+          featureIds.push(node.feature);
+          values.push(-FLT_MAX);
+          modes.push(branchMode);
+          trueIds.push(node.left);
+          falseIds.push(node.right);
+          missingTrue.push(node.missingLeft ? 1 : 0);
+          return;
         }
         cats.forEach((c, k) => {
           if (!Number.isInteger(c) || Math.fround(c) !== c) {

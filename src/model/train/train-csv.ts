@@ -58,6 +58,8 @@ export interface TrainCsvOptions {
 
 /** What a run wrote and measured. */
 export interface TrainCsvResult {
+  /** The trained GBDT (the reference scorer the ONNX file is checked against). */
+  readonly model: GbdtModel;
   readonly report: TrainingReport;
   readonly manifest: ModelManifest;
   readonly files: readonly string[];
@@ -217,7 +219,7 @@ export async function trainCsv(
   await writeFile(files[2], `${JSON.stringify(attributeSnippet(table, names), null, 2)}\n`);
   await writeFile(files[3], `${JSON.stringify(report, null, 2)}\n`);
   await writeFile(files[4], renderReportMarkdown(report));
-  return { report, manifest, files, warnings: table.warnings };
+  return { model, report, manifest, files, warnings: table.warnings };
 }
 
 /** Bundle feature names: a built-in event feature when the column is named like one, else `attr.<name>`. */

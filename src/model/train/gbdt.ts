@@ -145,6 +145,10 @@ const MAX_BINS_LIMIT = 255;
 const PROB_CLAMP = 1e-6;
 /** A category needs this many rows in a node to be ordered there; it is also the ordering's smoothing. */
 const MIN_CAT_SUPPORT = 10;
+/** Extra L2 in the gain of categorical splits (LightGBM's cat_l2 default). */
+const CAT_L2 = 10;
+/** Most categories a split's left set may hold (LightGBM's max_cat_threshold). */
+const MAX_CAT_THRESHOLD = 32;
 
 const DEFAULTS: GbdtParams = {
   nTrees: 100,
@@ -562,7 +566,10 @@ function createTreeGrower(data: BinnedData, grad: Float64Array, hess: Float64Arr
       parentScore: number,
       minGain: number,
     ): SplitCandidate | null => {
-      const lambda = p.l2;
+      // LightGBM's cat_l2: a categorical split picks its set from many partitions, so its gain is
+      // scored with extra L2 (leaf values are not) to keep it from fitting noise in rare categories.
+      const lambda = p.l2 + CAT_L2;
+      const parentCat = (sumG * sumG) / (sumH + lambda);
       const base = f * slots * 3;
       let used = 0;
       for (let b = 0; b < slots; b++) {
@@ -578,7 +585,7 @@ function createTreeGrower(data: BinnedData, grad: Float64Array, hess: Float64Arr
       const cM = hist[base + missingBin * 3 + 2] as number;
       let best: SplitCandidate | null = null;
       let bestGain = minGain;
-      const middle = (used + 1) >> 1;
+      const middle = Math.min(MAX_CAT_THRESHOLD, (used + 1) >> 1);
       for (let dir = 0; dir < 2; dir++) {
         let gL = 0;
         let hL = 0;
@@ -594,7 +601,7 @@ function createTreeGrower(data: BinnedData, grad: Float64Array, hess: Float64Arr
           if (cL < p.minSamplesLeaf || cR < p.minSamplesLeaf) continue;
           if (hL < p.minChildWeight || hR < p.minChildWeight) continue;
           const gR = sumG - gL;
-          const gain = 0.5 * ((gL * gL) / (hL + lambda) + (gR * gR) / (hR + lambda) - parentScore);
+          const gain = 0.5 * ((gL * gL) / (hL + lambda) + (gR * gR) / (hR + lambda) - parentCat);
           if (!(gain > bestGain)) continue;
           bestGain = gain;
           const mask = new Uint8Array(slots);

@@ -72,6 +72,8 @@ export async function trainCsv(
   log: (line: string) => void = () => {},
 ): Promise<TrainCsvResult> {
   const seed = options.seed ?? 42;
+  const t0 = performance.now();
+  const since = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
   const testFraction = options.testFraction ?? 0.3;
   const validationFraction = options.validationFraction ?? 0.1;
   if (!(testFraction > 0 && testFraction < 1)) throw new RangeError('--test-fraction must be in (0, 1)');
@@ -87,7 +89,7 @@ export async function trainCsv(
   for (const w of table.warnings) log(`warning: ${w}`);
   const n = table.nRows;
   log(
-    `read ${n} rows, ${table.columns.length} feature columns (${table.columns.filter((c) => c.kind === 'categorical').length} categorical)`,
+    `read ${n} rows, ${table.columns.length} feature columns (${table.columns.filter((c) => c.kind === 'categorical').length} categorical) at ${since()}`,
   );
 
   const { train, test } = splitRows(n, testFraction, options.split ?? 'random', seed);
@@ -133,7 +135,7 @@ export async function trainCsv(
       : {}),
   });
   log(
-    `GBDT: ${model.trees.length} trees${model.earlyStopping ? ` (early stopping after ${model.earlyStopping.validationLoss.length} rounds)` : ''}`,
+    `GBDT: ${model.trees.length} trees${model.earlyStopping ? ` (early stopping after ${model.earlyStopping.validationLoss.length} rounds)` : ''} at ${since()}`,
   );
 
   const yTest = labelsOf(test);
@@ -155,6 +157,7 @@ export async function trainCsv(
     ...(classWeight ? { classWeight } : {}),
   });
   const lrScores = Float64Array.from(test, (r) => predictLogistic(lr, lrColumns, r));
+  log(`logistic baseline at ${since()}`);
 
   const digest = createHash('sha256').update(JSON.stringify(model)).digest('hex').slice(0, 10);
   const version = `gbdt-csv-s${seed}-${digest}`;
@@ -163,6 +166,7 @@ export async function trainCsv(
     docString: 'risk model trained by npm run train -- --data',
   });
   const onnxMaxAbsDiff = await onnxParity(bytes, testMatrix, test.length, nf, gbdtScores);
+  log(`onnxruntime check at ${since()}`);
 
   const positives = table.labels.reduce((a, b) => a + b, 0);
   const report: TrainingReport = {

@@ -38,7 +38,7 @@ async function generate(path: string): Promise<void> {
   out.write(`${header.join(',')}\n`);
   for (let r = 0; r < nRows; r++) {
     const f: string[] = [];
-    let z = -5.6;
+    let z = -7;
     for (let i = 0; i < NUMERIC; i++) {
       const v = rand() * 2 - 1;
       if (i < 5) z += v * (i + 1) * 0.5;

@@ -66,6 +66,9 @@ const MISSING = new Set(['', 'na', 'n/a', 'nan', 'null', 'none', '-']);
 
 /** True when the (trimmed) field marks a missing value. */
 export function isMissing(field: string): boolean {
+  // Every marker is at most 4 characters: longer fields skip the allocations of trim and lowercase.
+  if (field.length === 0) return true;
+  if (field.length > 8) return false;
   return MISSING.has(field.trim().toLowerCase());
 }
 

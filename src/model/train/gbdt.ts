@@ -507,7 +507,7 @@ function createTreeGrower(data: BinnedData, grad: Float64Array, hess: Float64Arr
       for (let j = 0; j < features.length; j++) {
         const f = features[j] as number;
         if (categorical[f] === 1) {
-          const c = findCategoricalSplit(hist, f, sumG, sumH, count, parentScore, bestGain);
+          const c = findCategoricalSplit(hist, f, sumG, sumH, count, bestGain);
           if (c !== null) {
             best = c;
             bestGain = c.gain;
@@ -563,7 +563,6 @@ function createTreeGrower(data: BinnedData, grad: Float64Array, hess: Float64Arr
       sumG: number,
       sumH: number,
       count: number,
-      parentScore: number,
       minGain: number,
     ): SplitCandidate | null => {
       // LightGBM's cat_l2: a categorical split picks its set from many partitions, so its gain is

@@ -1,5 +1,5 @@
 /**
- * `npm run train`: trains the default model, reproducibly, on simulator traffic.
+ * `npm run train` without `--data`: trains the default model, reproducibly, on simulator traffic.
  * 1. Generates seeded labelled traffic with the simulator.
  * 2. Replays it, in time order, through the real edge conversion and decision engine (rules only,
  *    clock following event time), capturing each event's feature vector exactly as serving sees it.
@@ -47,7 +47,8 @@ const { values: args } = parseArgs({
 });
 if (args.help) {
   console.log(
-    'usage: npm run train -- [--seed 7] [--users 3000] [--days 4] [--fraud-rate 0.03] [--trees 100] [--depth 4] [--out dir]',
+    'usage: npm run train -- [--seed 7] [--users 3000] [--days 4] [--fraud-rate 0.03] [--trees 100] [--depth 4] [--out dir]\n' +
+      '   or: npm run train -- --data FILE.csv --label COL --out DIR [options]   (docs/training.md; --data x --help)',
   );
   process.exit(0);
 }

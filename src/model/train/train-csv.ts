@@ -92,12 +92,12 @@ export async function trainCsv(
     `read ${n} rows, ${table.columns.length} feature columns (${table.columns.filter((c) => c.kind === 'categorical').length} categorical) at ${since()}`,
   );
 
-  const { train, test } = splitRows(n, testFraction, options.split ?? 'random', seed);
+  const { kept: train, held: test } = splitRows(n, testFraction, options.split ?? 'random', seed);
   const early = options.earlyStopping ?? 'auto';
   const useEarly = early === 'on' || (early === 'auto' && train.length > 10_000);
-  const { fit, valid } = useEarly
+  const { kept: fit, held: valid } = useEarly
     ? splitRows(train.length, validationFraction, 'random', seed + 1, train)
-    : { fit: train, valid: new Uint32Array(0) };
+    : { kept: train, held: new Uint32Array(0) };
   const labelsOf = (rows: Uint32Array) => {
     const y = new Uint8Array(rows.length);
     rows.forEach((r, i) => {
@@ -319,9 +319,8 @@ function splitRows(n: number, fraction: number, method: 'random' | 'last', seed:
       ids[j] = t;
     }
   }
-  const kept = ids.slice(0, n - nHeld).sort();
-  const held = ids.slice(n - nHeld).sort();
-  return { train: kept, test: held, fit: kept, valid: held };
+  // Sorted, so every later pass reads the columns in file order.
+  return { kept: ids.slice(0, n - nHeld).sort(), held: ids.slice(n - nHeld).sort() };
 }
 
 function balancedWeights(y: Uint8Array): [number, number] {

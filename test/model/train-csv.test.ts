@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ort } from '../../src/model/index.js';
 import {
+  featureNames,
   parseTrainCsvArgs,
   predictGbdt,
   predictLogistic,
@@ -110,6 +111,16 @@ describe('trainCsv', () => {
     expect(manifest.version).toMatch(/^gbdt-csv-s3-/);
   });
 
+  it('holds out the last rows of the file with --split last', async () => {
+    const { report } = await trainCsv({
+      ...base(),
+      out: join(dir, 'last'),
+      split: 'last',
+      testFraction: 0.25,
+    });
+    expect(report.split).toMatchObject({ method: 'last', trainRows: 3000, testRows: 1000 });
+  });
+
   it('stops early on its validation split', async () => {
     const { report } = await trainCsv({
       ...base(),
@@ -121,6 +132,25 @@ describe('trainCsv', () => {
     const es = report.split.earlyStopping as { roundsRun: number; treesKept: number; nIterNoChange: number };
     expect(es.roundsRun).toBeLessThan(400);
     expect(es.roundsRun - es.treesKept).toBe(es.nIterNoChange);
+  });
+});
+
+describe('featureNames', () => {
+  it('maps columns to attr.<name> (sanitised) and reuses built-in numeric features by name', () => {
+    const col = (name: string, kind: 'numeric' | 'categorical') =>
+      kind === 'numeric'
+        ? { name, kind, values: new Float32Array(0), missing: 0 }
+        : { name, kind, values: new Float32Array(0), missing: 0, categories: [], distinct: 0 };
+    expect(
+      featureNames([
+        col('amount_usd', 'numeric'),
+        col('Unnamed: 0', 'numeric'),
+        col('7day', 'categorical'),
+        col('amount_usd', 'categorical'),
+        col('a-b', 'numeric'),
+        col('a_b', 'numeric'),
+      ]),
+    ).toEqual(['amount_usd', 'attr.Unnamed__0', 'attr._7day', 'attr.amount_usd', 'attr.a_b', 'attr.a_b_']);
   });
 });
 

@@ -217,5 +217,8 @@ describe('parseTrainCsvArgs', () => {
     ]);
     expect('value' in r && r.value).toMatchObject({ data: 'd.csv', exclude: ['a', 'b'], maxDepth: 6 });
     expect('value' in r && 'seed' in r.value).toBe(false);
+    expect('value' in r && r.value.command).toBe(
+      'npm run train -- --data d.csv --label y --exclude "a, b" --max-depth 6',
+    );
   });
 });

@@ -97,7 +97,8 @@ export function parseTrainCsvArgs(
     minSamplesLeaf: num('min-samples-leaf', int, 'a positive integer'),
     l2: num('l2', (v) => v >= 0 && Number.isFinite(v), 'a non-negative number'),
     maxBins: num('max-bins', (v) => Number.isInteger(v) && v >= 2 && v <= 255, 'an integer in [2, 255]'),
-    command: `npm run train -- ${argv.join(' ')}`,
+    // The output folder is left out so that the same data and options write the same bytes anywhere.
+    command: `npm run train -- ${withoutOut(argv).join(' ')}`,
   };
   if (errors.length > 0) return { error: errors.join('; ') };
   // Drop unset options so the trainer's defaults apply (exactOptionalPropertyTypes-friendly).
@@ -105,4 +106,14 @@ export function parseTrainCsvArgs(
     Object.entries(opts).filter(([, v]) => v !== undefined),
   ) as unknown as TrainCsvOptions;
   return { value };
+}
+
+function withoutOut(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--out') i++;
+    else if (!a.startsWith('--out=')) out.push(a.includes(' ') ? JSON.stringify(a) : a);
+  }
+  return out;
 }

@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CsvError, readCsv } from '../../src/model/train/index.js';
 
@@ -75,6 +76,41 @@ describe('readCsv', () => {
     const path = await file(`${name}.csv`, text);
     await expect(readCsv(path, { label: 'y' })).rejects.toThrow(message);
     await expect(readCsv(path, { label: 'y' })).rejects.toBeInstanceOf(CsvError);
+  });
+
+  it('round-trips any text through RFC 4180 quoting (property)', async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.string({
+            unit: fc.constantFrom('a', 'b', ',', '"', '\n', ' ', 'é'),
+            minLength: 1,
+            maxLength: 6,
+          }),
+          {
+            minLength: 1,
+            maxLength: 12,
+          },
+        ),
+        async (texts) => {
+          // Fields that read as missing or numeric are not categories; prefix them to stay text.
+          const values = texts.map((t) => `x${t}`);
+          const quote = (v: string) => (/[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
+          const path = await file(
+            `prop-${run++}.csv`,
+            `v,y\n${values.map((v, i) => `${quote(v)},${i % 2}`).join('\n')}\n`,
+          );
+          const t = await readCsv(path, { label: 'y' });
+          const col = t.columns[0];
+          if (col?.kind !== 'categorical') throw new Error('expected a categorical column');
+          // Values are trimmed, as at the edge; compare trimmed texts.
+          expect(Array.from(col.values, (c) => col.categories[c])).toEqual(values.map((v) => v.trim()));
+          expect(t.nRows).toBe(values.length);
+        },
+      ),
+      { numRuns: 60, seed: 7 },
+    );
   });
 
   it('names unknown columns in options', async () => {

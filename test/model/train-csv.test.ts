@@ -111,6 +111,14 @@ describe('trainCsv', () => {
     expect(manifest.version).toMatch(/^gbdt-csv-s3-/);
   });
 
+  it('keeps at most max-bins - 1 categories per column', async () => {
+    const { report } = await trainCsv({ ...base(), out: join(dir, 'bins'), maxBins: 4 });
+    const country = (report.data.features as { name: string; categories?: number }[]).find(
+      (f) => f.name === 'country',
+    );
+    expect(country?.categories).toBe(3);
+  });
+
   it('holds out the last rows of the file with --split last', async () => {
     const { report } = await trainCsv({
       ...base(),

@@ -82,6 +82,8 @@ export async function trainCsv(
 
   const table = await readCsv(options.data, {
     label: options.label,
+    // A categorical column's codes are its bins, and the trainer keeps one bin for unseen codes.
+    maxCategories: (options.maxBins ?? 255) - 1,
     ...(options.columns ? { columns: options.columns } : {}),
     ...(options.exclude ? { exclude: options.exclude } : {}),
     ...(options.categorical ? { categorical: options.categorical } : {}),

@@ -22,14 +22,15 @@ export interface Hydrated {
 
 /**
  * Creates the hydrator over a counter store: the event's own features, then its declared numeric
- * attributes (`attr.<name>`), then every entity's counters, then the derived features (NaN until
+ * attributes (`attr.<name>`), then its categorical attributes as codes, then every entity's counters, then the derived features (NaN until
  * their stage writes them), then model.score (NaN until the model has run). `plan` is the bundle's:
  * it has the store's layout (an equal signature) and may add derived features.
  */
 export function createFeatureHydrator(store: CounterStore, plan: FeaturePlan = store.plan): FeatureHydrator {
   if (plan.signature !== store.plan.signature)
     throw new Error('the counter store was not laid out by this features section');
-  const { schema, numericAttributes, entityOffset } = plan;
+  const { schema, numericAttributes, categoricalAttributes, entityOffset } = plan;
+  const catOffset = EVENT_FEATURE_NAMES.length + numericAttributes.length;
   const derivedOffset = schema.size - 1 - plan.derived.length;
   const attrOffset = EVENT_FEATURE_NAMES.length;
   const modelIndex = schema.size - 1;
@@ -43,6 +44,12 @@ export function createFeatureHydrator(store: CounterStore, plan: FeaturePlan = s
         const name = numericAttributes[i] as string;
         out[attrOffset + i] =
           typed !== undefined && Object.hasOwn(typed, name) ? (typed[name] as number) : Number.NaN;
+      }
+      const attrs = event.attributes;
+      for (let i = 0; i < categoricalAttributes.length; i++) {
+        const c = categoricalAttributes[i] as (typeof categoricalAttributes)[number];
+        const v = Object.hasOwn(attrs, c.name) ? attrs[c.name] : undefined;
+        out[catOffset + i] = v === undefined ? Number.NaN : (c.codes.get(v) ?? Number.NaN);
       }
       for (let i = derivedOffset; i <= modelIndex; i++) out[i] = Number.NaN;
       const touched = store.hydrate(event, t, out, entityOffset);

@@ -62,6 +62,11 @@ export interface FeaturePlan {
   readonly attributes: ReadonlyMap<string, AttributeType>;
   /** Declared non-string attributes, written as features `attr.<name>` after the event features. */
   readonly numericAttributes: readonly string[];
+  /**
+   * String attributes with a category table (`categories` section), written as features `attr.<name>`
+   * after the numeric ones: the value's index in the table, NaN when absent or not in the table.
+   */
+  readonly categoricalAttributes: readonly CategoricalAttribute[];
   readonly entities: readonly EntityPlan[];
   /** Where the entity features start in the schema. */
   readonly entityOffset: number;
@@ -72,6 +77,15 @@ export interface FeaturePlan {
   readonly derived: readonly string[];
   readonly schema: FeatureSchema;
 }
+
+/** A string attribute a model reads as a category code. */
+export interface CategoricalAttribute {
+  readonly name: string;
+  readonly codes: ReadonlyMap<string, number>;
+}
+
+/** Most categories one attribute's table may hold. */
+export const MAX_ATTRIBUTE_CATEGORIES = 65_535;
 
 const NAME = /^[a-z][a-z0-9_]{0,47}$/;
 const ATTRIBUTE = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -102,7 +116,8 @@ export function compileFeaturePlan(
   const root = doc ?? {};
   if (!isObject(root)) return { errors: ['features must be an object'] };
   for (const k of Object.keys(root))
-    if (k !== 'attributes' && k !== 'entities' && k !== 'description') bad(k, 'unknown key');
+    if (k !== 'attributes' && k !== 'categories' && k !== 'entities' && k !== 'description')
+      bad(k, 'unknown key');
 
   const attributes = new Map<string, AttributeType>();
   const rawAttrs = root.attributes ?? {};
@@ -115,6 +130,27 @@ export function compileFeaturePlan(
       else attributes.set(name, type as AttributeType);
     }
   const numericAttributes = [...attributes].filter(([, t]) => t !== 'string').map(([n]) => n);
+  const categoricalAttributes: CategoricalAttribute[] = [];
+  const rawCats = root.categories ?? {};
+  if (!isObject(rawCats)) bad('categories', 'must be an object of attribute: [category, ...]');
+  else
+    for (const [name, list] of Object.entries(rawCats)) {
+      if (attributes.get(name) !== 'string') {
+        bad(`categories.${name}`, 'must name an attribute declared as string');
+        continue;
+      }
+      if (!Array.isArray(list) || list.length === 0 || list.length > MAX_ATTRIBUTE_CATEGORIES) {
+        bad(`categories.${name}`, `must be a list of 1 to ${MAX_ATTRIBUTE_CATEGORIES} strings`);
+        continue;
+      }
+      const codes = new Map<string, number>();
+      list.forEach((v: unknown, i: number) => {
+        if (typeof v !== 'string') bad(`categories.${name}[${i}]`, 'must be a string');
+        else if (codes.has(v)) bad(`categories.${name}[${i}]`, `${JSON.stringify(v)} is listed twice`);
+        else codes.set(v, i);
+      });
+      categoricalAttributes.push({ name, codes });
+    }
 
   const windowList = (path: string, raw: unknown): WindowSpec[] | undefined => {
     if (!Array.isArray(raw) || raw.length === 0) {
@@ -264,7 +300,9 @@ export function compileFeaturePlan(
   if (entities.length > MAX_ENTITY_KINDS) errors.push(`at most ${MAX_ENTITY_KINDS} entities`);
   if (errors.length > 0) return { errors };
 
-  const attributeFeatures = numericAttributes.map((n) => `attr.${n}`);
+  const attributeFeatures = [...numericAttributes, ...categoricalAttributes.map((c) => c.name)].map(
+    (n) => `attr.${n}`,
+  );
   const all = [
     ...EVENT_FEATURE_NAMES,
     ...attributeFeatures,
@@ -284,6 +322,7 @@ export function compileFeaturePlan(
       source: root,
       attributes,
       numericAttributes,
+      categoricalAttributes,
       entities,
       entityOffset: EVENT_FEATURE_NAMES.length + attributeFeatures.length,
       derived,

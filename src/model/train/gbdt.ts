@@ -4,7 +4,14 @@
  * Every threshold, leaf value and the base score is a float32 value, and splits are `x <= threshold`
  * (ONNX BRANCH_LEQ), so the exported TreeEnsembleRegressor in onnxruntime (which compares and sums in
  * float32) routes every row exactly as training and `predictGbdt` do.
+ *
+ * Categorical features (integer codes) split natively, as in LightGBM and scikit-learn: per node the
+ * categories are sorted by gradient / (hessian + smoothing) and the best prefix of that order becomes
+ * the left set. The split is stored as the set of codes that go left.
  */
+
+import { type BinnedData, binColumns, binWithLayout } from './binning.js';
+import { mulberry32 } from './mulberry32.js';
 
 /** Row-major dense float32 feature matrix (`data[row * nFeatures + feature]`). */
 export interface DenseMatrix {
@@ -13,8 +20,20 @@ export interface DenseMatrix {
   readonly nFeatures: number;
 }
 
-/** Training input: one Float32Array per row, or a row-major dense matrix; NaN marks a missing value. */
-export type GbdtInput = readonly Float32Array[] | DenseMatrix;
+/** Column-major feature matrix: one float32 column per feature, each `nRows` long. */
+export interface ColumnarMatrix {
+  readonly columns: readonly Float32Array[];
+  readonly nRows: number;
+}
+
+/** Training input: rows, a row-major dense matrix or columns; NaN marks a missing value. */
+export type GbdtInput = readonly Float32Array[] | DenseMatrix | ColumnarMatrix;
+
+/** Held-out rows for early stopping: training stops when their log-loss stops improving. */
+export interface GbdtValidation {
+  readonly input: GbdtInput;
+  readonly labels: ArrayLike<number>;
+}
 
 /** Training hyper-parameters; every field is optional and has a conservative default. */
 export interface GbdtOptions {
@@ -42,17 +61,44 @@ export interface GbdtOptions {
   seed?: number;
   /** Optional feature names, copied into the model (must match the feature count). */
   featureNames?: readonly string[];
+  /** Indices of categorical features; their values are integer codes in [0, maxBins - 2] or NaN. */
+  categorical?: readonly number[];
+  /** Weights of class 0 and class 1 (multiply gradients and hessians). Default [1, 1]. */
+  classWeight?: readonly [number, number];
+  /** Rows for early stopping; without them all `nTrees` rounds run. */
+  validation?: GbdtValidation;
+  /** Stop after this many rounds without a validation log-loss improvement above `tol`. Default 10. */
+  earlyStoppingRounds?: number;
+  /** Minimum validation log-loss improvement that counts. Default 1e-7. */
+  tol?: number;
 }
 
 /** Resolved hyper-parameters as recorded in the model (feature names live on the model itself). */
-export type GbdtParams = Required<Omit<GbdtOptions, 'featureNames'>>;
+export type GbdtParams = Required<
+  Omit<
+    GbdtOptions,
+    'featureNames' | 'categorical' | 'classWeight' | 'validation' | 'earlyStoppingRounds' | 'tol'
+  >
+>;
 
-/** Internal node: rows with `x[feature] <= threshold` go to `left`; NaN goes left iff `missingLeft`. */
+/** What early stopping saw: validation log-loss per round and how many trees were kept. */
+export interface GbdtEarlyStopping {
+  readonly rounds: number;
+  readonly bestIteration: number;
+  readonly validationLoss: readonly number[];
+}
+
+/**
+ * Internal node: rows with `x[feature] <= threshold` go to `left` (or, when `categories` is set, rows whose
+ * code is one of `categories`); NaN goes left iff `missingLeft`.
+ */
 export interface GbdtSplitNode {
   kind: 'split';
   feature: number;
-  /** float32-exact threshold. */
+  /** float32-exact threshold (0 and unused for a categorical split). */
   threshold: number;
+  /** Categorical split: ascending codes that go left; every other code goes right. */
+  categories?: number[];
   /** Index of the child taken when the comparison holds (ONNX "true" branch). */
   left: number;
   /** Index of the child taken otherwise. */
@@ -88,12 +134,21 @@ export interface GbdtModel {
   nFeatures: number;
   trees: GbdtTree[];
   featureNames?: string[];
+  /** Indices of categorical features (absent when there are none). */
+  categorical?: number[];
   params: GbdtParams;
+  /** Present when training used a validation set. */
+  earlyStopping?: GbdtEarlyStopping;
 }
 
 const MAX_BINS_LIMIT = 255;
-const FLT_MAX = 3.4028234663852886e38;
 const PROB_CLAMP = 1e-6;
+/** A category needs this many rows in a node to be ordered there; it is also the ordering's smoothing. */
+const MIN_CAT_SUPPORT = 10;
+/** Extra L2 in the gain of categorical splits (LightGBM's cat_l2 default). */
+const CAT_L2 = 10;
+/** Most categories a split's left set may hold (LightGBM's max_cat_threshold). */
+const MAX_CAT_THRESHOLD = 32;
 
 const DEFAULTS: GbdtParams = {
   nTrees: 100,
@@ -112,23 +167,41 @@ const DEFAULTS: GbdtParams = {
 /** Trains a logistic-loss GBDT; deterministic for a given input, labels and options. */
 export function trainGbdt(input: GbdtInput, labels: ArrayLike<number>, options: GbdtOptions = {}): GbdtModel {
   const params = resolveParams(options);
-  const { data: x, nRows: n, nFeatures: nf } = toDense(input);
-  if (labels.length !== n) throw new RangeError(`labels has ${labels.length} entries, expected ${n}`);
+  const { columns, nRows: n } = toColumns(input);
+  const nf = columns.length;
   if (options.featureNames && options.featureNames.length !== nf) {
     throw new RangeError(`featureNames has ${options.featureNames.length} entries, expected ${nf}`);
   }
-  const y = new Uint8Array(n);
-  let positives = 0;
-  for (let i = 0; i < n; i++) {
-    const v = labels[i];
-    if (v !== 0 && v !== 1) throw new RangeError(`label at ${i} must be 0 or 1, got ${v}`);
-    y[i] = v;
-    positives += v;
+  const y = checkLabels(labels, n);
+  const [w0, w1] = options.classWeight ?? [1, 1];
+  if (!(w0 > 0 && w1 > 0 && Number.isFinite(w0) && Number.isFinite(w1))) {
+    throw new RangeError(`classWeight must be two positive finite numbers, got ${options.classWeight}`);
   }
+  const isCat = new Uint8Array(nf);
+  for (const f of options.categorical ?? []) {
+    if (!Number.isInteger(f) || f < 0 || f >= nf) throw new RangeError(`categorical index ${f} out of range`);
+    isCat[f] = 1;
+  }
+  const rounds = options.earlyStoppingRounds ?? 10;
+  const tol = options.tol ?? 1e-7;
+  requireInt('earlyStoppingRounds', rounds, 1, 1e6);
+  requireRange('tol', tol, 0, Number.MAX_VALUE);
 
-  const binned = binFeatures(x, n, nf, params.maxBins);
-  const rate = Math.min(1 - PROB_CLAMP, Math.max(PROB_CLAMP, positives / n));
+  const binned = binColumns(columns, n, params.maxBins, isCat);
+  let wPos = 0;
+  let wAll = 0;
+  for (let i = 0; i < n; i++) {
+    wPos += y[i] === 1 ? w1 : 0;
+    wAll += y[i] === 1 ? w1 : w0;
+  }
+  const rate = Math.min(1 - PROB_CLAMP, Math.max(PROB_CLAMP, wPos / wAll));
   const baseScore = Math.fround(Math.log(rate / (1 - rate)));
+
+  const valid = options.validation ? prepareValidation(options.validation, binned, nf) : undefined;
+  const valRaw = valid ? new Float64Array(valid.binned.nRows).fill(baseScore) : undefined;
+  const validationLoss: number[] = [];
+  let bestLoss = Number.POSITIVE_INFINITY;
+  let bestIteration = 0;
 
   const raw = new Float64Array(n).fill(baseScore);
   const grad = new Float64Array(n);
@@ -143,8 +216,9 @@ export function trainGbdt(input: GbdtInput, labels: ArrayLike<number>, options: 
   for (let t = 0; t < params.nTrees; t++) {
     for (let i = 0; i < n; i++) {
       const p = 1 / (1 + Math.exp(-(raw[i] as number)));
-      grad[i] = p - (y[i] as number);
-      hess[i] = Math.max(p * (1 - p), 1e-16);
+      const w = y[i] === 1 ? w1 : w0;
+      grad[i] = w * (p - (y[i] as number));
+      hess[i] = w * Math.max(p * (1 - p), 1e-16);
     }
     let count = 0;
     if (params.subsample < 1) {
@@ -169,11 +243,61 @@ export function trainGbdt(input: GbdtInput, labels: ArrayLike<number>, options: 
     const grown = grower.grow(rowIdx, count, features);
     trees.push({ nodes: grown.nodes });
     applyTree(grown, binned, raw);
+    if (valid && valRaw) {
+      applyTree(grown, valid.binned, valRaw);
+      const loss = logLoss(valRaw, valid.y, w0, w1);
+      validationLoss.push(loss);
+      if (loss < bestLoss - tol) {
+        bestLoss = loss;
+        bestIteration = t + 1;
+      } else if (t + 1 - bestIteration >= rounds) break;
+    }
   }
 
   const model: GbdtModel = { format: 'gbdt-logistic/v1', baseScore, nFeatures: nf, trees, params };
+  if (valid) {
+    // Keep the trees up to the best validation round; a model of zero trees cannot be exported.
+    model.trees = trees.slice(0, Math.max(1, bestIteration));
+    model.earlyStopping = { rounds, bestIteration: model.trees.length, validationLoss };
+  }
   if (options.featureNames) model.featureNames = [...options.featureNames];
+  if (options.categorical && options.categorical.length > 0) {
+    model.categorical = [...new Set(options.categorical)].sort((a, b) => a - b);
+  }
   return model;
+}
+
+function checkLabels(labels: ArrayLike<number>, n: number): Uint8Array {
+  if (labels.length !== n) throw new RangeError(`labels has ${labels.length} entries, expected ${n}`);
+  const y = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = labels[i];
+    if (v !== 0 && v !== 1) throw new RangeError(`label at ${i} must be 0 or 1, got ${v}`);
+    y[i] = v;
+  }
+  return y;
+}
+
+function prepareValidation(v: GbdtValidation, layout: BinnedData, nf: number) {
+  const { columns, nRows } = toColumns(v.input);
+  if (columns.length !== nf)
+    throw new RangeError(`validation has ${columns.length} features, expected ${nf}`);
+  return { binned: binWithLayout(columns, nRows, layout), y: checkLabels(v.labels, nRows) };
+}
+
+/** Mean (class-weighted) log-loss of logits. */
+function logLoss(raw: Float64Array, y: Uint8Array, w0: number, w1: number): number {
+  let sum = 0;
+  let wSum = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const z = raw[i] as number;
+    // log(1 + e^-|z|) + max(z, 0) - y z: the stable form of -[y log p + (1 - y) log(1 - p)].
+    const l = Math.log1p(Math.exp(-Math.abs(z))) + Math.max(z, 0) - (y[i] as number) * z;
+    const w = y[i] === 1 ? w1 : w0;
+    sum += w * l;
+    wSum += w;
+  }
+  return sum / wSum;
 }
 
 /** Raw model output (logit) for one row, accumulated in float32 in the same order as onnxruntime. */
@@ -186,7 +310,11 @@ export function predictGbdtLogit(model: GbdtModel, row: ArrayLike<number>): numb
     let node = tree.nodes[0];
     while (node !== undefined && node.kind === 'split') {
       const v = Math.fround(row[node.feature] as number);
-      const goLeft = Number.isNaN(v) ? node.missingLeft : v <= node.threshold;
+      const goLeft = Number.isNaN(v)
+        ? node.missingLeft
+        : node.categories
+          ? node.categories.includes(v)
+          : v <= node.threshold;
       node = tree.nodes[goLeft ? node.left : node.right];
     }
     if (node === undefined) throw new RangeError('malformed tree: dangling node reference');
@@ -250,7 +378,17 @@ function requireRange(name: string, v: number, min: number, max: number): void {
   if (!(v >= min && v <= max)) throw new RangeError(`${name} must be in [${min}, ${max}], got ${v}`);
 }
 
-function toDense(input: GbdtInput): DenseMatrix {
+function toColumns(input: GbdtInput): ColumnarMatrix {
+  if ('columns' in input) {
+    const m = input as ColumnarMatrix;
+    if (!Number.isInteger(m.nRows) || m.nRows < 1 || m.columns.length < 1) {
+      throw new RangeError('need at least one row and one column');
+    }
+    m.columns.forEach((c, f) => {
+      if (c.length !== m.nRows) throw new RangeError(`column ${f} has ${c.length} rows, expected ${m.nRows}`);
+    });
+    return m;
+  }
   if (!Array.isArray(input)) {
     const m = input as DenseMatrix;
     if (!Number.isInteger(m.nRows) || !Number.isInteger(m.nFeatures) || m.nRows < 1 || m.nFeatures < 1) {
@@ -259,101 +397,23 @@ function toDense(input: GbdtInput): DenseMatrix {
     if (m.data.length !== m.nRows * m.nFeatures) {
       throw new RangeError(`data has ${m.data.length} values, expected ${m.nRows * m.nFeatures}`);
     }
-    return m;
+    const columns = Array.from({ length: m.nFeatures }, (_, f) => {
+      const c = new Float32Array(m.nRows);
+      for (let r = 0; r < m.nRows; r++) c[r] = m.data[r * m.nFeatures + f] as number;
+      return c;
+    });
+    return { columns, nRows: m.nRows };
   }
   const rows = input as readonly Float32Array[];
   const first = rows[0];
   if (first === undefined || first.length < 1) throw new RangeError('need at least one row and one feature');
   const nf = first.length;
-  const data = new Float32Array(rows.length * nf);
+  const columns = Array.from({ length: nf }, () => new Float32Array(rows.length));
   rows.forEach((row, i) => {
     if (row.length !== nf) throw new RangeError(`row ${i} has ${row.length} features, expected ${nf}`);
-    data.set(row, i * nf);
+    for (let f = 0; f < nf; f++) (columns[f] as Float32Array)[i] = row[f] as number;
   });
-  return { data, nRows: rows.length, nFeatures: nf };
-}
-
-interface BinnedData {
-  /** Row-major bin index per (row, feature); `missingBin` marks NaN. */
-  bins: Uint8Array;
-  /** Ascending float32 split edges per feature: bin k holds values in (edges[k-1], edges[k]]. */
-  edges: Float32Array[];
-  missingBin: number;
-  nRows: number;
-  nFeatures: number;
-}
-
-function binFeatures(x: Float32Array, n: number, nf: number, maxBins: number): BinnedData {
-  const bins = new Uint8Array(n * nf);
-  const edges: Float32Array[] = [];
-  const col = new Float32Array(n);
-  for (let f = 0; f < nf; f++) {
-    let m = 0;
-    for (let r = 0; r < n; r++) {
-      const v = x[r * nf + f] as number;
-      if (!Number.isNaN(v)) col[m++] = v;
-    }
-    const e = quantileEdges(col.slice(0, m).sort(), maxBins);
-    edges.push(e);
-    for (let r = 0; r < n; r++) {
-      const v = x[r * nf + f] as number;
-      bins[r * nf + f] = Number.isNaN(v) ? maxBins : lowerBound(e, v);
-    }
-  }
-  return { bins, edges, missingBin: maxBins, nRows: n, nFeatures: nf };
-}
-
-/** First index k with v <= edges[k], or edges.length; this is the bin of v. */
-function lowerBound(edges: Float32Array, v: number): number {
-  let lo = 0;
-  let hi = edges.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (v <= (edges[mid] as number)) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
-
-function upperBound(sorted: Float32Array, v: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((sorted[mid] as number) <= v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function quantileEdges(sorted: Float32Array, maxBins: number): Float32Array {
-  const m = sorted.length;
-  const out: number[] = [];
-  const push = (a: number, b: number): void => {
-    const e = edgeBetween(a, b);
-    if (out.length === 0 || e > (out[out.length - 1] as number)) out.push(e);
-  };
-  let distinct = m > 0 ? 1 : 0;
-  for (let i = 1; i < m; i++) if (sorted[i] !== sorted[i - 1]) distinct++;
-  if (distinct <= maxBins) {
-    for (let i = 1; i < m; i++) {
-      if (sorted[i] !== sorted[i - 1]) push(sorted[i - 1] as number, sorted[i] as number);
-    }
-  } else {
-    for (let k = 1; k < maxBins; k++) {
-      const a = sorted[Math.max(0, Math.floor((k * m) / maxBins) - 1)] as number;
-      const j = upperBound(sorted, a);
-      if (j < m) push(a, sorted[j] as number);
-    }
-  }
-  return Float32Array.from(out);
-}
-
-/** A float32 edge e with a <= e <= b; midpoints generalise better to unseen values than data values. */
-function edgeBetween(a: number, b: number): number {
-  if (a === Number.NEGATIVE_INFINITY) return -FLT_MAX;
-  if (b === Number.POSITIVE_INFINITY) return a;
-  return Math.fround(a + (b - a) / 2);
+  return { columns, nRows: rows.length };
 }
 
 interface GrownTree {
@@ -365,11 +425,15 @@ interface GrownTree {
   right: Int32Array;
   missingLeft: Uint8Array;
   value: Float64Array;
+  /** Per categorical split node, 1 for the bins that go left; null for numeric splits and leaves. */
+  catMask: (Uint8Array | null)[];
 }
 
 interface SplitCandidate {
   feature: number;
   bin: number;
+  /** Categorical split: 1 for bins (codes) that go left. */
+  catMask?: Uint8Array;
   missingLeft: boolean;
   gain: number;
   gL: number;
@@ -379,8 +443,10 @@ interface SplitCandidate {
 }
 
 function createTreeGrower(data: BinnedData, grad: Float64Array, hess: Float64Array, p: GbdtParams) {
-  const { bins, edges, missingBin, nFeatures: nf } = data;
+  const { bins, edges, missingBin, nFeatures: nf, categorical } = data;
   const slots = missingBin + 1;
+  const catOrder = new Int32Array(slots);
+  const catValue = new Float64Array(slots);
   const histLen = nf * slots * 3;
   const featureStride = slots * 3;
   const pool: Float64Array[] = [];
@@ -393,6 +459,7 @@ function createTreeGrower(data: BinnedData, grad: Float64Array, hess: Float64Arr
   function grow(idx: Uint32Array, count: number, features: Int32Array): GrownTree {
     const nodes: GbdtNode[] = [];
     const splitBins = new Map<number, number>();
+    const catMasks = new Map<number, Uint8Array>();
 
     const buildHist = (hist: Float64Array, start: number, end: number): void => {
       const nSel = features.length;
@@ -439,6 +506,14 @@ function createTreeGrower(data: BinnedData, grad: Float64Array, hess: Float64Arr
       let bestGain = p.minSplitGain;
       for (let j = 0; j < features.length; j++) {
         const f = features[j] as number;
+        if (categorical[f] === 1) {
+          const c = findCategoricalSplit(hist, f, sumG, sumH, count, bestGain);
+          if (c !== null) {
+            best = c;
+            bestGain = c.gain;
+          }
+          continue;
+        }
         const nEdges = (edges[f] as Float32Array).length;
         if (nEdges === 0) continue;
         const base = f * slots * 3;
@@ -477,13 +552,77 @@ function createTreeGrower(data: BinnedData, grad: Float64Array, hess: Float64Arr
       return best;
     };
 
+    /**
+     * Categorical split search (scikit-learn's): categories with at least MIN_CAT_SUPPORT rows here,
+     * NaN counted as one more category, sorted by G / (H + MIN_CAT_SUPPORT); the left set is the best
+     * prefix of that order read from either end, at most half of them. Rarer categories go right.
+     */
+    const findCategoricalSplit = (
+      hist: Float64Array,
+      f: number,
+      sumG: number,
+      sumH: number,
+      count: number,
+      minGain: number,
+    ): SplitCandidate | null => {
+      // LightGBM's cat_l2: a categorical split picks its set from many partitions, so its gain is
+      // scored with extra L2 (leaf values are not) to keep it from fitting noise in rare categories.
+      const lambda = p.l2 + CAT_L2;
+      const parentCat = (sumG * sumG) / (sumH + lambda);
+      const base = f * slots * 3;
+      let used = 0;
+      for (let b = 0; b < slots; b++) {
+        const o = base + b * 3;
+        if ((hist[o + 2] as number) < MIN_CAT_SUPPORT) continue;
+        catOrder[used] = b;
+        catValue[b] = (hist[o] as number) / ((hist[o + 1] as number) + MIN_CAT_SUPPORT);
+        used++;
+      }
+      if (used < 2) return null;
+      const order = catOrder.subarray(0, used);
+      order.sort((a, b) => (catValue[a] as number) - (catValue[b] as number) || a - b);
+      const cM = hist[base + missingBin * 3 + 2] as number;
+      let best: SplitCandidate | null = null;
+      let bestGain = minGain;
+      const middle = Math.min(MAX_CAT_THRESHOLD, (used + 1) >> 1);
+      for (let dir = 0; dir < 2; dir++) {
+        let gL = 0;
+        let hL = 0;
+        let cL = 0;
+        for (let i = 0; i < middle; i++) {
+          const b = order[dir === 0 ? i : used - 1 - i] as number;
+          const o = base + b * 3;
+          gL += hist[o] as number;
+          hL += hist[o + 1] as number;
+          cL += hist[o + 2] as number;
+          const cR = count - cL;
+          const hR = sumH - hL;
+          if (cL < p.minSamplesLeaf || cR < p.minSamplesLeaf) continue;
+          if (hL < p.minChildWeight || hR < p.minChildWeight) continue;
+          const gR = sumG - gL;
+          const gain = 0.5 * ((gL * gL) / (hL + lambda) + (gR * gR) / (hR + lambda) - parentCat);
+          if (!(gain > bestGain)) continue;
+          bestGain = gain;
+          const mask = new Uint8Array(slots);
+          for (let k = 0; k <= i; k++) mask[order[dir === 0 ? k : used - 1 - k] as number] = 1;
+          // NaN goes left when it was ordered into the left set; NaN too rare to be ordered goes right
+          // (with the other rare categories); with no NaN here, unseen NaN follows the bigger child.
+          const missingLeft = mask[missingBin] === 1 || (cM === 0 && cL >= cR);
+          mask[missingBin] = 0;
+          best = { feature: f, bin: 0, catMask: mask, missingLeft, gain, gL, hL, gR, hR };
+        }
+      }
+      return best;
+    };
+
     const partition = (start: number, end: number, s: SplitCandidate): number => {
       let l = start;
       let r = 0;
+      const mask = s.catMask;
       for (let i = start; i < end; i++) {
         const row = idx[i] as number;
         const b = bins[row * nf + s.feature] as number;
-        if (b === missingBin ? s.missingLeft : b <= s.bin) idx[l++] = row;
+        if (b === missingBin ? s.missingLeft : mask ? mask[b] === 1 : b <= s.bin) idx[l++] = row;
         else scratch[r++] = row;
       }
       idx.set(scratch.subarray(0, r), l);
@@ -510,6 +649,7 @@ function createTreeGrower(data: BinnedData, grad: Float64Array, hess: Float64Arr
         return id;
       }
       splitBins.set(id, split.bin);
+      if (split.catMask) catMasks.set(id, split.catMask);
       const nLeft = partition(start, end, split);
       const mid = start + nLeft;
       const nRight = count - nLeft;
@@ -529,16 +669,21 @@ function createTreeGrower(data: BinnedData, grad: Float64Array, hess: Float64Arr
       }
       const left = build(start, mid, depth + 1, leftHist, split.gL, split.hL);
       const right = build(mid, end, depth + 1, rightHist, split.gR, split.hR);
-      nodes[id] = {
+      const node: GbdtSplitNode = {
         kind: 'split',
         feature: split.feature,
-        threshold: (edges[split.feature] as Float32Array)[split.bin] as number,
+        threshold: split.catMask ? 0 : ((edges[split.feature] as Float32Array)[split.bin] as number),
         left,
         right,
         missingLeft: split.missingLeft,
         gain: split.gain,
         count,
       };
+      if (split.catMask) {
+        node.categories = [];
+        for (let b = 0; b < missingBin; b++) if (split.catMask[b] === 1) node.categories.push(b);
+      }
+      nodes[id] = node;
       return id;
     };
 
@@ -552,13 +697,17 @@ function createTreeGrower(data: BinnedData, grad: Float64Array, hess: Float64Arr
     const rootHist = acquire();
     buildHist(rootHist, 0, count);
     build(0, count, 0, rootHist, g, h);
-    return flatten(nodes, splitBins);
+    return flatten(nodes, splitBins, catMasks);
   }
 
   return { grow };
 }
 
-function flatten(nodes: GbdtNode[], splitBins: Map<number, number>): GrownTree {
+function flatten(
+  nodes: GbdtNode[],
+  splitBins: Map<number, number>,
+  catMasks: Map<number, Uint8Array>,
+): GrownTree {
   const n = nodes.length;
   const t: GrownTree = {
     nodes,
@@ -568,6 +717,7 @@ function flatten(nodes: GbdtNode[], splitBins: Map<number, number>): GrownTree {
     right: new Int32Array(n),
     missingLeft: new Uint8Array(n),
     value: new Float64Array(n),
+    catMask: nodes.map((_, i) => catMasks.get(i) ?? null),
   };
   nodes.forEach((node, i) => {
     if (node.kind === 'leaf') {
@@ -585,28 +735,18 @@ function flatten(nodes: GbdtNode[], splitBins: Map<number, number>): GrownTree {
 
 function applyTree(tree: GrownTree, data: BinnedData, raw: Float64Array): void {
   const { bins, missingBin, nFeatures: nf } = data;
-  const { feature, splitBin, left, right, missingLeft, value } = tree;
+  const { feature, splitBin, left, right, missingLeft, value, catMask } = tree;
   for (let r = 0; r < data.nRows; r++) {
     let id = 0;
     let f = feature[0] as number;
     while (f >= 0) {
       const b = bins[r * nf + f] as number;
-      const goLeft = b === missingBin ? missingLeft[id] === 1 : b <= (splitBin[id] as number);
+      const mask = catMask[id];
+      const goLeft =
+        b === missingBin ? missingLeft[id] === 1 : mask ? mask[b] === 1 : b <= (splitBin[id] as number);
       id = (goLeft ? left[id] : right[id]) as number;
       f = feature[id] as number;
     }
     raw[r] = (raw[r] as number) + (value[id] as number);
   }
-}
-
-/** Small, fast, well-distributed 32-bit PRNG; enough for sampling and fully reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -2,6 +2,12 @@
  * Serialises trained models to ONNX for onnxruntime: GBDT as ai.onnx.ml TreeEnsembleRegressor + Sigmoid,
  * logistic regression as MatMul + Add + Sigmoid. Both map `features` float32 [N, nFeatures] to
  * `score` float32 [N, 1]. Output bytes depend only on the inputs (no timestamps), so exports are reproducible.
+ *
+ * A categorical split (left set {c1..ck}) becomes a chain of BRANCH_EQ nodes, `x == c1`, `x == c2`, ...,
+ * whose true branches all lead to the left subtree and whose last false branch leads to the right one.
+ * ai.onnx.ml 3 has no set-membership mode; onnxruntime accepts several parents of one node for exactly
+ * this encoding (onnxmltools writes LightGBM categorical splits the same way). NaN equals nothing, so
+ * `missing_value_tracks_true` on the chain sends NaN left when the split says so, else right.
  */
 
 import type { onnx as OnnxTypes } from 'onnx-proto';
@@ -16,6 +22,7 @@ const IR_VERSION = 8;
 const OPSET_DEFAULT = 17;
 const OPSET_ML = 3;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const FLT_MAX = 3.4028234663852886e38;
 const AttrType = onnx.AttributeProto.AttributeType;
 
 /** Export options shared by all model kinds. */
@@ -59,9 +66,44 @@ export function exportGbdtToOnnx(model: GbdtModel, options: OnnxExportOptions = 
   const targetWeights: number[] = [];
   const leafMode = utf8('LEAF');
   const branchMode = utf8('BRANCH_LEQ');
+  const eqMode = utf8('BRANCH_EQ');
 
   model.trees.forEach((tree, t) => {
+    let nextId = tree.nodes.length;
     tree.nodes.forEach((node, id) => {
+      if (node.kind === 'split' && node.categories) {
+        const cats = node.categories;
+        if (node.feature >= nFeatures) {
+          throw new RangeError(`tree ${t} node ${id} uses feature ${node.feature} >= nFeatures ${nFeatures}`);
+        }
+        if (cats.length === 0) {
+          // Only NaN goes left: codes are >= 0, never <= -FLT_MAX, and NaN follows missing_value_tracks_true.
+          nodeTreeIds.push(t);
+          nodeIds.push(id);
+          featureIds.push(node.feature);
+          values.push(-FLT_MAX);
+          modes.push(branchMode);
+          trueIds.push(node.left);
+          falseIds.push(node.right);
+          missingTrue.push(node.missingLeft ? 1 : 0);
+          return;
+        }
+        cats.forEach((c, k) => {
+          if (!Number.isInteger(c) || Math.fround(c) !== c) {
+            throw new RangeError(`tree ${t} node ${id} category ${c} is not an integer float32`);
+          }
+          nodeTreeIds.push(t);
+          // The chain starts at the split's own id so that parents keep pointing at it.
+          nodeIds.push(k === 0 ? id : nextId++);
+          featureIds.push(node.feature);
+          values.push(c);
+          modes.push(eqMode);
+          trueIds.push(node.left);
+          falseIds.push(k === cats.length - 1 ? node.right : nextId);
+          missingTrue.push(node.missingLeft ? 1 : 0);
+        });
+        return;
+      }
       nodeTreeIds.push(t);
       nodeIds.push(id);
       if (node.kind === 'split') {
@@ -127,6 +169,7 @@ export function exportGbdtToOnnx(model: GbdtModel, options: OnnxExportOptions = 
     [COVERS_METADATA_KEY]: JSON.stringify(model.trees.map((t) => t.nodes.map((n) => n.count))),
   };
   if (model.featureNames) builtIn.feature_names = JSON.stringify(model.featureNames);
+  if (model.categorical) builtIn.categorical_features = JSON.stringify(model.categorical);
 
   return encodeModel(
     [ensemble, sigmoidNode(options)],

@@ -13,7 +13,12 @@ import { parseArgs } from 'node:util';
 import { fromJson } from '@bufbuild/protobuf';
 import { createTokenizer, eventFromProto } from '../src/domain/index.js';
 import { createDecisionEngine, defaultBundleDir, loadBundleDir } from '../src/engine/index.js';
-import { createCounterStore, createFeatureHydrator, type FeatureSchema } from '../src/features/index.js';
+import {
+  createCounterStore,
+  createFeatureHydrator,
+  decisionFeatureNames,
+  type FeatureSchema,
+} from '../src/features/index.js';
 import { DecideRequestSchema } from '../src/gen/risk/v1/risk_pb.js';
 import {
   createOnnxScorer,
@@ -23,6 +28,7 @@ import {
   parseManifest,
 } from '../src/model/index.js';
 import {
+  evaluateModel,
   exportGbdtToOnnx,
   featureImportance,
   prAuc,
@@ -67,10 +73,15 @@ const fraudRate = num('fraud-rate', args['fraud-rate']);
 const nTrees = num('trees', args.trees);
 const maxDepth = num('depth', args.depth);
 
-/** Model inputs: the event's own signals plus the window features that carry fraud signal. */
-function chooseFeatures(schema: FeatureSchema): ManifestFeature[] {
+/**
+ * Model inputs: the event's own signals plus the window features that carry fraud signal, never
+ * the counts of past decisions (`*.blocked_*`): replayed here with rules only, served with the
+ * model deciding, they would differ between training and serving (docs/training.md "Skew").
+ */
+function chooseFeatures(schema: FeatureSchema, decisionDerived: ReadonlySet<string>): ManifestFeature[] {
   const logScaled = /(amount_usd|sum_usd|age_s|age_days)/;
   const names = schema.names.filter((n) => {
+    if (decisionDerived.has(n)) return false;
     if (n === 'model.score' || n === 'amount_minor') return false; // output, and currency-dependent
     if (/^(merchant)\./.test(n)) return false; // merchant volume is business size, not risk
     if (/_(1h|24h)$/.test(n) && /\.(sum_usd_1h|blocked_1h)$/.test(n)) return false; // near-copies of 24h/count
@@ -128,7 +139,7 @@ async function main(): Promise<void> {
     `replayed ${rows.length} events (${rejected} rejected by validation) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
 
-  const features = chooseFeatures(hydrator.schema);
+  const features = chooseFeatures(hydrator.schema, decisionFeatureNames(bundle.features));
   const draft: ModelManifest = {
     version: 'draft',
     file: 'model.onnx',
@@ -249,6 +260,43 @@ async function main(): Promise<void> {
   await mkdir(out, { recursive: true });
   await writeFile(join(out, 'model.onnx'), bytes);
   await writeFile(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  // The report beside the model: the manifest's evaluation, the CSV trainer's metrics (recall at
+  // review rates, calibration, importance) and the share flagged per fraud scenario.
+  const gbdt = evaluateModel(
+    scores,
+    testLabels,
+    importance,
+    features.map((f) => f.name),
+  );
+  const report = { version, command: manifest.training?.command, evaluation, gbdt, byScenario };
+  await writeFile(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const md = [
+    `# Model ${version}`,
+    '',
+    `Trained by \`${String(manifest.training?.command)}\` on simulator traffic, split by time 70/30; figures on the later 30 % (${test.length} events), through onnxruntime.`,
+    '',
+    `ROC-AUC ${gbdt.rocAuc}, PR-AUC ${gbdt.prAuc}; recall at 0.5 / 1 / 5 % reviewed: ${Object.values(gbdt.recallAtReviewed).join(' / ')}.`,
+    `Thresholds: review ${review} (${(100 * evaluation.reviewRate).toFixed(2)} % of traffic, precision ${evaluation.precisionAtReview.toFixed(3)}), block ${block} (${(100 * evaluation.blockRate).toFixed(2)} %, precision ${evaluation.precisionAtBlock.toFixed(3)}).`,
+    '',
+    '| scenario | events | flagged at review |',
+    '|---|---:|---:|',
+    ...Object.entries(byScenario).map(
+      ([k, v]) => `| ${k} | ${v.n} | ${((100 * v.flagged) / v.n).toFixed(1)} % |`,
+    ),
+    '',
+    '| score bin | rows | mean predicted | observed fraud rate |',
+    '|---|---:|---:|---:|',
+    ...gbdt.calibration.map(
+      (c) =>
+        `| ${c.from.toFixed(1)}–${c.to.toFixed(1)} | ${c.rows} | ${c.meanPredicted ?? '—'} | ${c.observedRate ?? '—'} |`,
+    ),
+    '',
+    '| feature | importance |',
+    '|---|---:|',
+    ...gbdt.importance.slice(0, 20).map((i) => `| ${i.feature} | ${i.importance} |`),
+    '',
+  ].join('\n');
+  await writeFile(join(out, 'report.md'), md);
 
   const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
   console.log(`model ${version}: ${features.length} features, ${nTrees} trees of depth ${maxDepth}`);

@@ -340,3 +340,19 @@ export function entityIdentity(e: EntityPlan): string {
 export function metricIdentity(m: MetricPlan): string {
   return `${m.name}:${m.op}:${m.of ?? ''}`;
 }
+
+/** Metric ops that count decisions by their outcome. */
+const DECISION_OPS: ReadonlySet<MetricOp> = new Set(['allowed', 'challenged', 'reviewed', 'blocked']);
+
+/**
+ * The features that count past decisions (`blocked`, `reviewed`... metrics): they depend on the
+ * model that made those decisions, so a model that reads them is trained on counts another model
+ * made (docs/training.md "Skew"). The trainer leaves them out of model inputs; rules may read them.
+ */
+export function decisionFeatureNames(plan: FeaturePlan): Set<string> {
+  const out = new Set<string>();
+  for (const e of plan.entities)
+    for (const m of e.metrics)
+      if (DECISION_OPS.has(m.op)) for (const w of m.windows) out.add(`${e.name}.${m.name}_${w.label}`);
+  return out;
+}

@@ -12,6 +12,7 @@ export { createFeatureHydrator, type FeatureHydrator, type Hydrated } from './fe
 export {
   compileFeaturePlan,
   type DistinctPlan,
+  decisionFeatureNames,
   type EntityPlan,
   type FeaturePlan,
   type MetricOp,

@@ -20,6 +20,10 @@ import { createCounterStore } from '../../src/features/index.js';
 import { DecideRequestSchema } from '../../src/gen/risk/v1/risk_pb.js';
 import { createSimulator } from '../../src/sim/index.js';
 
+/** The default model's version, which a challenger must not reuse. */
+const championVersion = (
+  JSON.parse(readFileSync(join(defaultBundleDir(), 'model/manifest.json'), 'utf8')) as { version: string }
+).version;
 const dirs: string[] = [];
 const bundles: Bundle[] = [];
 afterEach(async () => {
@@ -155,7 +159,7 @@ describe('challenger model', () => {
 
   it.each([
     [{ onnx: Buffer.from('not a model') }, 'challenger/model.onnx:'],
-    [{ manifest: { version: 'gbdt-sim-s7-fe91c34f84' } }, 'the challenger has the champion’s version'],
+    [{ manifest: { version: championVersion } }, 'the challenger has the champion’s version'],
     [{ share: 1.5 }, 'bundle.json: challenger.share must be in [0, 1]'],
     [
       { manifest: { features: [{ name: 'nope', default: null }] } },

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RiskError } from '../domain/index.js';
+import { backtest, readDecisionLog } from '../engine/index.js';
 import { type ApiKeys, presentedKey } from './api-keys.js';
 import type { ControlPlane } from './control-plane.js';
 import type { RuleEdit } from './rule-edit.js';
@@ -8,6 +9,10 @@ import type { RuleEdit } from './rule-edit.js';
 export interface AdminDeps {
   readonly control: ControlPlane;
   readonly keys: ApiKeys;
+  /** The decision log's directory, which backtests read; undefined when the log is off. */
+  readonly decisionLogDir?: string | undefined;
+  /** Writes out what the decision log has queued, so a backtest sees the latest decisions. */
+  readonly flushDecisionLog?: () => Promise<void>;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
@@ -94,6 +99,38 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
         valid: true,
         version: await control.validate(files(req.body)),
       }));
+      // A candidate (the serving bundle with `files` replaced; none: the serving bundle itself)
+      // against the serving bundle over the decision log (docs/backtest.md).
+      admin.post('/backtest', async (req) => {
+        const body = (req.body ?? {}) as Record<string, unknown>;
+        const dir = deps.decisionLogDir;
+        if (dir === undefined)
+          throw new RiskError('RISK_ERR_NO_DECISION_LOG', 'a backtest reads the decision log, which is off');
+        const time = (k: 'from' | 'to') => {
+          const v = body[k];
+          if (v === undefined) return undefined;
+          const ms = typeof v === 'string' ? Date.parse(v) : Number.NaN;
+          if (!Number.isFinite(ms))
+            throw RiskError.invalid([{ field: k, description: 'must be an RFC 3339 time' }]);
+          return ms;
+        };
+        const from = time('from');
+        const to = time('to');
+        const sample = body.sample ?? 20;
+        if (typeof sample !== 'number' || !Number.isInteger(sample) || sample < 0 || sample > 1000)
+          throw RiskError.invalid([{ field: 'sample', description: 'must be an integer from 0 to 1000' }]);
+        const candidateFiles = body.files === undefined ? {} : files(body);
+        await deps.flushDecisionLog?.();
+        return control.withCandidate(candidateFiles, (candidate) =>
+          backtest(readDecisionLog(dir), {
+            live: control.serving(),
+            candidate,
+            ...(from !== undefined ? { from } : {}),
+            ...(to !== undefined ? { to } : {}),
+            sample,
+          }),
+        );
+      });
       admin.post('/bundle/publish', async (req) => ({
         version: await control.publish(files(req.body), actorOf(req, keys)),
       }));

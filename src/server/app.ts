@@ -273,7 +273,12 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     maxBodyBytes: config.maxBodyBytes,
     authorize,
   });
-  registerAdmin(http, { control, keys });
+  registerAdmin(http, {
+    control,
+    keys,
+    decisionLogDir: decisionLog === undefined ? undefined : join(resolve(config.dataDir), 'decisions'),
+    ...(decisionLog !== undefined ? { flushDecisionLog: () => decisionLog.flush() } : {}),
+  });
   registerOutcomes(http, { desk: outcomes, authorize });
   const grpc = buildGrpc({
     gate,

@@ -49,6 +49,16 @@ export interface ControlPlane {
   reload(source: 'file' | 'sighup', by?: string): Promise<string>;
   /** Checks the current bundle with `files` replaced (file name to content); returns the version it would have. */
   validate(files: Readonly<Record<string, string>>): Promise<string>;
+  /**
+   * Loads the current bundle with `files` replaced, without serving it, and hands it to `use` (a
+   * backtest); the candidate's model is closed after. Bad files are RISK_ERR_BUNDLE_INVALID.
+   */
+  /** The bundle new decisions read (the serving version, with live list items). */
+  serving(): Bundle;
+  withCandidate<T>(
+    files: Readonly<Record<string, string>>,
+    use: (candidate: Bundle) => Promise<T>,
+  ): Promise<T>;
   /** validate, then serves it: an atomic swap (on every replica of a shared store). Returns the new version. */
   publish(files: Readonly<Record<string, string>>, by: string): Promise<string>;
   /** Checks the current bundle with one rule replaced, added or removed; returns the version it would have. */
@@ -440,6 +450,21 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       });
     },
     validate: (files) => validateWith(async () => files),
+    serving: () => engine.bundle,
+    withCandidate: async (files, use) => {
+      const dir = await serial(() => stageBundle(baseDir, store.workDir, files));
+      try {
+        const b = await load(dir);
+        try {
+          return await use(b);
+        } finally {
+          await b.model?.close();
+          await b.challenger?.model.close();
+        }
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
     validateRule: (id, edit) => validateWith(() => ruleFiles(id, edit)),
     publish: (files, by) =>
       serveVersion(

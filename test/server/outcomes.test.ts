@@ -172,3 +172,33 @@ describe('gRPC ReportOutcome', () => {
     }
   });
 });
+
+describe('POST /admin/v1/backtest', () => {
+  it('runs a candidate (the serving bundle with files replaced) over the decision log, read-only', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'risk-admin-backtest-'));
+    dirs.push(dataDir);
+    const s = await start({ dataDir, decisionLog: 'file' });
+    for (let i = 0; i < 6; i++) await decide(s, `bt-${i}`);
+    const admin = (payload: object) =>
+      s.http.inject({ method: 'POST', url: '/admin/v1/backtest', remoteAddress: '127.0.0.1', payload });
+    // A rule that reviews every payment of the acceptance card: it changes every decision.
+    const res = await admin({
+      files: { 'rules.txt': "@id review_all\n@reason all: every payment\nreview if type == 'PAYMENT'\n" },
+      sample: 3,
+    });
+    expect(res.statusCode).toBe(200);
+    const r = res.json();
+    expect(r.events).toBe(6);
+    expect(r.recordedDiffers).toBe(0);
+    expect(r.mix.candidate.REVIEW + r.mix.candidate.BLOCK).toBe(6);
+    expect(r.changedSample.length).toBeLessThanOrEqual(3);
+    expect(r.rules.find((x: { id: string }) => x.id === 'review_all')).toMatchObject({
+      live: 0,
+      candidate: 6,
+    });
+    // Nothing was served: the bundle is unchanged.
+    expect(s.engine.bundle.rules.some((x) => x.id === 'review_all')).toBe(false);
+    expect((await admin({ from: 'soon' })).statusCode).toBe(400);
+    expect((await admin({ files: { 'rules.txt': 'review if nope >' } })).statusCode).toBe(422);
+  });
+});

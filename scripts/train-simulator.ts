@@ -11,8 +11,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fromJson } from '@bufbuild/protobuf';
-import { createTokenizer, eventFromProto } from '../src/domain/index.js';
-import { createDecisionEngine, defaultBundleDir, loadBundleDir } from '../src/engine/index.js';
+import { createTokenizer, eventFromProto, FRAUD_OUTCOMES, type OutcomeType } from '../src/domain/index.js';
+import {
+  createDecisionEngine,
+  defaultBundleDir,
+  loadBundleDir,
+  readDecisionLog,
+} from '../src/engine/index.js';
 import {
   createCounterStore,
   createFeatureHydrator,
@@ -48,12 +53,15 @@ const { values: args } = parseArgs({
     trees: { type: 'string', default: '100' },
     depth: { type: 'string', default: '4' },
     out: { type: 'string', default: join(defaultBundleDir(), 'model') },
+    log: { type: 'string' },
+    'labelled-only': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (args.help) {
   console.log(
     'usage: npm run train -- [--seed 7] [--users 3000] [--days 4] [--fraud-rate 0.03] [--trees 100] [--depth 4] [--out dir]\n' +
+      '   or: npm run train -- --log DATA_DIR [--labelled-only] [--trees 100] [--depth 4] [--out dir]   (the decision log and its outcomes)\n' +
       '   or: npm run train -- --data FILE.csv --label COL --out DIR [options]   (docs/training.md; --data x --help)',
   );
   process.exit(0);
@@ -119,20 +127,27 @@ async function main(): Promise<void> {
     onDecision: (_e, _r, features) => rows.push(features.slice()),
   });
 
-  const sim = createSimulator({ seed, users, durationMs: days * 86_400_000, fraudRate });
   let rejected = 0;
-  for (const rec of sim.events()) {
-    now = rec.at;
-    const ev = eventFromProto(fromJson(DecideRequestSchema, rec.request), tokenizer, bundle.features);
-    if ('errors' in ev) {
-      rejected++;
-      continue;
-    }
-    const before = rows.length;
-    await engine.decide(ev.value);
-    if (rows.length === before + 1) {
-      labels.push(rec.label);
-      scenarios.push(rec.scenario);
+  if (args.log !== undefined) {
+    const got = await rowsFromLog(resolve(args.log), hydrator.schema, args['labelled-only'] === true);
+    rows.push(...got.rows);
+    labels.push(...got.labels);
+    scenarios.push(...got.labels.map((l) => (l === 1 ? 'fraud (outcome)' : 'legit')));
+  } else {
+    const sim = createSimulator({ seed, users, durationMs: days * 86_400_000, fraudRate });
+    for (const rec of sim.events()) {
+      now = rec.at;
+      const ev = eventFromProto(fromJson(DecideRequestSchema, rec.request), tokenizer, bundle.features);
+      if ('errors' in ev) {
+        rejected++;
+        continue;
+      }
+      const before = rows.length;
+      await engine.decide(ev.value);
+      if (rows.length === before + 1) {
+        labels.push(rec.label);
+        scenarios.push(rec.scenario);
+      }
     }
   }
   console.error(
@@ -248,9 +263,15 @@ async function main(): Promise<void> {
     version,
     thresholds: { review, block },
     training: {
-      command: `npm run train -- --seed ${seed} --users ${users} --days ${days} --fraud-rate ${fraudRate} --trees ${nTrees} --depth ${maxDepth}`,
+      command:
+        args.log !== undefined
+          ? `npm run train -- --log ${args.log}${args['labelled-only'] ? ' --labelled-only' : ''} --trees ${nTrees} --depth ${maxDepth}`
+          : `npm run train -- --seed ${seed} --users ${users} --days ${days} --fraud-rate ${fraudRate} --trees ${nTrees} --depth ${maxDepth}`,
       algorithm: `gradient-boosted trees, logistic loss, ${nTrees} trees, depth ${maxDepth}`,
-      data: 'simulator (src/sim), split by time 70/30',
+      data:
+        args.log !== undefined
+          ? 'the decision log and its outcomes (recorded feature snapshots), split by time 70/30'
+          : 'simulator (src/sim), split by time 70/30',
       evaluation,
     },
   };
@@ -273,7 +294,7 @@ async function main(): Promise<void> {
   const md = [
     `# Model ${version}`,
     '',
-    `Trained by \`${String(manifest.training?.command)}\` on simulator traffic, split by time 70/30; figures on the later 30 % (${test.length} events), through onnxruntime.`,
+    `Trained by \`${String(manifest.training?.command)}\` on ${String(manifest.training?.data)}; figures on the later 30 % (${test.length} events), through onnxruntime.`,
     '',
     `ROC-AUC ${gbdt.rocAuc}, PR-AUC ${gbdt.prAuc}; recall at 0.5 / 1 / 5 % reviewed: ${Object.values(gbdt.recallAtReviewed).join(' / ')}.`,
     `Thresholds: review ${review} (${(100 * evaluation.reviewRate).toFixed(2)} % of traffic, precision ${evaluation.precisionAtReview.toFixed(3)}), block ${block} (${(100 * evaluation.blockRate).toFixed(2)} %, precision ${evaluation.precisionAtBlock.toFixed(3)}).`,
@@ -326,3 +347,51 @@ main().catch((err: unknown) => {
   console.error(err);
   process.exit(1);
 });
+
+/**
+ * Training rows from the decision log (docs/decision-log.md): each decision's recorded feature
+ * snapshot, laid out by this bundle's schema by name, exactly what served decisions saw, labelled by
+ * its latest outcome: fraud for CHARGEBACK, CONFIRMED_FRAUD and REVIEW_DECLINED, legitimate for the
+ * others and, unless `labelledOnly`, for decisions without an outcome (as chargeback-based labels
+ * are). In log order, which is decision order, so the 70/30 split is by time.
+ */
+async function rowsFromLog(
+  dataDir: string,
+  schema: FeatureSchema,
+  labelledOnly: boolean,
+): Promise<{ rows: Float64Array[]; labels: number[] }> {
+  const decided: { id: string; row: Float64Array }[] = [];
+  const outcome = new Map<string, string>();
+  const maps = new Map<readonly string[], Int32Array>();
+  for await (const r of readDecisionLog(join(dataDir, 'decisions'))) {
+    if (r.kind === 'outcome') {
+      outcome.set(String(r.decisionId), String(r.type));
+      continue;
+    }
+    const names = r.featureNames as readonly string[] | undefined;
+    const f = r.f as readonly (number | null)[] | undefined;
+    if (r.kind !== 'decision' || names === undefined || f === undefined) continue;
+    let to = maps.get(names);
+    if (to === undefined) {
+      to = Int32Array.from(names, (n) => schema.indexOf(n) ?? -1);
+      maps.set(names, to);
+    }
+    const row = new Float64Array(schema.size).fill(Number.NaN);
+    for (let i = 0; i < to.length; i++) {
+      const j = to[i] as number;
+      const v = f[i];
+      if (j >= 0 && typeof v === 'number') row[j] = v;
+    }
+    decided.push({ id: String(r.decisionId), row });
+  }
+  const rows: Float64Array[] = [];
+  const labels: number[] = [];
+  for (const d of decided) {
+    const o = outcome.get(d.id);
+    if (o === undefined && labelledOnly) continue;
+    rows.push(d.row);
+    labels.push(o !== undefined && FRAUD_OUTCOMES.has(o as OutcomeType) ? 1 : 0);
+  }
+  if (labels.every((l) => l === 0)) throw new Error(`no fraud outcomes in the decision log under ${dataDir}`);
+  return { rows, labels };
+}

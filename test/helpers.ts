@@ -3,19 +3,26 @@ import { join } from 'node:path';
 import { type Clock, createManualClock } from '../src/domain/clock.js';
 import { defaultBundleDir } from '../src/engine/index.js';
 import { compileFeaturePlan, type FeaturePlan, type FeatureSchema } from '../src/features/index.js';
+import { sequenceIds, stageFeatureOf } from '../src/policies/index.js';
 import { buildService, type Service } from '../src/server/app.js';
 import { type Config, loadConfig } from '../src/server/config.js';
 
-/** Compiles a features section, failing the test on any problem. */
-export function featurePlan(section: unknown): FeaturePlan {
-  const r = compileFeaturePlan(section);
+/** Compiles a features section (with derived features after the counters), failing the test on any problem. */
+export function featurePlan(section: unknown, derived: readonly string[] = []): FeaturePlan {
+  const r = compileFeaturePlan(section, derived);
   if ('errors' in r) throw new Error(r.errors.join('; '));
   return r.value;
 }
 
-/** The embedded default bundle's features section, compiled. */
+/** The embedded default bundle's features section, compiled with its sequences' stages, as the loader does. */
 export function defaultFeaturePlan(): FeaturePlan {
-  return featurePlan(JSON.parse(readFileSync(join(defaultBundleDir(), 'features.json'), 'utf8')));
+  const sequences = JSON.parse(readFileSync(join(defaultBundleDir(), 'sequences.json'), 'utf8')) as {
+    sequences: unknown;
+  };
+  return featurePlan(
+    JSON.parse(readFileSync(join(defaultBundleDir(), 'features.json'), 'utf8')),
+    sequenceIds(sequences.sequences).map(stageFeatureOf),
+  );
 }
 
 /** The feature schema of the default bundle, as the service builds it. */

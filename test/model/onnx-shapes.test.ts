@@ -7,7 +7,14 @@ import { BundleError, defaultBundleDir, loadBundleDir } from '../../src/engine/i
 import { createOnnxScorer, type ModelManifest, parseManifest } from '../../src/model/index.js';
 import { exportLogisticToOnnx } from '../../src/model/train/index.js';
 import { defaultFeatureSchema } from '../helpers.js';
-import { linearRegressor, multiInputLogistic, treeClassifier, treeRegressor } from './onnx-shapes.js';
+import {
+  float64Output,
+  linearClassifier,
+  linearRegressor,
+  multiInputLogistic,
+  treeClassifier,
+  treeRegressor,
+} from './onnx-shapes.js';
 
 const schema = defaultFeatureSchema();
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
@@ -48,6 +55,21 @@ const SHAPES: readonly Shape[] = [
     rows: [
       [{ amount_usd: 2, 'account.age_days': 4 }, sigmoid(0.5 * 2 - 0.25 * 4 + 0.125)],
       [{ amount_usd: -3 }, sigmoid(0.5 * -3 + 0.125)],
+    ],
+  },
+  {
+    name: 'one float tensor, probability cast to float64 [N, 1]',
+    bytes: float64Output(exportLogisticToOnnx([0.5, -0.25], 0.125)),
+    manifest: { input: 'features', output: 'score64', features: TWO },
+    rows: [[{ amount_usd: 2, 'account.age_days': 4 }, sigmoid(0.125)]],
+  },
+  {
+    name: 'LinearClassifier (LogisticRegression), classlabels_ints: label + probabilities [N, 2]',
+    bytes: linearClassifier([0.5, -0.25], 0.125, [0, 1]),
+    manifest: { input: 'X', output: 'probabilities', positiveClass: 1, features: TWO },
+    rows: [
+      [{ amount_usd: 2, 'account.age_days': 4 }, sigmoid(0.125)],
+      [{ amount_usd: -3 }, sigmoid(-1.5 + 0.125)],
     ],
   },
   {

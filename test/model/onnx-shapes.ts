@@ -232,3 +232,50 @@ export function multiInputLogistic(inputs: readonly LogisticInput[], bias: numbe
     initializer,
   );
 }
+
+/**
+ * LinearClassifier (sklearn LogisticRegression through skl2onnx): one coefficient row for a binary
+ * problem, `classlabels_ints`, LOGISTIC post-transform → `label` int64 [N] + `probabilities` [N, 2].
+ */
+export function linearClassifier(
+  weights: readonly number[],
+  bias: number,
+  labels: readonly number[],
+): Uint8Array {
+  const node = onnx.NodeProto.create({
+    name: 'linear_classifier',
+    opType: 'LinearClassifier',
+    domain: 'ai.onnx.ml',
+    input: ['X'],
+    output: ['label', 'probabilities'],
+    attribute: [
+      ints('classlabels_ints', labels),
+      floats('coefficients', weights),
+      floats('intercepts', [bias]),
+      int('multi_class', 0),
+      str('post_transform', 'LOGISTIC'),
+    ],
+  });
+  return model(
+    [node],
+    [tensor('X', T.FLOAT, ['N', weights.length])],
+    [tensor('label', T.INT64, ['N']), tensor('probabilities', T.FLOAT, ['N', 2])],
+  );
+}
+
+/** A float32 [N, 1] probability model whose output is cast to float64 (`score64`), as double exports give. */
+export function float64Output(bytes: Uint8Array): Uint8Array {
+  const m = onnx.ModelProto.decode(bytes);
+  const graph = m.graph as OnnxTypes.GraphProto;
+  const out = graph.output[0]?.name as string;
+  graph.node.push(
+    onnx.NodeProto.create({
+      opType: 'Cast',
+      input: [out],
+      output: ['score64'],
+      attribute: [int('to', T.DOUBLE)],
+    }),
+  );
+  graph.output = [tensor('score64', T.DOUBLE, ['N', 1]) as OnnxTypes.ValueInfoProto];
+  return onnx.ModelProto.encode(m).finish();
+}

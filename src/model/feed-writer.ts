@@ -23,6 +23,9 @@ const LIMIT = Number.MAX_SAFE_INTEGER;
  * integers: int64 has no NaN).
  */
 export function createFeedWriter(inputs: readonly ManifestInput[], schema: FeatureSchema): FeedWriter {
+  const only = inputs[0];
+  if (inputs.length === 1 && only !== undefined && (only.type ?? 'float32') === 'float32')
+    return singleFloat32(only, schema);
   const parts = inputs.map((input) => {
     const width = input.features.length;
     const type: InputElementType = input.type ?? 'float32';
@@ -66,6 +69,23 @@ export function createFeedWriter(inputs: readonly ManifestInput[], schema: Featu
         feeds[p.name] = new ort.Tensor(p.type, data, [n, p.width]);
       }
       return feeds;
+    },
+  };
+}
+
+/** The default model's shape, one float32 input: no per-input loop on the hot path. */
+function singleFloat32(input: ManifestInput, schema: FeatureSchema): FeedWriter {
+  const { name } = input;
+  const width = input.features.length;
+  const writeRow = createRowWriter(input.features, schema);
+  return {
+    alloc: (n) => [new Float32Array(n * width)],
+    write: (vector, buffers, row) => writeRow(vector, buffers[0] as Float32Array, row * width),
+    feeds(buffers, n) {
+      const b = buffers[0] as Float32Array;
+      return {
+        [name]: new ort.Tensor('float32', b.length === n * width ? b : b.subarray(0, n * width), [n, width]),
+      };
     },
   };
 }

@@ -10,9 +10,14 @@ export type ScoreReader = (data: Float32Array | Float64Array, n: number) => Floa
  */
 export function createScoreReader(columns: number, column: number, mapping?: ScoreMapping): ScoreReader {
   const map = mappingFunction(mapping);
+  if (columns === 1 && map === undefined) {
+    return (data, n) => {
+      if (data.length !== n) throw new Error(`model output has ${data.length} values for ${n} rows`);
+      return data instanceof Float32Array ? data : Float32Array.from(data);
+    };
+  }
   return (data, n) => {
     if (data.length !== n * columns) throw new Error(`model output has ${data.length} values for ${n} rows`);
-    if (columns === 1 && map === undefined && data instanceof Float32Array) return data;
     const out = new Float32Array(n);
     for (let i = 0; i < n; i++) {
       const v = data[i * columns + column] as number;

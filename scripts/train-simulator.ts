@@ -163,7 +163,7 @@ async function main(): Promise<void> {
     features,
     thresholds: { review: 0.5, block: 0.9 },
   };
-  const write = createRowWriter(draft, hydrator.schema);
+  const write = createRowWriter(features, hydrator.schema);
   const width = features.length;
   const data = new Float32Array(rows.length * width);
   for (let i = 0; i < rows.length; i++) write(rows[i] as Float64Array, data, i * width);

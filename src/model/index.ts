@@ -1,10 +1,16 @@
 export {
   createRowWriter,
   type FeatureTransform,
+  type InputElementType,
   type ManifestFeature,
+  type ManifestInput,
   type ModelManifest,
+  manifestInputs,
+  type OutputKind,
   parseManifest,
+  type ScoreMapping,
 } from './manifest.js';
+export { ModelSignatureError } from './model-signature.js';
 export {
   createOnnxScorer,
   type ModelScorer,

@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
-import { ort } from './onnxruntime.js';
+import type { ort } from './onnxruntime.js';
 
-/** Runs one float32 input through the model on the calling thread and returns one float32 output. */
-export type SyncRun = (data: Float32Array, dims: readonly number[]) => Float32Array;
+/** Runs the model's inputs through it on the calling thread and returns the one float output. */
+export type SyncRun = (feeds: Record<string, ort.Tensor>) => Float32Array | Float64Array;
 
 /** A model session whose runs are synchronous calls into onnxruntime's native binding. */
 export interface NativeSession {
@@ -37,7 +37,6 @@ interface BindingModule {
 export function openNativeSession(
   bytes: Uint8Array,
   options: ort.InferenceSession.SessionOptions,
-  input: string,
   output: string,
 ): NativeSession | undefined {
   let mod: BindingModule;
@@ -57,13 +56,11 @@ export function openNativeSession(
   const fetches = { [output]: null };
   const runOptions = {};
   return {
-    run(data, dims) {
-      const out = session.run({ [input]: new ort.Tensor('float32', data, dims) }, fetches, runOptions)[
-        output
-      ];
-      if (out === undefined || out.type !== 'float32')
-        throw new Error(`model output ${output} is not float32`);
-      return out.data as Float32Array;
+    run(feeds) {
+      const out = session.run(feeds, fetches, runOptions)[output];
+      if (out === undefined || (out.type !== 'float32' && out.type !== 'float64'))
+        throw new Error(`model output ${output} is not a float tensor`);
+      return out.data as Float32Array | Float64Array;
     },
     release: () => session.dispose(),
   };

@@ -1,7 +1,11 @@
 import type { FeatureSchema } from '../features/index.js';
-import { createRowWriter, type ModelManifest } from './manifest.js';
+import { createFeedWriter, type InputBuffer } from './feed-writer.js';
+import { type ModelManifest, manifestInputs } from './manifest.js';
+import { checkInputs, resolveOutput, scoreColumn } from './model-signature.js';
 import { type NativeSession, openNativeSession } from './native-session.js';
+import { readOnnxGraph, stripZipMap } from './onnx-graph.js';
 import { ort } from './onnxruntime.js';
+import { createScoreReader, type ScoreReader } from './score-reader.js';
 
 /** Scores feature vectors with a model. Rejects (never hangs) when the model fails or is too slow. */
 export interface ModelScorer {
@@ -52,11 +56,13 @@ interface Pending {
 }
 
 /**
- * Loads an ONNX model and checks it against its manifest (input name and width, output name) and
- * with a probe run, so a broken model is rejected before it serves. Inference runs on the event
- * loop single-threaded (docs/architecture.md §5): decisions that reach the model in the same event-loop turn are
- * micro-batched into one synchronous native run (see native-session.ts), which amortises the
- * per-call cost of the binding under load.
+ * Loads an ONNX model and checks it against its manifest (inputs: names, element types, widths;
+ * output: name, kind, class column) and with a probe run, so a broken model is rejected before it
+ * serves. A ZipMap output (a sequence of maps, which onnxruntime-node cannot return) is read from
+ * the probability tensor that feeds it: the ZipMap node is stripped from the graph at load.
+ * Inference runs on the event loop single-threaded (docs/architecture.md §5): decisions that reach
+ * the model in the same event-loop turn are micro-batched into one synchronous native run (see
+ * native-session.ts), which amortises the per-call cost of the binding under load.
  */
 export async function createOnnxScorer(
   bytes: Uint8Array,
@@ -72,29 +78,36 @@ export async function createOnnxScorer(
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
   };
-  const session = await ort.InferenceSession.create(bytes, sessionOptions);
-  const width = manifest.features.length;
+  let session = await ort.InferenceSession.create(bytes, sessionOptions);
+  let fetch = manifest.output;
+  let resolved: ReturnType<typeof resolveOutput>;
   try {
-    checkSignature(session, manifest, width);
+    checkInputs(session, manifest);
+    resolved = resolveOutput(session, readOnnxGraph(bytes), manifest);
+    if (resolved.kind === 'zipmap') {
+      const stripped = stripZipMap(bytes, manifest.output);
+      await session.release();
+      bytes = stripped.bytes;
+      fetch = stripped.output;
+      session = await ort.InferenceSession.create(bytes, sessionOptions);
+    }
   } catch (err) {
     await session.release();
     throw err;
   }
-  const writeRow = createRowWriter(manifest, schema);
-
-  /** Classifier heads may emit [N, 2] (P(legit), P(fraud)); a single column is P(fraud). */
-  const fraudColumn = (v: Float32Array, n: number): Float32Array => {
-    if (v.length === n) return v;
-    if (v.length === 2 * n) return Float32Array.from({ length: n }, (_, i) => v[2 * i + 1] as number);
-    throw new Error(`model output has ${v.length} values for ${n} rows`);
+  const feed = createFeedWriter(manifestInputs(manifest), schema);
+  /** Set by the probe, which learns the output's width. */
+  let readScores: ScoreReader = () => {
+    throw new Error('model not probed');
   };
-  const runPublic = async (data: Float32Array, n: number): Promise<Float32Array> => {
-    const feeds = { [manifest.input]: new ort.Tensor('float32', data, [n, width]) };
-    const out = await session.run(feeds, [manifest.output]);
-    const t = out[manifest.output];
-    if (t === undefined || t.type !== 'float32')
-      throw new Error(`model output ${manifest.output} is not float32`);
-    return fraudColumn(t.data as Float32Array, n);
+  const runPublic = async (buffers: readonly InputBuffer[], n: number): Promise<Float32Array> =>
+    readScores(await runRaw(buffers, n), n);
+  const runRaw = async (buffers: readonly InputBuffer[], n: number): Promise<Float32Array | Float64Array> => {
+    const out = await session.run(feed.feeds(buffers, n), [fetch]);
+    const t = out[fetch];
+    if (t === undefined || (t.type !== 'float32' && t.type !== 'float64'))
+      throw new Error(`model output ${fetch} is not a float tensor`);
+    return t.data as Float32Array | Float64Array;
   };
 
   let native: NativeSession | undefined;
@@ -134,12 +147,12 @@ export async function createOnnxScorer(
     queue = i === queue.length ? [] : queue.slice(i);
     if (queue.length > 0) schedule();
     if (batch.length === 0) return;
-    const data = new Float32Array(batch.length * width);
-    for (let r = 0; r < batch.length; r++) writeRow((batch[r] as Pending).features, data, r * width);
+    const buffers = feed.alloc(batch.length);
+    for (let r = 0; r < batch.length; r++) feed.write((batch[r] as Pending).features, buffers, r);
     if (native !== undefined) {
       let scores: Float32Array;
       try {
-        scores = fraudColumn(native.run(data, [batch.length, width]), batch.length);
+        scores = readScores(native.run(feed.feeds(buffers, batch.length)), batch.length);
       } catch (err) {
         fail(batch, err);
         return;
@@ -147,7 +160,7 @@ export async function createOnnxScorer(
       settle(batch, scores, started);
       return;
     }
-    runPublic(data, batch.length).then(
+    runPublic(buffers, batch.length).then(
       (scores) => settle(batch, scores, started),
       (err: unknown) => fail(batch, err),
     );
@@ -159,14 +172,14 @@ export async function createOnnxScorer(
     }
   };
 
-  const one = new Float32Array(width);
+  const one = feed.alloc(1);
   const scoreNow = (features: Float64Array): number => {
     if (native === undefined) throw new ModelUnavailableError('model has no synchronous runtime');
     const started = performance.now();
-    writeRow(features, one, 0);
+    feed.write(features, one, 0);
     let s: number;
     try {
-      s = fraudColumn(native.run(one, [1, width]), 1)[0] as number;
+      s = readScores(native.run(feed.feeds(one, 1)), 1)[0] as number;
     } catch (err) {
       throw runFailed(err);
     }
@@ -192,9 +205,9 @@ export async function createOnnxScorer(
       });
     },
     async scoreBatch(rows) {
-      const data = new Float32Array(rows.length * width);
-      for (let i = 0; i < rows.length; i++) writeRow(rows[i] as Float64Array, data, i * width);
-      return rows.length === 0 ? new Float32Array(0) : runPublic(data, rows.length);
+      const buffers = feed.alloc(rows.length);
+      for (let i = 0; i < rows.length; i++) feed.write(rows[i] as Float64Array, buffers, i);
+      return rows.length === 0 ? new Float32Array(0) : runPublic(buffers, rows.length);
     },
     async close() {
       native?.release();
@@ -202,39 +215,32 @@ export async function createOnnxScorer(
     },
   };
 
-  // Probe: a row of defaults must give a finite probability, or the model is not fit to serve.
-  const probeRow = new Float32Array(width);
-  writeRow(new Float64Array(schema.size).fill(Number.NaN), probeRow, 0);
-  const p = (await runPublic(probeRow, 1))[0];
+  // Probe: a row of defaults must give a finite probability, or the model is not fit to serve. Its
+  // output's width settles the score column (dynamic shapes leave it unknown until a run).
+  const probeRow = feed.alloc(1);
+  feed.write(new Float64Array(schema.size).fill(Number.NaN), probeRow, 0);
+  let p: number | undefined;
+  try {
+    const raw = await runRaw(probeRow, 1);
+    readScores = createScoreReader(
+      raw.length,
+      scoreColumn(manifest, resolved, raw.length),
+      manifest.scoreMapping,
+    );
+    p = readScores(raw, 1)[0];
+  } catch (err) {
+    await session.release();
+    throw err;
+  }
   if (p === undefined || !Number.isFinite(p) || p < 0 || p > 1) {
     await session.release();
     throw new Error(`model probe returned ${p}, not a probability`);
   }
-  native = openNativeSession(bytes, sessionOptions, manifest.input, manifest.output);
-  if (native !== undefined && fraudColumn(native.run(probeRow, [1, width]), 1)[0] !== p) {
+  native = openNativeSession(bytes, sessionOptions, fetch);
+  if (native !== undefined && readScores(native.run(feed.feeds(probeRow, 1)), 1)[0] !== p) {
     // The direct path must agree with the public one, or the public one serves.
     native.release();
     native = undefined;
   }
   return scorer;
-}
-
-function checkSignature(session: ort.InferenceSession, manifest: ModelManifest, width: number): void {
-  if (!session.inputNames.includes(manifest.input)) {
-    throw new Error(`model has no input ${manifest.input} (inputs: ${session.inputNames.join(', ')})`);
-  }
-  if (!session.outputNames.includes(manifest.output)) {
-    throw new Error(`model has no output ${manifest.output} (outputs: ${session.outputNames.join(', ')})`);
-  }
-  const meta = session.inputMetadata.find((m) => m.name === manifest.input);
-  if (meta?.isTensor) {
-    if (meta.type !== 'float32')
-      throw new Error(`model input ${manifest.input} is ${meta.type}, expected float32`);
-    const cols = meta.shape[1];
-    if (meta.shape.length !== 2 || (typeof cols === 'number' && cols !== width)) {
-      throw new Error(
-        `model input ${manifest.input} has shape [${meta.shape.join(', ')}], manifest lists ${width} features`,
-      );
-    }
-  }
 }

@@ -39,13 +39,17 @@ export function createTreeExplainer(
   manifest: ModelManifest,
   schema: FeatureSchema,
 ): { value: TreeExplainer } | { error: string } {
-  const width = manifest.features.length;
-  const read = readTreeEnsemble(bytes, { input: manifest.input, output: manifest.output, width });
+  const columns = manifest.features;
+  const input = manifest.input;
+  if (columns === undefined || input === undefined)
+    return { error: 'only a model reading one input tensor is explained; this one has several named inputs' };
+  const width = columns.length;
+  const read = readTreeEnsemble(bytes, { input, output: manifest.output, width });
   if ('error' in read) return read;
   const ensemble = read.value;
   const shap = createTreeShap(ensemble);
-  const writeRow = createRowWriter(manifest, schema);
-  const at = manifest.features.map((f) => schema.indexOf(f.name) as number);
+  const writeRow = createRowWriter(columns, schema);
+  const at = columns.map((f) => schema.indexOf(f.name) as number);
   const row = new Float32Array(width);
   const scratch = new Float64Array(width);
   const contributions = (features: Float64Array, phi: Float64Array): number => {
@@ -74,7 +78,7 @@ export function createTreeExplainer(
           }
         }
         return top.map((i) => ({
-          feature: (manifest.features[i] as { name: string }).name,
+          feature: (columns[i] as { name: string }).name,
           value: features[at[i] as number] as number,
           contribution: scratch[i] as number,
         }));

@@ -95,7 +95,7 @@ describe('bundle loader', () => {
       (d.features as unknown[]).pop();
     });
     expect(await problems()).toMatch(
-      /model\/model.onnx: model input features has shape \[N, \d+\], manifest lists \d+ features/,
+      /model\/model.onnx: manifest.features: model input features has shape \[N, \d+\], manifest lists \d+ features/,
     );
   });
 

@@ -83,7 +83,7 @@ describe('explanations in decisions', () => {
       for (const r of ex) {
         expect(r.source).toBe('MODEL');
         expect(r).not.toHaveProperty('action');
-        expect(bundle.model?.manifest.features.map((f) => f.name)).toContain(r.feature);
+        expect((bundle.model?.manifest.features ?? []).map((f) => f.name)).toContain(r.feature);
         expect(Number.isFinite(r.contribution)).toBe(true);
         if (r.value !== undefined) expect(Number.isFinite(r.value)).toBe(true);
       }
@@ -120,7 +120,7 @@ describe('explanations in decisions', () => {
     try {
       await cp(defaultBundleDir(), dir, { recursive: true });
       const manifest = JSON.parse(await readFile(join(dir, 'model', 'manifest.json'), 'utf8'));
-      const width = manifest.features.length as number;
+      const width = (manifest.features ?? []).length as number;
       const w = Array.from({ length: width }, (_, i) => (i % 3) * 0.01);
       await writeFile(join(dir, 'model', 'model.onnx'), exportLogisticToOnnx(w, -2));
       // A linear model needs every input: missing values default to 0.

@@ -77,9 +77,9 @@ describe('TreeSHAP on the default model', () => {
     // Trained by npm run train, which stores the node covers: TreeSHAP against the training data.
     expect(explainer.covers).toBe('stored');
     const vectors = randomVectors(300, 5);
-    const width = manifest.features.length;
+    const width = (manifest.features ?? []).length;
     const rows = new Float32Array(vectors.length * width);
-    const write = createRowWriter(manifest, schema);
+    const write = createRowWriter(manifest.features ?? [], schema);
     for (const [i, v] of vectors.entries()) write(v, rows, i * width);
     const served = await runOrt(bytes, rows, width);
     const phi = new Float64Array(width);
@@ -95,7 +95,7 @@ describe('TreeSHAP on the default model', () => {
   it('returns the k largest contributions by magnitude with the raw feature values', () => {
     const r = createTreeExplainer(bytes, manifest, schema);
     if ('error' in r) throw new Error(r.error);
-    const phi = new Float64Array(manifest.features.length);
+    const phi = new Float64Array((manifest.features ?? []).length);
     for (const v of randomVectors(50, 9)) {
       r.value.contributions(v, phi);
       const all = [...phi].map((c, i) => ({ c, i })).filter((x) => x.c !== 0);
@@ -105,7 +105,7 @@ describe('TreeSHAP on the default model', () => {
         expect(top.length).toBe(Math.min(k, all.length));
         top.forEach((t, j) => {
           expect(Math.abs(t.contribution)).toBe(Math.abs(all[j]?.c as number));
-          const name = manifest.features[all.find((x) => x.c === t.contribution)?.i as number]?.name;
+          const name = (manifest.features ?? [])[all.find((x) => x.c === t.contribution)?.i as number]?.name;
           expect(t.feature).toBe(name);
           expect(Object.is(t.value, v[schema.indexOf(t.feature) as number])).toBe(true);
         });

@@ -54,7 +54,7 @@ describe('a CSV-trained model served from a bundle', () => {
     );
     if ('errors' in manifest) throw new Error(manifest.errors.join('; '));
     const hydrator = createFeatureHydrator(createCounterStore({ plan: plan.value, maxEntities: 10 }));
-    const write = createRowWriter(manifest.value, hydrator.schema);
+    const write = createRowWriter(manifest.value.features ?? [], hydrator.schema);
     const session = await ort.InferenceSession.create(await readFile(join(out, 'model/model.onnx')));
     const categories = snippet.categories.merchant_type as string[];
     const cases: [Record<string, string>, Record<string, number>, number[]][] = [

@@ -68,7 +68,7 @@ describe('trainCsv', () => {
     // The interaction is out of a linear model's reach.
     expect(report.gbdt.rocAuc).toBeGreaterThan(report.logistic.rocAuc);
     expect(report.onnxMaxAbsDiff).toBeLessThan(1e-5);
-    expect(manifest.features.map((f) => f.name)).toEqual(['attr.country', 'attr.amount']);
+    expect((manifest.features ?? []).map((f) => f.name)).toEqual(['attr.country', 'attr.amount']);
     expect(JSON.parse(files[2]?.toString() ?? '')).toEqual({
       attributes: { country: 'string', amount: 'number' },
       categories: { country: expect.arrayContaining(COUNTRIES) },

@@ -12,6 +12,11 @@ export const COMMON_ENV: Readonly<Record<string, string>> = {
   LOG_LEVEL: 'warn',
   RISK_TOKEN_KEY: 'bench-token-key-not-a-secret-0123456789',
   RISK_BUNDLE_DIR: DEFAULT_BUNDLE_DIR,
+  // The decision log is on by default, as users run the service; RISK_DECISION_LOG=off in the
+  // bench's environment measures without it.
+  ...(process.env.RISK_DECISION_LOG !== undefined
+    ? { RISK_DECISION_LOG: process.env.RISK_DECISION_LOG }
+    : {}),
 };
 
 /** The empty-endpoint baseline (bench/empty-server.ts). */

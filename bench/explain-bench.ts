@@ -9,8 +9,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultBundleDir } from '../src/engine/index.js';
-import { compileFeaturePlan } from '../src/features/index.js';
+import { createTokenizer } from '../src/domain/index.js';
+import { defaultBundleDir, loadBundleDir } from '../src/engine/index.js';
 import { createOnnxScorer, createTreeExplainer, parseManifest } from '../src/model/index.js';
 import { percentile } from './percentile.js';
 
@@ -20,11 +20,13 @@ const { values } = parseArgs({
 const N = Number(values.events);
 const K = Number(values.k);
 
-const plan = compileFeaturePlan(
-  JSON.parse(await readFile(join(defaultBundleDir(), 'features.json'), 'utf8')),
-);
-if ('errors' in plan) throw new Error(plan.errors.join('; '));
-const schema = plan.value.schema;
+// The schema as the loader builds it (features plus the sequences' stages), without the model.
+const bundle = await loadBundleDir(defaultBundleDir(), {
+  tokenizer: createTokenizer(Buffer.alloc(32)),
+  now: Date.now,
+  skipModel: true,
+});
+const schema = bundle.features.schema;
 const dir = join(defaultBundleDir(), 'model');
 const m = parseManifest(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')), schema);
 if ('errors' in m) throw new Error(m.errors.join('; '));

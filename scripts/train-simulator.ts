@@ -14,6 +14,7 @@ import { fromJson } from '@bufbuild/protobuf';
 import { createTokenizer, eventFromProto, FRAUD_OUTCOMES, type OutcomeType } from '../src/domain/index.js';
 import {
   createDecisionEngine,
+  createSnapshotReader,
   defaultBundleDir,
   loadBundleDir,
   readDecisionLog,
@@ -362,26 +363,17 @@ async function rowsFromLog(
 ): Promise<{ rows: Float64Array[]; labels: number[] }> {
   const decided: { id: string; row: Float64Array }[] = [];
   const outcome = new Map<string, string>();
-  const maps = new Map<readonly string[], Int32Array>();
+  const snapshot = createSnapshotReader(schema);
   for await (const r of readDecisionLog(join(dataDir, 'decisions'))) {
     if (r.kind === 'outcome') {
       outcome.set(String(r.decisionId), String(r.type));
       continue;
     }
-    const names = r.featureNames as readonly string[] | undefined;
-    const f = r.f as readonly (number | null)[] | undefined;
-    if (r.kind !== 'decision' || names === undefined || f === undefined) continue;
-    let to = maps.get(names);
-    if (to === undefined) {
-      to = Int32Array.from(names, (n) => schema.indexOf(n) ?? -1);
-      maps.set(names, to);
-    }
-    const row = new Float64Array(schema.size).fill(Number.NaN);
-    for (let i = 0; i < to.length; i++) {
-      const j = to[i] as number;
-      const v = f[i];
-      if (j >= 0 && typeof v === 'number') row[j] = v;
-    }
+    if (r.kind !== 'decision' || r.featureNames === undefined) continue;
+    const row = snapshot(
+      r.featureNames as readonly string[] | undefined,
+      r.f as readonly (number | null)[] | undefined,
+    );
     decided.push({ id: String(r.decisionId), row });
   }
   const rows: Float64Array[] = [];

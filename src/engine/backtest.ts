@@ -3,7 +3,8 @@ import { FRAUD_OUTCOMES, type OutcomeType } from '../domain/index.js';
 import type { EvalContext } from '../policies/index.js';
 import type { Bundle } from './bundle.js';
 import { combine } from './combine.js';
-import { evaluate, listReasons, modelReasons, scoreTier } from './stage-reasons.js';
+import { createSnapshotReader } from './decision-record.js';
+import { evaluate, finalScore, listReasons, modelReasons, sequenceMatched } from './stage-reasons.js';
 
 /** What to backtest: a candidate bundle against the live one, over a time range of the log. */
 export interface BacktestOptions {
@@ -78,15 +79,14 @@ export interface BacktestReport {
 const emptyMix = (): DecisionMix => ({ ALLOW: 0, CHALLENGE: 0, REVIEW: 0, BLOCK: 0 });
 const flagged = (a: Action) => a === 'REVIEW' || a === 'BLOCK';
 
-/** One bundle's view of the log: feature indexes by name and running tallies. */
+/** One bundle's view of the log: its snapshot layout and running tallies. */
 interface Side {
   readonly bundle: Bundle;
-  readonly index: Map<string, number>;
   readonly mix: DecisionMix;
   readonly hits: Map<string, number>;
   readonly shadow: Map<string, number>;
-  /** Logged schema (its names array) → this bundle's index of each logged feature, -1 for none. */
-  readonly maps: Map<readonly string[], Int32Array>;
+  /** Lays a logged snapshot out by this bundle's schema. */
+  readonly snapshot: ReturnType<typeof createSnapshotReader>;
 }
 
 /**
@@ -104,11 +104,10 @@ export async function backtest(
   const started = performance.now();
   const side = (bundle: Bundle): Side => ({
     bundle,
-    index: new Map(bundle.features.schema.names.map((n, i) => [n, i])),
     mix: emptyMix(),
     hits: new Map(),
     shadow: new Map(),
-    maps: new Map(),
+    snapshot: createSnapshotReader(bundle.features.schema),
   });
   const live = side(options.live);
   const candidate = side(options.candidate);
@@ -233,22 +232,7 @@ interface LoggedDecision {
 function decideOn(s: Side, rec: LoggedDecision): { decision: Action; reasons: Reason[] } {
   const b = s.bundle;
   const size = b.features.schema.size;
-  const features = new Float64Array(size).fill(Number.NaN);
-  const names = rec.featureNames;
-  if (names !== undefined) {
-    // Where each logged feature goes in this bundle's schema, worked out once per logged schema.
-    let to = s.maps.get(names);
-    if (to === undefined) {
-      to = Int32Array.from(names, (n) => s.index.get(n) ?? -1);
-      s.maps.set(names, to);
-    }
-    const f = rec.f;
-    for (let i = 0; i < to.length; i++) {
-      const j = to[i] as number;
-      const v = f[i];
-      if (j >= 0 && typeof v === 'number') features[j] = v;
-    }
-  }
+  const features = s.snapshot(rec.featureNames, rec.f);
   // As in the engine: device checks see neither the model score nor the sequence stages yet.
   const derived = b.features.derived.length;
   const stages = features.slice(size - 1 - derived, size - 1);
@@ -277,28 +261,11 @@ function decideOn(s: Side, rec: LoggedDecision): { decision: Action; reasons: Re
   }
   features.set(stages, size - 1 - derived);
   for (const seq of b.sequences) {
-    if (rec.liveHits.includes(seq.id) || rec.shadowHits.includes(seq.id)) {
-      if (seq.mode === 'shadow') {
-        shadow.push(seq.id);
-        continue;
-      }
-      modifier += seq.score;
-      live.push(seq.id);
-      reasons.push({
-        code: seq.code,
-        message: seq.message(ctx),
-        source: 'SEQUENCE',
-        ruleId: seq.id,
-        action: seq.action,
-      });
-    }
+    if (rec.liveHits.includes(seq.id) || rec.shadowHits.includes(seq.id))
+      modifier += sequenceMatched(seq, ctx, reasons, shadow, live);
   }
   modifier += evaluate(b.rules, ctx, 'RULE', reasons, shadow, live);
-  const score = Math.min(1, Math.max(0, (modelScore ?? 0) + modifier));
-  if (b.scoreThresholds !== undefined) {
-    const tier = scoreTier(score, b.scoreThresholds);
-    if (tier !== undefined) reasons.push(tier);
-  }
+  finalScore(b, modelScore, modifier, reasons);
   const combined = combine(reasons, b.maxReasons);
   s.mix[combined.decision]++;
   for (const id of live) s.hits.set(id, (s.hits.get(id) ?? 0) + 1);

@@ -14,7 +14,7 @@ import { createSequenceState, type EvalContext, type SequenceState } from '../po
 import type { Bundle } from './bundle.js';
 import { combine } from './combine.js';
 import { createIdempotencyStore, type IdempotencyStore } from './idempotency-store.js';
-import { evaluate, listReasons, modelReasons, scoreTier } from './stage-reasons.js';
+import { evaluate, finalScore, listReasons, modelReasons, sequenceMatched } from './stage-reasons.js';
 
 /**
  * A decided event with what observers need beyond the response. `features` is the exact vector the
@@ -257,32 +257,14 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
       features[at] = o.stage;
       sequenceMasks ??= {};
       sequenceMasks[seq.identity] = mask;
-      if (!o.matched) continue;
-      if (seq.mode === 'shadow') {
-        shadowHits.push(seq.id);
-        continue;
-      }
-      modifier += seq.score;
-      liveHits.push(seq.id);
-      reasons.push({
-        code: seq.code,
-        message: seq.message(ctx),
-        source: 'SEQUENCE',
-        ruleId: seq.id,
-        action: seq.action,
-      });
+      if (o.matched) modifier += sequenceMatched(seq, ctx, reasons, shadowHits, liveHits);
     }
     lap('sequences');
 
     modifier += evaluate(b.rules, ctx, 'RULE', reasons, shadowHits, liveHits);
     lap('rules');
 
-    const score = Math.min(1, Math.max(0, (modelScore ?? 0) + modifier));
-    const th = b.scoreThresholds;
-    if (th !== undefined) {
-      const tier = scoreTier(score, th);
-      if (tier !== undefined) reasons.push(tier);
-    }
+    const score = finalScore(b, modelScore, modifier, reasons);
     const combined = combine(reasons, b.maxReasons);
     lap('combine');
 

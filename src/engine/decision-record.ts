@@ -99,3 +99,29 @@ export function decisionRecord(
     }),
   };
 }
+
+/**
+ * Lays logged feature snapshots out by `schema`, by name: a logged feature the schema lacks is
+ * dropped, a schema feature the log lacks is missing (NaN). The mapping is worked out once per
+ * logged schema (the reader shares one `featureNames` array per schema).
+ */
+export function createSnapshotReader(
+  schema: FeatureSchema,
+): (featureNames: readonly string[] | undefined, f: readonly (number | null)[] | undefined) => Float64Array {
+  const maps = new Map<readonly string[], Int32Array>();
+  return (names, f) => {
+    const out = new Float64Array(schema.size).fill(Number.NaN);
+    if (names === undefined || f === undefined) return out;
+    let to = maps.get(names);
+    if (to === undefined) {
+      to = Int32Array.from(names, (n) => schema.indexOf(n) ?? -1);
+      maps.set(names, to);
+    }
+    for (let i = 0; i < to.length; i++) {
+      const j = to[i] as number;
+      const v = f[i];
+      if (j >= 0 && typeof v === 'number') out[j] = v;
+    }
+    return out;
+  };
+}

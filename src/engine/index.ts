@@ -31,7 +31,13 @@ export {
   type DecisionObserver,
 } from './decision-engine.js';
 /** One decision as the decision log keeps it. */
-export { type DecisionRecord, decisionRecord, type SchemaRecord, schemaRecordOf } from './decision-record.js';
+export {
+  createSnapshotReader,
+  type DecisionRecord,
+  decisionRecord,
+  type SchemaRecord,
+  schemaRecordOf,
+} from './decision-record.js';
 /** Idempotent replay of finished decisions by event id. */
 export {
   createIdempotencyStore,

@@ -1,5 +1,5 @@
 import type { Reason, ReasonSource, RiskEvent } from '../domain/index.js';
-import type { CompiledRule, EvalContext } from '../policies/index.js';
+import type { CompiledRule, CompiledSequence, EvalContext } from '../policies/index.js';
 import type { Bundle } from './bundle.js';
 
 // The pure parts of the decision stages, shared by the engine and the backtest so both decide alike.
@@ -86,4 +86,42 @@ export function scoreTier(score: number, th: NonNullable<Bundle['scoreThresholds
       };
   }
   return undefined;
+}
+
+/** A sequence's completed match: a SEQUENCE reason when live, a shadow hit otherwise. Returns its score modifier. */
+export function sequenceMatched(
+  seq: CompiledSequence,
+  ctx: EvalContext,
+  reasons: Reason[],
+  shadowHits: string[],
+  liveHits: string[],
+): number {
+  if (seq.mode === 'shadow') {
+    shadowHits.push(seq.id);
+    return 0;
+  }
+  liveHits.push(seq.id);
+  reasons.push({
+    code: seq.code,
+    message: seq.message(ctx),
+    source: 'SEQUENCE',
+    ruleId: seq.id,
+    action: seq.action,
+  });
+  return seq.score;
+}
+
+/** The final score (model score plus modifiers, clipped to [0, 1]); adds the bundle's score tier reason, if any. */
+export function finalScore(
+  b: Bundle,
+  modelScore: number | undefined,
+  modifier: number,
+  reasons: Reason[],
+): number {
+  const score = Math.min(1, Math.max(0, (modelScore ?? 0) + modifier));
+  if (b.scoreThresholds !== undefined) {
+    const tier = scoreTier(score, b.scoreThresholds);
+    if (tier !== undefined) reasons.push(tier);
+  }
+  return score;
 }

@@ -271,22 +271,7 @@ export function compileFeaturePlan(
     for (const m of metrics) for (const w of m.windows) featureNames.push(`${name}.${m.name}_${w.label}`);
     featureNames.push(`${name}.age_s`, `${name}.last_seen_s`, `${name}.is_new`);
     for (const d of distinct) featureNames.push(`${name}.${d.name}_${d.window.label}`);
-    const single = keyGetters[0];
-    const keyOf =
-      keyGetters.length === 1 && single !== undefined
-        ? (e: RiskEvent) => {
-            const v = single(e);
-            return v === '' ? undefined : v;
-          }
-        : (e: RiskEvent) => {
-            let k = '';
-            for (let j = 0; j < keyGetters.length; j++) {
-              const v = (keyGetters[j] as (e: RiskEvent) => string | undefined)(e);
-              if (v === undefined || v === '') return undefined;
-              k = j === 0 ? v : `${k}${KEY_SEPARATOR}${v}`;
-            }
-            return k;
-          };
+    const keyOf = compoundKeyOf(keyGetters);
     entities.push({
       name,
       key: (keyRaw as string[]) ?? [],
@@ -355,4 +340,28 @@ export function decisionFeatureNames(plan: FeaturePlan): Set<string> {
     for (const m of e.metrics)
       if (DECISION_OPS.has(m.op)) for (const w of m.windows) out.add(`${e.name}.${m.name}_${w.label}`);
   return out;
+}
+
+/**
+ * The key of an event over one or more text fields: their values joined by a separator no value at
+ * the edge contains; undefined when any is absent or empty. Entities and sequences key alike.
+ */
+export function compoundKeyOf(
+  getters: readonly ((e: RiskEvent) => string | undefined)[],
+): (e: RiskEvent) => string | undefined {
+  const single = getters[0];
+  if (getters.length === 1 && single !== undefined)
+    return (e) => {
+      const v = single(e);
+      return v === '' ? undefined : v;
+    };
+  return (e) => {
+    let k = '';
+    for (let j = 0; j < getters.length; j++) {
+      const v = (getters[j] as (e: RiskEvent) => string | undefined)(e);
+      if (v === undefined || v === '') return undefined;
+      k = j === 0 ? v : `${k}${KEY_SEPARATOR}${v}`;
+    }
+    return k;
+  };
 }

@@ -11,6 +11,7 @@ export { EVENT_FEATURE_NAMES, writeEventFeatures } from './event-features.js';
 export { createFeatureHydrator, type FeatureHydrator, type Hydrated } from './feature-hydrator.js';
 export {
   compileFeaturePlan,
+  compoundKeyOf,
   type DistinctPlan,
   decisionFeatureNames,
   type EntityPlan,

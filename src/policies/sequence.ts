@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Action, RiskEvent } from '../domain/index.js';
-import { stringField } from '../features/index.js';
+import { compoundKeyOf, stringField } from '../features/index.js';
 import { type CompileOptions, compileExpression, type EvalContext, type Predicate } from './expression.js';
 import { compileTemplate } from './rules.js';
 
@@ -75,7 +75,6 @@ const CONTIGUITY: Readonly<Record<string, Contiguity>> = {
   followedBy: 'relaxed',
   followedByAny: 'any',
 };
-const KEY_SEPARATOR = '\u001f';
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -300,7 +299,7 @@ export function compileSequences(
       id,
       identity: `${id}@${createHash('sha256').update(JSON.stringify(s)).digest('hex').slice(0, 12)}`,
       key: keyRaw as string[],
-      keyOf: keyOfGetters(getters),
+      keyOf: compoundKeyOf(getters),
       withinMs: withinMs as number,
       steps,
       trailingMask: pendingNotFollowed,
@@ -324,16 +323,4 @@ export function sequenceIds(raw: unknown): string[] {
   const ids = new Set<string>();
   for (const s of raw) if (isObject(s) && typeof s.id === 'string' && ID.test(s.id)) ids.add(s.id);
   return [...ids];
-}
-
-function keyOfGetters(getters: readonly ((e: RiskEvent) => string | undefined)[]) {
-  return (e: RiskEvent): string | undefined => {
-    let k = '';
-    for (let j = 0; j < getters.length; j++) {
-      const v = (getters[j] as (e: RiskEvent) => string | undefined)(e);
-      if (v === undefined || v === '') return undefined;
-      k = j === 0 ? v : `${k}${KEY_SEPARATOR}${v}`;
-    }
-    return k;
-  };
 }

@@ -16,6 +16,7 @@ import {
   type ReportOutcomeResponse,
   ReportOutcomeResponseSchema,
 } from '../gen/risk/v1/risk_pb.js';
+import { deniedCall } from './grpc-call.js';
 import type { OutcomeDesk } from './outcome-desk.js';
 
 type Decoded = { ok: true; msg: ReportOutcomeRequest } | { ok: false; error: RiskError };
@@ -79,12 +80,7 @@ export function reportOutcomeMethod(
     handler: (call, callback) => {
       const req = call.request;
       if (!req.ok) return fail(callback, req.error);
-      const auth = call.metadata.get('authorization')[0];
-      const key = call.metadata.get('x-api-key')[0];
-      const denied = authorize?.(
-        typeof auth === 'string' ? auth : undefined,
-        typeof key === 'string' ? key : undefined,
-      );
+      const denied = deniedCall(call.metadata, authorize);
       if (denied !== undefined) return fail(callback, denied);
       const parsed = parseOutcome(outcomeBody(req.msg));
       if ('errors' in parsed)

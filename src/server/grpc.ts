@@ -15,6 +15,7 @@ import {
 import { type DecideRequest, type DecideResponse, file_risk_v1_risk } from '../gen/risk/v1/risk_pb.js';
 import type { DecisionGate } from './decision-gate.js';
 import { decisionToProto } from './decision-wire.js';
+import { deniedCall, grpcStatusOf } from './grpc-call.js';
 import { reportOutcomeMethod } from './grpc-outcome.js';
 import { healthWatches } from './health-watches.js';
 import type { Metrics } from './metrics.js';
@@ -96,24 +97,12 @@ export function buildGrpc(deps: GrpcDeps): GrpcService {
     const fail = (e: RiskError) => {
       if (e.code === 'RISK_ERR_INTERNAL') deps.log.error({ err: e.cause ?? e }, 'unhandled error');
       metrics.request('grpc', e.code);
-      const md = new grpc.Metadata();
-      md.set('risk-error-code', e.code);
-      for (const v of e.violations.slice(0, 10))
-        md.add('risk-field-violation', `${v.field}: ${v.description}`);
-      callback({ code: e.grpcStatus, details: `${e.code}: ${e.message}`, metadata: md });
+      callback(grpcStatusOf(e));
     };
     const req = call.request;
     if (!req.ok) return fail(req.error);
-    if (deps.authorize !== undefined) {
-      const md = call.metadata;
-      const auth = md.get('authorization')[0];
-      const key = md.get('x-api-key')[0];
-      const denied = deps.authorize(
-        typeof auth === 'string' ? auth : undefined,
-        typeof key === 'string' ? key : undefined,
-      );
-      if (denied !== undefined) return fail(denied);
-    }
+    const denied = deniedCall(call.metadata, deps.authorize);
+    if (denied !== undefined) return fail(denied);
     const d = call.getDeadline();
     const deadlineMs = d instanceof Date ? d.getTime() : Number.isFinite(d) ? d : undefined;
     const tp = call.metadata.get('traceparent')[0];
@@ -134,11 +123,7 @@ export function buildGrpc(deps: GrpcDeps): GrpcService {
   if (deps.outcomes !== undefined) {
     const failOutcome = (cb: grpc.sendUnaryData<never>, e: RiskError) => {
       if (e.code === 'RISK_ERR_INTERNAL') deps.log.error({ err: e.cause ?? e }, 'unhandled error');
-      const md = new grpc.Metadata();
-      md.set('risk-error-code', e.code);
-      for (const v of e.violations.slice(0, 10))
-        md.add('risk-field-violation', `${v.field}: ${v.description}`);
-      cb({ code: e.grpcStatus, details: `${e.code}: ${e.message}`, metadata: md });
+      cb(grpcStatusOf(e));
     };
     const m = reportOutcomeMethod(SERVICE, deps.outcomes, failOutcome, deps.authorize);
     (definition as Record<string, grpc.MethodDefinition<unknown, unknown>>).ReportOutcome =

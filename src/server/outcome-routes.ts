@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { parseOutcome, RiskError } from '../domain/index.js';
 import type { OutcomeDesk } from './outcome-desk.js';
+import { keyCheck } from './rest.js';
 
 /** What the outcome route needs. */
 export interface OutcomeRouteDeps {
@@ -21,11 +22,7 @@ export function registerOutcomes(app: FastifyInstance, deps: OutcomeRouteDeps): 
   app.post(
     '/v1/outcomes',
     {
-      onRequest: async (req) => {
-        const key = req.headers['x-api-key'];
-        const denied = deps.authorize?.(req.headers.authorization, typeof key === 'string' ? key : undefined);
-        if (denied !== undefined) throw denied;
-      },
+      onRequest: keyCheck(deps.authorize),
     },
     async (req, reply) => {
       const parsed = parseOutcome(req.body);

@@ -1,5 +1,5 @@
 import type { DescField, DescMessage } from '@bufbuild/protobuf';
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type FieldViolation, RiskError } from '../domain/index.js';
 import { CodecError } from '../gen/codec-runtime.js';
 import {
@@ -58,11 +58,7 @@ export function registerRest(app: FastifyInstance, deps: RestDeps): void {
     {
       schema: { body: decideRequestJsonSchema, response: { 200: decideResponseJsonSchema } },
       // Before the body is read: a caller without the right key learns nothing about validation.
-      onRequest: async (req) => {
-        const key = req.headers['x-api-key'];
-        const denied = deps.authorize?.(req.headers.authorization, typeof key === 'string' ? key : undefined);
-        if (denied !== undefined) throw denied;
-      },
+      onRequest: keyCheck(deps.authorize),
     },
     async (req, reply) => {
       // The generated decoder reads every proto3 JSON form (names, enum numbers, int64 strings,
@@ -245,4 +241,20 @@ function decodeRequest(body: unknown) {
 /** A header's text; undefined when absent or sent more than once. */
 function headerText(v: string | string[] | undefined): string | undefined {
   return typeof v === 'string' ? v : undefined;
+}
+
+/**
+ * The decide-key check of a REST route, as an onRequest hook: it runs before the body is read, so a
+ * caller without the right key learns nothing about validation.
+ */
+export function keyCheck(
+  authorize:
+    | ((authorization: string | undefined, apiKey: string | undefined) => RiskError | undefined)
+    | undefined,
+): (req: FastifyRequest) => Promise<void> {
+  return async (req) => {
+    const key = req.headers['x-api-key'];
+    const denied = authorize?.(req.headers.authorization, typeof key === 'string' ? key : undefined);
+    if (denied !== undefined) throw denied;
+  };
 }

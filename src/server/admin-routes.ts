@@ -13,6 +13,21 @@ export interface AdminDeps {
   readonly decisionLogDir?: string | undefined;
   /** Writes out what the decision log has queued, so a backtest sees the latest decisions. */
   readonly flushDecisionLog?: () => Promise<void>;
+  /** More routes under /admin/v1 behind the same key check (the console's: src/server/console-routes.ts). */
+  readonly extend?: readonly ((admin: FastifyInstance) => void)[];
+}
+
+/** POSTs that change nothing, which a read-only key may call besides every GET. */
+const READ_ONLY_POSTS = new Set([
+  '/admin/v1/bundle/validate',
+  '/admin/v1/rules/:id/validate',
+  '/admin/v1/backtest',
+]);
+
+/** True when a read-only key may make this admin call: a GET (or HEAD) or a POST that changes nothing. */
+export function readOnlyCall(req: FastifyRequest): boolean {
+  if (req.method === 'GET' || req.method === 'HEAD') return true;
+  return req.method === 'POST' && READ_ONLY_POSTS.has(req.routeOptions.url ?? '');
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
@@ -31,8 +46,11 @@ function actorOf(req: FastifyRequest, keys: ApiKeys): string {
 export function decideAuthorizer(keys: ApiKeys) {
   return (authorization: string | undefined, apiKey: string | undefined): RiskError | undefined => {
     const role = keys.roleOf(presentedKey(authorization, apiKey));
-    if (role === 'admin')
-      return new RiskError('RISK_ERR_PERMISSION_DENIED', 'an admin key may not decide; use a decide key');
+    if (role === 'admin' || role === 'readonly')
+      return new RiskError(
+        'RISK_ERR_PERMISSION_DENIED',
+        `an ${role === 'admin' ? 'admin' : 'read-only'} key may not decide; use a decide key`,
+      );
     if (!keys.decideConfigured || role === 'decide') return undefined;
     return new RiskError(
       'RISK_ERR_UNAUTHENTICATED',
@@ -55,6 +73,10 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
         const role = keys.roleOf(presentedKey(req.headers.authorization, headerOf(req, 'x-api-key')));
         if (role === 'decide')
           throw new RiskError('RISK_ERR_PERMISSION_DENIED', 'a decide key may not call the admin API');
+        if (role === 'readonly') {
+          if (readOnlyCall(req)) return;
+          throw new RiskError('RISK_ERR_PERMISSION_DENIED', 'a read-only key may not change anything');
+        }
         if (keys.adminConfigured) {
           if (role !== 'admin')
             throw new RiskError(
@@ -171,6 +193,7 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
         await control.removeListItem(req.params.id, req.params.value, actorOf(req, keys));
         return { version: control.current().version };
       });
+      for (const add of deps.extend ?? []) add(admin);
     },
     { prefix: '/admin/v1' },
   );

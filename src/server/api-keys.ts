@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 /** Who a presented key belongs to. */
-export type KeyRole = 'admin' | 'decide' | 'none' | 'unknown';
+export type KeyRole = 'admin' | 'readonly' | 'decide' | 'none' | 'unknown';
 
 /** The configured API keys, compared in constant time. */
 export interface ApiKeys {
@@ -10,6 +10,8 @@ export interface ApiKeys {
   readonly adminConfigured: boolean;
   /** True when decide keys are configured; without them decisions need no key. */
   readonly decideConfigured: boolean;
+  /** True when read-only keys are configured: they may read the admin API (GET), the stream and the console. */
+  readonly readonlyConfigured: boolean;
   /** The role of a presented key (`none` when there is none). */
   roleOf(presented: string | undefined): KeyRole;
 }
@@ -26,6 +28,8 @@ export function loadApiKeys(env: {
   readonly adminKeysFile: string;
   readonly decideKeys: string;
   readonly decideKeysFile: string;
+  readonly readonlyKeys?: string;
+  readonly readonlyKeysFile?: string;
 }): ApiKeys {
   const read = (list: string, file: string): Buffer[] => {
     const fromFile =
@@ -41,6 +45,7 @@ export function loadApiKeys(env: {
   };
   const admin = read(env.adminKeys, env.adminKeysFile);
   const decide = read(env.decideKeys, env.decideKeysFile);
+  const readonly = read(env.readonlyKeys ?? '', env.readonlyKeysFile ?? '');
   const matches = (set: Buffer[], d: Buffer) => {
     let hit = false;
     for (const k of set) hit = timingSafeEqual(k, d) || hit;
@@ -49,10 +54,12 @@ export function loadApiKeys(env: {
   return {
     adminConfigured: admin.length > 0,
     decideConfigured: decide.length > 0,
+    readonlyConfigured: readonly.length > 0,
     roleOf(presented) {
       if (presented === undefined || presented === '') return 'none';
       const d = digest(presented);
       if (matches(admin, d)) return 'admin';
+      if (matches(readonly, d)) return 'readonly';
       if (matches(decide, d)) return 'decide';
       return 'unknown';
     },

@@ -28,6 +28,10 @@ import { createSequenceState, type SequenceState } from '../policies/index.js';
 import { decideAuthorizer, registerAdmin } from './admin-routes.js';
 import { loadApiKeys } from './api-keys.js';
 import type { Config } from './config.js';
+import { createConsoleFeed } from './console-feed.js';
+import { createDecisionLookup } from './console-lookup.js';
+import { consoleRoutes } from './console-routes.js';
+import { registerConsoleStatic } from './console-static.js';
 import { type ControlPlane, createControlPlane } from './control-plane.js';
 import { createDecisionGate } from './decision-gate.js';
 import { createFileBundleStore } from './file-bundle-store.js';
@@ -117,6 +121,8 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     logDir: decisionLog === undefined ? undefined : join(resolve(config.dataDir), 'decisions'),
     recent: Math.max(config.idempotencyMax, 10_000),
   });
+  // The console's live view: per-second mix and latency, top rules, the stream, recent records.
+  const feed = createConsoleFeed({ historySeconds: config.liveHistorySeconds, recent: config.consoleRecent });
   const metrics = createMetrics({
     entities: () => engine?.store.stats().entities ?? 0,
     evictions: () => engine?.store.stats().evictions ?? 0,
@@ -211,10 +217,13 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     onDecision: (event, result, features, shadow, live, challenger, schema) => {
       metrics.ruleHits(live, shadow);
       metrics.modelScores(result.modelScore, challenger);
-      decisionLog?.append(
-        decisionRecord(event, result, features, schema, shadow, live, challenger, Date.now()),
-      );
+      const record =
+        decisionLog !== undefined || feed.keepsRecords
+          ? decisionRecord(event, result, features, schema, shadow, live, challenger, Date.now())
+          : undefined;
+      if (record !== undefined) decisionLog?.append(record);
       outcomes.remember(result);
+      feed.observe(event, result, live, record);
     },
     replayStore: replay,
     sequences,
@@ -278,7 +287,20 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     keys,
     decisionLogDir: decisionLog === undefined ? undefined : join(resolve(config.dataDir), 'decisions'),
     ...(decisionLog !== undefined ? { flushDecisionLog: () => decisionLog.flush() } : {}),
+    extend: [
+      consoleRoutes({
+        feed,
+        control,
+        lookup: createDecisionLookup({
+          feed,
+          logDir: decisionLog === undefined ? undefined : join(resolve(config.dataDir), 'decisions'),
+          ...(decisionLog !== undefined ? { flush: () => decisionLog.flush() } : {}),
+          serving: () => control.serving(),
+        }),
+      }),
+    ],
   });
+  if (config.console === 1) registerConsoleStatic(http);
   registerOutcomes(http, { desk: outcomes, authorize });
   const grpc = buildGrpc({
     gate,
@@ -313,6 +335,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     async close() {
       setReady(false);
       grpc.endHealthWatches();
+      feed.close();
       await Promise.all([
         http.close(),
         new Promise<void>((done) => grpc.server.tryShutdown(() => done())),

@@ -15,6 +15,15 @@ export interface Config {
   readonly adminKeysFile: string;
   readonly decideKeys: string;
   readonly decideKeysFile: string;
+  /** Read-only keys: the admin API's reads, the live stream and the console, no change (docs/console.md). */
+  readonly readonlyKeys: string;
+  readonly readonlyKeysFile: string;
+  /** 1: serve the analyst console at /console; 0: not. */
+  readonly console: number;
+  /** Seconds of per-second decision mix and latency the live summary keeps. */
+  readonly liveHistorySeconds: number;
+  /** Latest decisions kept whole in memory for the console's search (the decision log has the rest). */
+  readonly consoleRecent: number;
   /** 1 to watch the bundle directory. */
   readonly bundleWatch: number;
   readonly maxInFlight: number;
@@ -229,6 +238,42 @@ export const CONFIG_FIELDS = {
     kind: 'string',
     default: '',
     doc: 'file of decide keys, one per line, added to RISK_DECIDE_KEYS',
+  },
+  readonlyKeys: {
+    env: 'RISK_READONLY_KEYS',
+    kind: 'string',
+    default: '',
+    doc: 'comma-separated read-only keys (>= 16 characters): the admin API reads (GET, validate, backtest), the live stream and the console; any change is refused (403)',
+  },
+  readonlyKeysFile: {
+    env: 'RISK_READONLY_KEYS_FILE',
+    kind: 'string',
+    default: '',
+    doc: 'file of read-only keys, one per line (# comments), added to RISK_READONLY_KEYS',
+  },
+  console: {
+    env: 'RISK_CONSOLE',
+    kind: 'int',
+    default: 1,
+    min: 0,
+    max: 1,
+    doc: '1: serve the analyst console at /console (docs/console.md; its API calls need an admin or read-only key, or loopback without keys); 0: not served',
+  },
+  liveHistorySeconds: {
+    env: 'RISK_LIVE_HISTORY_S',
+    kind: 'int',
+    default: 900,
+    min: 10,
+    max: 86_400,
+    doc: 'seconds of per-second decision mix and latency kept for the console (GET /admin/v1/live/summary)',
+  },
+  consoleRecent: {
+    env: 'RISK_CONSOLE_RECENT',
+    kind: 'int',
+    default: 2000,
+    min: 0,
+    max: 1_000_000,
+    doc: 'latest decisions kept whole in memory for the console search (older ones are read from the decision log)',
   },
   bundleWatch: {
     env: 'RISK_BUNDLE_WATCH',

@@ -21,7 +21,7 @@ import type {
   VersionInfo,
 } from './bundle-store.js';
 import { createListOverlay } from './list-overlay.js';
-import { editRule, type RuleEdit } from './rule-edit.js';
+import { editRule, type RuleEdit, type RuleFiles } from './rule-edit.js';
 import { stageBundle } from './stage-bundle.js';
 
 export type { AuditEntry, BundleDiff, BundleSource, VersionInfo } from './bundle-store.js';
@@ -61,6 +61,8 @@ export interface ControlPlane {
   ): Promise<T>;
   /** validate, then serves it: an atomic swap (on every replica of a shared store). Returns the new version. */
   publish(files: Readonly<Record<string, string>>, by: string): Promise<string>;
+  /** The serving bundle's rules files as they are (undefined for a file it lacks): the console shows them. */
+  ruleFiles(): Promise<RuleFiles>;
   /** Checks the current bundle with one rule replaced, added or removed; returns the version it would have. */
   validateRule(id: string, edit: RuleEdit): Promise<string>;
   /** Publishes the current bundle with one rule replaced, added or removed (rules.json or rules.txt). */
@@ -363,14 +365,11 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   };
 
   /** The rules files of the serving bundle with rule `id` replaced, added or removed. */
-  const ruleFiles = async (id: string, edit: RuleEdit) => {
+  const servedRuleFiles = async (): Promise<RuleFiles> => {
     const read = (f: string) => readFile(join(baseDir, f), 'utf8').catch(() => undefined);
-    return editRule(
-      { 'rules.json': await read('rules.json'), 'rules.txt': await read('rules.txt') },
-      id,
-      edit,
-    );
+    return { 'rules.json': await read('rules.json'), 'rules.txt': await read('rules.txt') };
   };
+  const ruleFiles = async (id: string, edit: RuleEdit) => editRule(await servedRuleFiles(), id, edit);
   /** Checks the serving bundle with the files `make` answers replaced; serves nothing. */
   const validateWith = (make: () => Promise<Readonly<Record<string, string>>>) =>
     serial(async () => {
@@ -465,6 +464,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
         await rm(dir, { recursive: true, force: true });
       }
     },
+    ruleFiles: servedRuleFiles,
     validateRule: (id, edit) => validateWith(() => ruleFiles(id, edit)),
     publish: (files, by) =>
       serveVersion(

@@ -68,17 +68,16 @@ export function createOutcomeDesk(options: OutcomeDeskOptions): OutcomeDesk {
       (o.decisionId === undefined && o.eventId !== undefined ? byEvent.get(o.eventId) : undefined);
     if (hit !== undefined) return hit.eventId === (o.eventId ?? hit.eventId) ? hit : undefined;
     if (options.logDir === undefined) return undefined;
-    let found: Known | undefined;
-    for await (const r of readDecisionLog(options.logDir)) {
-      if (r.kind !== 'decision') continue;
-      const k = {
-        decisionId: String(r.decisionId),
-        eventId: String(r.eventId),
-        decision: r.decision as Known['decision'],
-      };
-      if (o.decisionId !== undefined ? k.decisionId === o.decisionId : k.eventId === o.eventId) found = k;
-    }
-    return found !== undefined && found.eventId === (o.eventId ?? found.eventId) ? found : undefined;
+    const r = await findLoggedDecision(options.logDir, (r) =>
+      o.decisionId !== undefined ? r.decisionId === o.decisionId : r.eventId === o.eventId,
+    );
+    if (r === undefined) return undefined;
+    const found = {
+      decisionId: String(r.decisionId),
+      eventId: String(r.eventId),
+      decision: r.decision as Known['decision'],
+    };
+    return found.eventId === (o.eventId ?? found.eventId) ? found : undefined;
   };
   return {
     remember(result) {
@@ -125,4 +124,17 @@ export function createOutcomeDesk(options: OutcomeDeskOptions): OutcomeDesk {
     },
     stats: () => counts as Record<OutcomeReport['type'], number>,
   };
+}
+
+/**
+ * The last decision record of the decision log in `dir` that `match` accepts (the latest decision of
+ * an event id wins: segments are read oldest first), with its feature names attached; a linear read.
+ */
+export async function findLoggedDecision(
+  dir: string,
+  match: (record: Record<string, unknown>) => boolean,
+): Promise<Record<string, unknown> | undefined> {
+  let found: Record<string, unknown> | undefined;
+  for await (const r of readDecisionLog(dir)) if (r.kind === 'decision' && match(r)) found = r;
+  return found;
 }

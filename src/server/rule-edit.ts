@@ -90,7 +90,7 @@ function ruleText(text: string, id: string): string {
  * Lines [start, end) of rule `id` in a rules.txt: its @ lines (every @ line after the rule before
  * belongs to it, as the parser reads them), the action line and the condition's continuation lines.
  */
-function blockOf(txt: string, id: string): { start: number; end: number } | undefined {
+export function blockOf(txt: string, id: string): { start: number; end: number } | undefined {
   const parsed = parseRuleText(txt);
   if ('errors' in parsed) return undefined;
   const lines = txt.split('\n');

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RiskError } from '../domain/index.js';
 import { backtest, readDecisionLog } from '../engine/index.js';
 import { type ApiKeys, presentedKey } from './api-keys.js';
+import { candidateRuleFiles } from './console-rules.js';
 import type { ControlPlane } from './control-plane.js';
 import type { RuleEdit } from './rule-edit.js';
 
@@ -141,7 +142,11 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
         const sample = body.sample ?? 20;
         if (typeof sample !== 'number' || !Number.isInteger(sample) || sample < 0 || sample > 1000)
           throw RiskError.invalid([{ field: 'sample', description: 'must be an integer from 0 to 1000' }]);
-        const candidateFiles = body.files === undefined ? {} : files(body);
+        // `rule`: one candidate rule put into the serving rules files (the console's backtest runner).
+        const candidateFiles = {
+          ...(body.files === undefined ? {} : files(body)),
+          ...(body.rule === undefined ? {} : candidateRuleFiles(await control.ruleFiles(), body.rule)),
+        };
         await deps.flushDecisionLog?.();
         return control.withCandidate(candidateFiles, (candidate) =>
           backtest(readDecisionLog(dir), {

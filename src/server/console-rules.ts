@@ -103,3 +103,34 @@ export function ruleText(files: RuleFiles, id: string): RuleText {
   const startLine = probe.split('\n').indexOf(`@id ${id}`) + 1;
   return { id, exists: form !== 'new', form, text, startLine };
 }
+
+/**
+ * The rules files of the serving bundle with one candidate rule put in (replacing a rule of its id,
+ * or added): the `rule` of a backtest's body, `{id, text}` (the text form) or `{id, action, when,
+ * reason, ...}` (the JSON form). Mistakes are RISK_ERR_INPUT_INVALID naming `rule.<field>`.
+ */
+export function candidateRuleFiles(files: RuleFiles, rule: unknown): Record<string, string> {
+  if (typeof rule !== 'object' || rule === null || Array.isArray(rule))
+    throw RiskError.invalid([
+      { field: 'rule', description: 'must be {id, text} or a rule object with an id' },
+    ]);
+  const { id, text, ...json } = rule as Record<string, unknown>;
+  if (typeof id !== 'string' || !ID.test(id))
+    throw RiskError.invalid([{ field: 'rule.id', description: `must match ${ID.source}` }]);
+  if (text !== undefined) {
+    if (typeof text !== 'string' || text.trim() === '')
+      throw RiskError.invalid([{ field: 'rule.text', description: 'must be the text form of one rule' }]);
+    if (Object.keys(json).length > 0)
+      throw RiskError.invalid([
+        { field: 'rule.text', description: 'a rule given as text has no other fields' },
+      ]);
+  }
+  try {
+    return editRule(files, id, text !== undefined ? { text: text as string } : { json });
+  } catch (err) {
+    // editRule names the rule's fields; here they sit under `rule`.
+    if (err instanceof RiskError && err.code === 'RISK_ERR_INPUT_INVALID')
+      throw RiskError.invalid(err.violations.map((v) => ({ ...v, field: `rule.${v.field}` })));
+    throw err;
+  }
+}

@@ -1,0 +1,282 @@
+// The analyst console end to end: the real service on a port, the built console in headless Debian
+// Chromium (playwright-core with executablePath: browser downloads fail here), driven as an analyst
+// would. Screenshots go to test-results/console/.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fromJson } from '@bufbuild/protobuf';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createManualClock, eventFromProto } from '../../src/domain/index.js';
+import { DecideRequestSchema } from '../../src/gen/risk/v1/risk_pb.js';
+import type { Service } from '../../src/server/app.js';
+import { createSimulator } from '../../src/sim/index.js';
+import { paymentRequest, testService } from '../helpers.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const SHOTS = join(ROOT, 'test-results', 'console');
+const CHROMIUM = '/usr/bin/chromium';
+const ADMIN_KEY = 'console-e2e-admin-key-0001';
+const HISTORY = 3000;
+
+let service: Service;
+let base: string;
+let browser: Browser;
+let page: Page;
+let dataDir: string;
+
+const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+const admin = async (path: string, init: { method?: string; body?: unknown } = {}) => {
+  const res = await fetch(`${base}/admin/v1${path}`, {
+    method: init.method ?? 'GET',
+    headers: {
+      authorization: `Bearer ${ADMIN_KEY}`,
+      ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+  });
+  expect(res.status, `${path}: ${res.status}`).toBeLessThan(300);
+  return (await res.json()) as Record<string, unknown>;
+};
+const decide = async (body: unknown) => {
+  const res = await fetch(`${base}/v1/decisions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(res.status).toBe(200);
+  return (await res.json()) as {
+    decisionId: string;
+    eventId: string;
+    decision: string;
+    reasons: { code: string }[];
+  };
+};
+
+beforeAll(async () => {
+  // CI runs `npm ci` then `npm test` on a clean clone: the console bundle is built here.
+  execFileSync(process.execPath, [join(ROOT, 'console', 'build.mjs')], { stdio: 'pipe' });
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
+  mkdirSync(SHOTS, { recursive: true });
+  dataDir = mkdtempSync(join(tmpdir(), 'risk-console-e2e-'));
+  // Simulator history first, on its own time (a manual clock), into the decision log.
+  const clock = createManualClock(0);
+  service = await testService(
+    {
+      dataDir,
+      decisionLog: 'file',
+      decisionLogFlushMs: 20,
+      adminKeys: ADMIN_KEY,
+      maxEventSkewMs: 20 * 365 * 86_400_000,
+    },
+    clock.now,
+  );
+  let n = 0;
+  const outcomes: Promise<unknown>[] = [];
+  for (const rec of createSimulator({ seed: 11, users: 400, fraudRate: 0.05 }).events()) {
+    if (n++ >= HISTORY) break;
+    clock.set(rec.at);
+    const ev = eventFromProto(
+      fromJson(DecideRequestSchema, rec.request),
+      service.tokenizer,
+      service.engine.bundle.features,
+    );
+    if ('errors' in ev) throw new Error(JSON.stringify(ev.errors));
+    const d = await service.engine.decide(ev.value);
+    // Outcomes label the fraud and a share of the rest, so the backtest has precision and recall.
+    if (rec.label === 1 || n % 25 === 0)
+      outcomes.push(
+        service.http.inject({
+          method: 'POST',
+          url: '/v1/outcomes',
+          payload: { decisionId: d.decisionId, type: rec.label === 1 ? 'CONFIRMED_FRAUD' : 'FALSE_POSITIVE' },
+        }),
+      );
+  }
+  await Promise.all(outcomes);
+  base = await service.http.listen({ host: '127.0.0.1', port: 0 });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.setDefaultTimeout(15_000);
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await service?.close();
+  if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('the analyst console in Chromium', { timeout: 30_000 }, () => {
+  it('asks for the key, then shows live decisions as they arrive', async () => {
+    await page.goto(`${base}/console/`);
+    // Without a key the admin API refuses: the console says so.
+    await page.getByTestId('auth-error').waitFor();
+    expect(await page.getByTestId('auth-error').textContent()).toContain('RISK_ERR_UNAUTHENTICATED');
+    await page.fill('input[name=key]', ADMIN_KEY);
+    await page.click('header form button');
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid=bundle-version]')?.textContent?.includes('@'),
+    );
+    await page.getByText('open', { exact: true }).waitFor();
+    // Decisions sent now reach the page over the stream, newest first.
+    const sent: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const d = await decide(paymentRequest(`live-${i}`));
+      sent.push(d.eventId);
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    await page.waitForFunction(
+      (last) =>
+        [...document.querySelectorAll('[data-testid=live-row]')].some((r) => r.textContent?.includes(last)),
+      sent.at(-1),
+    );
+    const rows = await page.getByTestId('live-row').allTextContents();
+    for (const id of sent) expect(rows.some((r) => r.includes(id))).toBe(true);
+    expect(rows[0]).toContain(sent.at(-1));
+    // The same card charged again and again: velocity reviews reach the stream with their reason.
+    expect(rows.some((r) => r.includes('REVIEW') && r.includes('card_velocity_1h'))).toBe(true);
+    // The per-second charts and top rules (the summary) are drawn.
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid=top-rule]').length > 0,
+      undefined,
+      {
+        timeout: 8000,
+      },
+    );
+    expect(await page.locator('[data-testid=chart-mix] canvas').count()).toBe(1);
+    expect(await page.locator('[data-testid=chart-latency] canvas').count()).toBe(1);
+    await shot('1-live');
+  });
+
+  it('finds a decision by id with its reasons, features and model contributions', async () => {
+    const d = await decide(paymentRequest('search-me'));
+    expect(d.decision).toBe('BLOCK');
+    await page.click('[data-testid=tab-search]');
+    await page.fill('[data-testid=search-input]', d.decisionId);
+    await page.click('[data-testid=search-go]');
+    await page.getByTestId('decision-detail').waitFor();
+    expect(await page.getByTestId('detail-decision-id').textContent()).toBe(d.decisionId);
+    const reasons = await page.getByTestId('reason-row').allTextContents();
+    expect(reasons.some((r) => r.includes('card_velocity_1h') && r.includes('BLOCK'))).toBe(true);
+    expect(await page.getByTestId('feature-row').count()).toBeGreaterThan(50);
+    const contributions = await page.getByTestId('contribution-row').allTextContents();
+    expect(contributions.length).toBeGreaterThan(0);
+    // The page shows what the API computes.
+    const api = (await admin(`/decisions/${d.decisionId}`)) as {
+      contributions: { available: boolean; top: { feature: string }[] };
+    };
+    expect(api.contributions.available).toBe(true);
+    expect(contributions[0]).toContain(api.contributions.top[0]?.feature);
+    await shot('2-search');
+    // By event id too.
+    await page.fill('[data-testid=search-input]', 'search-me');
+    await page.click('[data-testid=search-go]');
+    await page.waitForFunction(
+      (id) => document.querySelector('[data-testid=detail-decision-id]')?.textContent === id,
+      d.decisionId,
+    );
+  });
+
+  it('edits a rule: a mistake is shown at line:column as you type, the fix publishes a new version', async () => {
+    const before = (await admin('/bundle')).version as string;
+    await page.goto(`${base}/console/#rules/card_velocity_1h`);
+    await page.getByTestId('rule-editor').locator('.cm-content').waitFor();
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid=rule-status]')?.textContent?.startsWith('valid'),
+    );
+    const original = (await page.locator('.cm-content').innerText()).replace(/\u00a0/g, ' ');
+    const line5 = original.split('\n')[4] as string;
+    expect(line5).toContain('card.count_1h >= 4');
+    const broken = original.replace('card.count_1h >= 4', 'card.cnt_1h >= 4');
+    await page.click('.cm-content');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText(broken);
+    const column = line5.indexOf('card.count_1h >= 4') + 1;
+    await page.getByTestId('rule-problem').waitFor();
+    const problems = await page.getByTestId('rule-problem').allTextContents();
+    expect(problems).toEqual([`5:${column}: unknown field 'card.cnt_1h'`]);
+    // The editor marks the word itself.
+    await page.locator('.cm-lintRange-error').first().waitFor();
+    expect(await page.locator('.cm-lintRange-error').first().textContent()).toBe('card.cnt_1h');
+    expect(await page.getByTestId('rule-publish').isDisabled()).toBe(true);
+    await shot('3-rule-error');
+    // Fixed: valid again, and published.
+    const fixed = original.replace('card.count_1h >= 4', 'card.count_1h >= 3');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText(fixed);
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid=rule-status]')?.textContent?.startsWith('valid'),
+    );
+    expect(await page.locator('.cm-lintRange-error').count()).toBe(0);
+    await page.click('[data-testid=rule-publish]');
+    await page.getByTestId('rule-published').waitFor();
+    const after = (await admin('/bundle')).version as string;
+    expect(after).not.toBe(before);
+    expect(await page.getByTestId('rule-published').textContent()).toContain(after);
+    await page.waitForFunction(
+      (v) => document.querySelector('[data-testid=bundle-version]')?.textContent === v,
+      after,
+    );
+    const served = (await admin('/rules/card_velocity_1h')) as { text: string; form: string };
+    expect(served.form).toBe('text');
+    expect(served.text).toContain('card.count_1h >= 3');
+    await shot('4-rule-published');
+  });
+
+  it('backtests a candidate rule over the simulator history and shows the figures', async () => {
+    const rule = [
+      '@id console_candidate',
+      '@reason console_candidate: card charged {card.count_1h} times in the hour',
+      '@score 0.1',
+      "review if type == 'PAYMENT' and card.count_1h >= 2 and amount_usd > 20",
+    ].join('\n');
+    await page.click('[data-testid=tab-backtest]');
+    await page.fill('[data-testid=backtest-rule]', rule);
+    await page.click('[data-testid=backtest-run]');
+    await page.getByTestId('backtest-results').waitFor({ timeout: 30_000 });
+    // The same backtest through the API: the page shows its figures.
+    const report = (await admin('/backtest', {
+      method: 'POST',
+      body: { rule: { id: 'console_candidate', text: rule }, sample: 25 },
+    })) as {
+      events: number;
+      changed: number;
+      mix: Record<'live' | 'candidate', Record<string, number>>;
+      labels: { labelled: number; candidate: { precision: number; recall: number } };
+      rules: { id: string; candidate: number }[];
+    };
+    expect(report.events).toBeGreaterThanOrEqual(HISTORY);
+    expect(report.labels.labelled).toBeGreaterThan(0);
+    expect(report.mix.candidate.REVIEW).toBeGreaterThan(report.mix.live.REVIEW as number);
+    const shown = Number((await page.getByTestId('backtest-events').textContent())?.replace(/,/g, ''));
+    expect(shown).toBe(report.events);
+    const review = await page.getByTestId('mix-REVIEW').textContent();
+    expect(review).toContain((report.mix.candidate.REVIEW as number).toLocaleString('en'));
+    expect(review).toContain((report.mix.live.REVIEW as number).toLocaleString('en'));
+    const candidateRow = await page.getByTestId('labels-candidate').textContent();
+    expect(candidateRow).toContain(`${(report.labels.candidate.recall * 100).toFixed(1)} %`);
+    expect(candidateRow).toContain(`${(report.labels.candidate.precision * 100).toFixed(1)} %`);
+    const hits = report.rules.find((r) => r.id === 'console_candidate')?.candidate ?? 0;
+    expect(hits).toBeGreaterThan(0);
+    const ruleRows = await page.getByTestId('backtest-rule').allTextContents();
+    expect(
+      ruleRows.some((r) => r.startsWith('console_candidate') && r.includes(hits.toLocaleString('en'))),
+    ).toBe(true);
+    expect(await page.getByTestId('backtest-change').count()).toBe(Math.min(25, report.changed));
+    await shot('5-backtest');
+  });
+});

@@ -128,9 +128,7 @@ describe('the analyst console in Chromium', { timeout: 30_000 }, () => {
     expect(await page.getByTestId('auth-error').textContent()).toContain('RISK_ERR_UNAUTHENTICATED');
     await page.fill('input[name=key]', ADMIN_KEY);
     await page.click('header form button');
-    await page.waitForFunction(() =>
-      document.querySelector('[data-testid=bundle-version]')?.textContent?.includes('@'),
-    );
+    await page.getByTestId('bundle-version').filter({ hasText: '@' }).waitFor();
     await page.getByText('open', { exact: true }).waitFor();
     // Decisions sent now reach the page over the stream, newest first.
     const sent: string[] = [];
@@ -139,24 +137,17 @@ describe('the analyst console in Chromium', { timeout: 30_000 }, () => {
       sent.push(d.eventId);
       await new Promise((r) => setTimeout(r, 40));
     }
-    await page.waitForFunction(
-      (last) =>
-        [...document.querySelectorAll('[data-testid=live-row]')].some((r) => r.textContent?.includes(last)),
-      sent.at(-1),
-    );
+    await page
+      .getByTestId('live-row')
+      .filter({ hasText: sent.at(-1) as string })
+      .waitFor();
     const rows = await page.getByTestId('live-row').allTextContents();
     for (const id of sent) expect(rows.some((r) => r.includes(id))).toBe(true);
     expect(rows[0]).toContain(sent.at(-1));
     // The same card charged again and again: velocity reviews reach the stream with their reason.
     expect(rows.some((r) => r.includes('REVIEW') && r.includes('card_velocity_1h'))).toBe(true);
     // The per-second charts and top rules (the summary) are drawn.
-    await page.waitForFunction(
-      () => document.querySelectorAll('[data-testid=top-rule]').length > 0,
-      undefined,
-      {
-        timeout: 8000,
-      },
-    );
+    await page.getByTestId('top-rule').first().waitFor({ timeout: 8000 });
     expect(await page.locator('[data-testid=chart-mix] canvas').count()).toBe(1);
     expect(await page.locator('[data-testid=chart-latency] canvas').count()).toBe(1);
     await shot('1-live');
@@ -185,19 +176,18 @@ describe('the analyst console in Chromium', { timeout: 30_000 }, () => {
     // By event id too.
     await page.fill('[data-testid=search-input]', 'search-me');
     await page.click('[data-testid=search-go]');
-    await page.waitForFunction(
-      (id) => document.querySelector('[data-testid=detail-decision-id]')?.textContent === id,
-      d.decisionId,
-    );
+    await page.locator('[data-testid=decision-detail][data-query="search-me"]').waitFor();
+    expect(await page.getByTestId('detail-decision-id').textContent()).toBe(d.decisionId);
   });
 
   it('edits a rule: a mistake is shown at line:column as you type, the fix publishes a new version', async () => {
     const before = (await admin('/bundle')).version as string;
     await page.goto(`${base}/console/#rules/card_velocity_1h`);
     await page.getByTestId('rule-editor').locator('.cm-content').waitFor();
-    await page.waitForFunction(() =>
-      document.querySelector('[data-testid=rule-status]')?.textContent?.startsWith('valid'),
-    );
+    await page
+      .getByTestId('rule-status')
+      .filter({ hasText: /^valid/ })
+      .waitFor();
     const original = (await page.locator('.cm-content').innerText()).replace(/\u00a0/g, ' ');
     const line5 = original.split('\n')[4] as string;
     expect(line5).toContain('card.count_1h >= 4');
@@ -218,19 +208,17 @@ describe('the analyst console in Chromium', { timeout: 30_000 }, () => {
     const fixed = original.replace('card.count_1h >= 4', 'card.count_1h >= 3');
     await page.keyboard.press('Control+A');
     await page.keyboard.insertText(fixed);
-    await page.waitForFunction(() =>
-      document.querySelector('[data-testid=rule-status]')?.textContent?.startsWith('valid'),
-    );
+    await page
+      .getByTestId('rule-status')
+      .filter({ hasText: /^valid/ })
+      .waitFor();
     expect(await page.locator('.cm-lintRange-error').count()).toBe(0);
     await page.click('[data-testid=rule-publish]');
     await page.getByTestId('rule-published').waitFor();
     const after = (await admin('/bundle')).version as string;
     expect(after).not.toBe(before);
     expect(await page.getByTestId('rule-published').textContent()).toContain(after);
-    await page.waitForFunction(
-      (v) => document.querySelector('[data-testid=bundle-version]')?.textContent === v,
-      after,
-    );
+    await page.getByTestId('bundle-version').filter({ hasText: after }).waitFor();
     const served = (await admin('/rules/card_velocity_1h')) as { text: string; form: string };
     expect(served.form).toBe('text');
     expect(served.text).toContain('card.count_1h >= 3');

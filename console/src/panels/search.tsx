@@ -53,7 +53,7 @@ function Result({ id }: { id: string }) {
   const maxAbs = c.available ? Math.max(...c.top.map((x) => Math.abs(x.contribution)), 1e-9) : 1;
   const features = Object.entries(data.features).filter(([k]) => k.includes(filter));
   return (
-    <div data-testid="decision-detail">
+    <div data-testid="decision-detail" data-query={id}>
       <Section title="Decision">
         <dl class="facts">
           <dt>decision</dt>

@@ -10,6 +10,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY proto ./proto
 COPY src ./src
+COPY console ./console
 COPY bundles ./bundles
 RUN npm run build && npm prune --omit=dev
 

@@ -116,6 +116,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     durable: () => decisionLog?.flush() ?? Promise.resolve(),
     logDir: decisionLog === undefined ? undefined : join(resolve(config.dataDir), 'decisions'),
     recent: Math.max(config.idempotencyMax, 10_000),
+    count: (event, decision, type) => core.recordOutcome(event, decision, type),
   });
   const metrics = createMetrics({
     entities: () => engine?.store.stats().entities ?? 0,
@@ -214,7 +215,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
       decisionLog?.append(
         decisionRecord(event, result, features, schema, shadow, live, challenger, Date.now()),
       );
-      outcomes.remember(result);
+      outcomes.remember(result, event);
     },
     replayStore: replay,
     sequences,

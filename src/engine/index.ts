@@ -35,6 +35,7 @@ export {
   createSnapshotReader,
   type DecisionRecord,
   decisionRecord,
+  type LoggedSnapshot,
   type SchemaRecord,
   schemaRecordOf,
 } from './decision-record.js';

@@ -3,7 +3,7 @@ import { FRAUD_OUTCOMES, type OutcomeType } from '../domain/index.js';
 import type { EvalContext } from '../policies/index.js';
 import type { Bundle } from './bundle.js';
 import { combine } from './combine.js';
-import { createSnapshotReader } from './decision-record.js';
+import { createSnapshotReader, type LoggedSnapshot } from './decision-record.js';
 import { evaluate, finalScore, listReasons, modelReasons, sequenceMatched } from './stage-reasons.js';
 
 /** What to backtest: a candidate bundle against the live one, over a time range of the log. */
@@ -224,7 +224,7 @@ interface LoggedDecision {
   readonly shadowHits: readonly string[];
   readonly windowTime: string;
   /** The snapshot in the order of `featureNames` (the reader attaches the segment's schema). */
-  readonly f: readonly (number | null)[];
+  readonly f: LoggedSnapshot;
   readonly featureNames?: readonly string[];
 }
 

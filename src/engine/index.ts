@@ -6,6 +6,7 @@ export {
   type DecisionLogStats,
   featuresOf,
   readDecisionLog,
+  snapshotFromBase64,
 } from '../durability/index.js';
 /** Backtests: a candidate bundle against the live one over the decision log's feature snapshots. */
 export {
@@ -35,6 +36,7 @@ export {
   createSnapshotReader,
   type DecisionRecord,
   decisionRecord,
+  type LoggedSnapshot,
   type SchemaRecord,
   schemaRecordOf,
 } from './decision-record.js';

@@ -120,6 +120,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     durable: () => decisionLog?.flush() ?? Promise.resolve(),
     logDir: decisionLog === undefined ? undefined : join(resolve(config.dataDir), 'decisions'),
     recent: Math.max(config.idempotencyMax, 10_000),
+    count: (event, decision, type) => core.recordOutcome(event, decision, type),
   });
   // The console's live view: per-second mix and latency, top rules, the stream, recent records.
   const feed = createConsoleFeed({ historySeconds: config.liveHistorySeconds, recent: config.consoleRecent });
@@ -222,7 +223,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
           ? decisionRecord(event, result, features, schema, shadow, live, challenger, Date.now())
           : undefined;
       if (record !== undefined) decisionLog?.append(record);
-      outcomes.remember(result);
+      outcomes.remember(result, event);
       feed.observe(event, result, live, record);
     },
     replayStore: replay,

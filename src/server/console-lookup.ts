@@ -1,5 +1,5 @@
 import { RiskError } from '../domain/index.js';
-import { type Bundle, createSnapshotReader, featuresOf } from '../engine/index.js';
+import { type Bundle, createSnapshotReader, featuresOf, snapshotFromBase64 } from '../engine/index.js';
 import type { ConsoleFeed } from './console-feed.js';
 import { findLoggedDecision } from './outcome-desk.js';
 
@@ -71,7 +71,7 @@ export function createDecisionLookup(options: DecisionLookupOptions) {
     }
     const features = read(
       r.featureNames as readonly string[] | undefined,
-      r.f as readonly (number | null)[] | undefined,
+      r.f as ArrayLike<number | null> | undefined,
     );
     const all = bundle.explainer.explain(features, Number.MAX_SAFE_INTEGER);
     let margin = bundle.explainer.expectedValue;
@@ -94,8 +94,15 @@ export function createDecisionLookup(options: DecisionLookupOptions) {
       let source: DecisionDetail['source'] = 'memory';
       let r: Record<string, unknown> | undefined;
       const kept = options.feed.recent(id);
-      if (kept !== undefined) r = { ...kept.toJSON(), featureNames: kept.logSchema.names };
-      else if (options.logDir !== undefined) {
+      if (kept !== undefined) {
+        // The record as the log's reader gives it back: the snapshot decoded, its feature names attached.
+        const { fb, ...rest } = kept.toJSON() as unknown as Record<string, unknown>;
+        r = {
+          ...rest,
+          f: typeof fb === 'string' ? snapshotFromBase64(fb) : rest.f,
+          featureNames: kept.logSchema.names,
+        };
+      } else if (options.logDir !== undefined) {
         source = 'log';
         await options.flush?.();
         r = await findLoggedDecision(options.logDir, (x) => x.decisionId === id || x.eventId === id);

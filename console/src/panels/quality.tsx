@@ -20,7 +20,15 @@ interface Quality {
 interface Alerts {
   webhooks: { id: string; url: string; triggers: unknown[] }[];
   stats: { sent: number; retried: number; failed: number; deadLettered: number; dropped: number };
-  recent: Record<string, unknown>[];
+  recent: {
+    id: string;
+    webhook: string;
+    type: string;
+    state?: string;
+    at: string;
+    summary: string;
+    delivery: unknown;
+  }[];
 }
 
 const minutes = (ms: number) => `${Math.round(ms / 60_000)} min`;
@@ -101,7 +109,13 @@ export function QualityPanel() {
                     <td class="mono">{w.id}</td>
                     <td class="mono">{w.url}</td>
                     <td>
-                      {w.triggers.map((t) => (typeof t === 'string' ? t : JSON.stringify(t))).join(', ')}
+                      {w.triggers
+                        .map((t) =>
+                          typeof t === 'object' && t !== null && 'type' in t
+                            ? String(t.type)
+                            : JSON.stringify(t),
+                        )
+                        .join(', ')}
                     </td>
                   </tr>
                 ))}
@@ -109,12 +123,25 @@ export function QualityPanel() {
             </table>
             <h3>Recent alerts</h3>
             <table data-testid="alert-recent">
+              <thead>
+                <tr>
+                  <th>at</th>
+                  <th>type</th>
+                  <th>state</th>
+                  <th>webhook</th>
+                  <th>summary</th>
+                  <th>delivery</th>
+                </tr>
+              </thead>
               <tbody>
-                {a.data.recent.map((r, i) => (
-                  <tr key={i} data-testid="alert-row">
-                    <td>{typeof r.at === 'string' || typeof r.at === 'number' ? time(r.at) : ''}</td>
-                    <td class="mono">{String(r.trigger ?? r.kind ?? r.type ?? '')}</td>
-                    <td>{String(r.message ?? r.summary ?? JSON.stringify(r))}</td>
+                {a.data.recent.map((r) => (
+                  <tr key={r.id} data-testid="alert-row">
+                    <td>{time(r.at)}</td>
+                    <td class="mono">{r.type}</td>
+                    <td>{r.state ?? ''}</td>
+                    <td class="mono">{r.webhook}</td>
+                    <td>{r.summary}</td>
+                    <td>{typeof r.delivery === 'string' ? r.delivery : JSON.stringify(r.delivery)}</td>
                   </tr>
                 ))}
               </tbody>

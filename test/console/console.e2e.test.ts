@@ -70,6 +70,9 @@ beforeAll(async () => {
       decisionLogFlushMs: 20,
       adminKeys: ADMIN_KEY,
       maxEventSkewMs: 20 * 365 * 86_400_000,
+      // The model always scores, however loaded the machine: the search shows its contributions.
+      modelTimeoutMs: 2000,
+      defaultTimeoutMs: 5000,
     },
     clock.now,
   );
@@ -225,6 +228,25 @@ describe('the analyst console in Chromium', { timeout: 30_000 }, () => {
     await shot('4-rule-published');
   });
 
+  it('adds a list item that the next decision matches, and removes it', async () => {
+    await page.click('[data-testid=tab-lists]');
+    await page.getByRole('button', { name: 'blocked_devices' }).click();
+    await page.fill('[data-testid=list-value]', 'dev-console-e2e');
+    await page.click('[data-testid=list-add]');
+    await page.getByTestId('list-item').filter({ hasText: 'dev-console-e2e' }).waitFor();
+    const device = { id: 'dev-console-e2e', confidence: 0.9 };
+    const blocked = await decide(paymentRequest('list-hit', { device }));
+    expect(blocked.decision).toBe('BLOCK');
+    expect(blocked.reasons.map((r) => r.code)).toContain('device_blocklisted');
+    await shot('5-lists');
+    await page.getByTestId('list-item').filter({ hasText: 'dev-console-e2e' }).getByRole('button').click();
+    await page.getByTestId('list-item').filter({ hasText: 'dev-console-e2e' }).waitFor({ state: 'detached' });
+    const items = (await admin('/lists/blocked_devices/items')).items as { value: string }[];
+    expect(items.some((i) => i.value === 'dev-console-e2e')).toBe(false);
+    const after = await decide(paymentRequest('list-miss', { device }));
+    expect(after.reasons.map((r) => r.code)).not.toContain('device_blocklisted');
+  });
+
   it('backtests a candidate rule over the simulator history and shows the figures', async () => {
     const rule = [
       '@id console_candidate',
@@ -265,6 +287,6 @@ describe('the analyst console in Chromium', { timeout: 30_000 }, () => {
       ruleRows.some((r) => r.startsWith('console_candidate') && r.includes(hits.toLocaleString('en'))),
     ).toBe(true);
     expect(await page.getByTestId('backtest-change').count()).toBe(Math.min(25, report.changed));
-    await shot('5-backtest');
+    await shot('6-backtest');
   });
 });

@@ -30,6 +30,9 @@ beforeAll(async () => {
     decideKeys: DECIDE,
     // Only the last two decisions are kept whole in memory: older ones are read from the log.
     consoleRecent: 2,
+    // The model always scores here, however loaded the machine: contributions need its score.
+    modelTimeoutMs: 2000,
+    defaultTimeoutMs: 5000,
   });
   for (let i = 0; i < 6; i++) {
     const res = await service.http.inject({
@@ -159,7 +162,7 @@ describe('GET /admin/v1/decisions/:id', () => {
     for (const d of [decisions[0], decisions.at(-1)]) {
       const body = (await call(ADMIN, 'GET', `/admin/v1/decisions/${d?.decisionId}`)).json();
       const c = body.contributions;
-      expect(c.available).toBe(true);
+      expect(c.available, c.reason).toBe(true);
       expect(c.link).toBe('sigmoid');
       expect(c.top.length).toBeGreaterThan(0);
       expect(c.top.length).toBeLessThanOrEqual(12);
@@ -192,7 +195,7 @@ describe('rules in the text form', () => {
       const v = await call(ADMIN, 'POST', `/admin/v1/rules/${r.id}/validate`, { text: t.text });
       expect(v.statusCode, `${r.id}: ${v.body}`).toBe(200);
     }
-  });
+  }, 60_000);
 
   it('gives the line a rule starts on in rules.txt, so compile errors land on the editor line', async () => {
     for (const id of ['card_velocity_1h', 'disposable_email_payment', 'brand_new_rule']) {

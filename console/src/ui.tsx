@@ -24,7 +24,9 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]) {
 /** An error line; a 404 from an endpoint this service lacks says so plainly. */
 export function Failure({ error, what }: { error: unknown; what?: string }) {
   if (error === undefined) return null;
-  const missing = error instanceof ApiError && error.status === 404 && error.code === 'HTTP_404';
+  // No such route on this service (RISK_ERR_NOT_FOUND), as opposed to a resource it does not have.
+  const missing =
+    error instanceof ApiError && error.status === 404 && error.code !== 'RISK_ERR_UNKNOWN_RESOURCE';
   return (
     <p class="error" data-testid="error">
       {missing ? `${what ?? 'This panel'} is not available on this service (404).` : errorText(error)}

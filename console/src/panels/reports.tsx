@@ -104,7 +104,7 @@ export function ReportsPanel() {
       </div>
       {problem !== '' && (
         <p class="error" data-testid="report-error">
-          {problem.includes('(404)') && problem.startsWith('HTTP_404')
+          {problem.startsWith('RISK_ERR_NOT_FOUND')
             ? 'Reports are not available on this service (404).'
             : problem}
         </p>

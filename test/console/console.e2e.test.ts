@@ -25,6 +25,7 @@ let base: string;
 let browser: Browser;
 let page: Page;
 let dataDir: string;
+const pageProblems: string[] = [];
 
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 const admin = async (path: string, init: { method?: string; body?: unknown } = {}) => {
@@ -114,6 +115,11 @@ beforeAll(async () => {
     ],
   });
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  // Script errors and CSP refusals fail the run (checked at the end); failed calls are the page's business.
+  page.on('pageerror', (err) => pageProblems.push(`page error: ${err.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageProblems.push(m.text());
+  });
   page.setDefaultTimeout(15_000);
 }, 120_000);
 
@@ -288,5 +294,9 @@ describe('the analyst console in Chromium', { timeout: 30_000 }, () => {
     ).toBe(true);
     expect(await page.getByTestId('backtest-change').count()).toBe(Math.min(25, report.changed));
     await shot('6-backtest');
+  });
+
+  it('ran without a script error or a Content-Security-Policy refusal', () => {
+    expect(pageProblems).toEqual([]);
   });
 });

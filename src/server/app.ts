@@ -277,6 +277,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
   registerAdmin(http, {
     control,
     keys,
+    tokenizer,
     decisionLogDir: decisionLog === undefined ? undefined : join(resolve(config.dataDir), 'decisions'),
     ...(decisionLog !== undefined ? { flushDecisionLog: () => decisionLog.flush() } : {}),
   });

@@ -69,7 +69,9 @@ describe('backtest over a labelled CSV (Sparkov)', () => {
     // 41 rows carry an 11-digit cc_num: the intake refuses them as it would over the API.
     expect(r.events).toBe(7104);
     expect(r.rejected?.rows).toBe(41);
-    expect(r.rejected?.sample[0]).toMatch(/^[^:]+\.csv:\d+: event\.payment\.card\.number: must be 12 to 19 digits$/);
+    expect(r.rejected?.sample[0]).toMatch(
+      /^[^:]+\.csv:\d+: event\.payment\.card\.number: must be 12 to 19 digits$/,
+    );
     expect(r.labels.labelled).toBe(7104);
     expect(r.labels.fraud).toBe(2125);
     const total = (m: Record<string, number>) => Object.values(m).reduce((a, b) => a + b, 0);

@@ -25,6 +25,7 @@ import {
   redisReady,
 } from '../features/index.js';
 import { createSequenceState, type SequenceState } from '../policies/index.js';
+import { registerAccessLog } from './access-log.js';
 import { decideAuthorizer, registerAdmin } from './admin-routes.js';
 import { loadApiKeys } from './api-keys.js';
 import type { Config } from './config.js';
@@ -282,6 +283,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     ...(decisionLog !== undefined ? { flushDecisionLog: () => decisionLog.flush() } : {}),
   });
   registerOutcomes(http, { desk: outcomes, authorize });
+  if (config.accessLog === 1) registerAccessLog(http);
   const grpc = buildGrpc({
     gate,
     metrics,
@@ -290,6 +292,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     log: http.log,
     authorize,
     outcomes,
+    accessLog: config.accessLog === 1,
   });
 
   const setReady = (r: boolean) => {

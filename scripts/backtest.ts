@@ -13,6 +13,7 @@ import {
   type BacktestReport,
   backtest,
   backtestEvents,
+  backtestParallel,
   type CsvMapping,
   csvEvents,
   defaultBundleDir,
@@ -31,12 +32,13 @@ const { values: args } = parseArgs({
     sample: { type: 'string', default: '20' },
     json: { type: 'boolean', default: false },
     csv: { type: 'string' },
+    workers: { type: 'string', default: '2' },
     map: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 const usage =
-  'usage: npm run backtest -- --candidate DIR [--live DIR] [--data DATA_DIR] [--from RFC3339] [--to RFC3339] [--sample 20] [--json]\n' +
+  'usage: npm run backtest -- --candidate DIR [--live DIR] [--data DATA_DIR] [--from RFC3339] [--to RFC3339] [--sample 20] [--workers 2] [--json]\n' +
   '       npm run backtest -- --candidate DIR [--live DIR] --csv FILE --map MAPPING.json [--sample 20] [--json]';
 if (args.help) {
   console.log(usage);
@@ -70,13 +72,27 @@ const live = await load(args.live);
 const candidate = await load(args.candidate);
 const report = args.csv === undefined ? await overLog() : await overCsv(args.csv);
 async function overLog() {
-  return backtest(readDecisionLog(join(resolve(args.data), 'decisions')), {
-    live,
-    candidate,
-    ...(from !== undefined ? { from } : {}),
-    ...(to !== undefined ? { to } : {}),
-    sample: Number(args.sample),
-  });
+  const workers = Number(args.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
+    console.error(`--workers must be an integer from 1 to 64, got ${args.workers}`);
+    process.exit(2);
+  }
+  const dir = join(resolve(args.data), 'decisions');
+  const range = { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+  if (workers === 1)
+    return backtest(readDecisionLog(dir), { live, candidate, ...range, sample: Number(args.sample) });
+  // Segments spread over worker threads, each loading both bundles from their directories.
+  return backtestParallel(
+    {
+      dir,
+      liveDir: resolve(args.live),
+      candidateDir: resolve(args.candidate as string),
+      ...range,
+      sample: Number(args.sample),
+      workers,
+    },
+    load,
+  );
 }
 async function overCsv(path: string) {
   if (args.map === undefined) {

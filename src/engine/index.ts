@@ -17,6 +17,8 @@ export {
 } from './backtest.js';
 /** The backtest over events (a labelled CSV mapped to events): both bundles run the whole engine on fresh counters. */
 export { backtestEvents, type EventBacktestOptions } from './backtest-events.js';
+/** The backtest spread over worker threads by log segment. */
+export { backtestParallel, type ParallelBacktestOptions } from './backtest-parallel.js';
 /** The immutable, versioned configuration a decision reads. */
 export type { Bundle } from './bundle.js';
 /** Loads, compiles and probes a bundle directory; a bad bundle is a BundleError listing every problem. */

@@ -21,6 +21,19 @@ export type { Bundle } from './bundle.js';
 export { BundleError, type BundleLoadOptions, defaultBundleDir, loadBundleDir } from './bundle-loader.js';
 /** Reasons to one action: allowlist > BLOCK > REVIEW > CHALLENGE > ALLOW. */
 export { combine } from './combine.js';
+/** Per-field, per-source completeness and validity of incoming events over sliding windows. */
+export {
+  createDataQuality,
+  type DataQuality,
+  type DataQualityOptions,
+  type FieldQuality,
+  QUALITY_FIELDS,
+  type QualitySnapshot,
+  type QualitySourceDimension,
+  type QualityTransition,
+  qualityFieldOfViolation,
+  type SourceParts,
+} from './data-quality.js';
 /** The transport-neutral decision core: decide(event, deadline). */
 export {
   type ChallengerScore,

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RiskError } from '../domain/index.js';
 import { backtest, readDecisionLog } from '../engine/index.js';
+import { type AlertRouteDeps, registerAlertRoutes } from './alert-routes.js';
 import { type ApiKeys, presentedKey } from './api-keys.js';
 import type { ControlPlane } from './control-plane.js';
 import type { RuleEdit } from './rule-edit.js';
@@ -13,6 +14,8 @@ export interface AdminDeps {
   readonly decisionLogDir?: string | undefined;
   /** Writes out what the decision log has queued, so a backtest sees the latest decisions. */
   readonly flushDecisionLog?: () => Promise<void>;
+  /** Data quality and alerts (GET /quality, /alerts, /alerts/dead-letters). */
+  readonly alertRoutes?: AlertRouteDeps;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
@@ -171,6 +174,7 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
         await control.removeListItem(req.params.id, req.params.value, actorOf(req, keys));
         return { version: control.current().version };
       });
+      if (deps.alertRoutes !== undefined) registerAlertRoutes(admin, deps.alertRoutes);
     },
     { prefix: '/admin/v1' },
   );

@@ -40,6 +40,12 @@ export interface DataQualityOptions {
   readonly source: QualitySourceDimension;
   /** A rate alerts when it moves more than this (absolute, 0..1) from its baseline. */
   readonly threshold: number;
+  /**
+   * `down`: only falls alert (a field no longer sent, or arriving malformed); `both`: rises too. A
+   * recovery after a fall is judged against a baseline that still holds the fall, so `both` can
+   * report the recovery as a rise.
+   */
+  readonly direction?: 'down' | 'both';
   /** Least events (the rate's denominator) in the window and in the baseline for a rate to be judged. */
   readonly minEvents: number;
   /** The serving bundle's features: its declared attributes are rated too. */
@@ -52,6 +58,8 @@ export interface QualityTransition {
   readonly field: string;
   readonly metric: 'present' | 'valid';
   readonly state: 'firing' | 'resolved';
+  /** Which way the rate moved from its baseline. */
+  readonly direction: 'down' | 'up';
   readonly current: number | null;
   readonly baseline: number | null;
   /** The rate's denominators: events the field applies to (present) or events that carried it (valid). */
@@ -117,7 +125,7 @@ interface Slot {
   readonly rejected: Uint32Array;
   /** By column: STRIDE counters per ring position. */
   readonly cols: Uint32Array[];
-  /** By column: bit 0 present alerting, bit 1 valid alerting. */
+  /** By column: bits 0-1 the present rate's alert (1 down, 2 up), bits 2-3 the valid rate's. */
   readonly alerting: Uint8Array;
 }
 
@@ -131,6 +139,7 @@ interface AttrColumn {
 /** Creates the tracker. Memory: sources × fields × ring buckets × 16 bytes (64 × 7 × 66 × 16 ≈ 470 KB). */
 export function createDataQuality(options: DataQualityOptions): DataQuality {
   const { bucketMs, maxSources, threshold, minEvents } = options;
+  const both = options.direction === 'both';
   const windowBuckets = Math.max(1, Math.ceil(options.windowMs / bucketMs));
   const baselineBuckets = Math.max(1, Math.ceil(options.baselineMs / bucketMs));
   const ring = windowBuckets + baselineBuckets + 1;
@@ -364,22 +373,26 @@ export function createDataQuality(options: DataQualityOptions): DataQuality {
             const baseDen = out[b + m] as number;
             const cur = ratio(out[w + m + 1] as number, curDen);
             const base = ratio(out[b + m + 1] as number, baseDen);
-            const bit = 1 << m;
-            const on = ((s.alerting[c] as number) & bit) !== 0;
+            const shift = 2 * m;
+            // 0: quiet, 1: alerting on a fall, 2: alerting on a rise.
+            const on = ((s.alerting[c] as number) >> shift) & 3;
             let next = on;
-            if (curDen === 0 && baseDen === 0) next = false;
+            if (curDen === 0 && baseDen === 0) next = 0;
             else if (cur !== null && base !== null && curDen >= minEvents && baseDen >= minEvents) {
-              const delta = Math.abs(cur - base);
-              if (!on && delta > threshold) next = true;
-              else if (on && delta <= threshold * CLEAR_SHARE) next = false;
+              const delta = cur - base;
+              if (on === 0) next = -delta > threshold ? 1 : both && delta > threshold ? 2 : 0;
+              // A fall ends when the rate is back within half the threshold (or above the baseline).
+              else if (on === 1 && -delta <= threshold * CLEAR_SHARE) next = 0;
+              else if (on === 2 && delta <= threshold * CLEAR_SHARE) next = 0;
             }
             if (next === on) continue;
-            s.alerting[c] = next ? (s.alerting[c] as number) | bit : (s.alerting[c] as number) & ~bit;
+            s.alerting[c] = ((s.alerting[c] as number) & ~(3 << shift)) | (next << shift);
             changes.push({
               source: s.name,
               field: fieldNames[c] as string,
               metric: m === 0 ? 'present' : 'valid',
-              state: next ? 'firing' : 'resolved',
+              state: next !== 0 ? 'firing' : 'resolved',
+              direction: (next !== 0 ? next : on) === 1 ? 'down' : 'up',
               current: cur,
               baseline: base,
               currentCount: curDen,

@@ -44,6 +44,8 @@ export interface Alerts {
   /** The last 50 alerts fired, newest first. */
   recent(): readonly RecentAlert[];
   deadLetters(): readonly DeadLetter[];
+  /** Resolves when no alert is queued or being sent (those waiting for a retry aside). */
+  idle(): Promise<void>;
   /** Stops the timer and the delivery (pending alerts are dead-lettered). */
   close(): Promise<void>;
 }
@@ -329,6 +331,7 @@ export function createAlerts(options: AlertsOptions): Alerts {
     stats: () => ({ ...delivery.stats(), fired, suppressed }),
     recent: () => recent,
     deadLetters: () => delivery.deadLetters(),
+    idle: () => delivery.idle(),
     async close() {
       if (timer !== undefined) clearInterval(timer);
       timer = undefined;

@@ -138,6 +138,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     source: config.qualitySource as 'type',
     threshold: config.qualityThresholdPct / 100,
     minEvents: config.qualityMinEvents,
+    direction: config.qualityDirection,
     // Observed only once the engine decides; declared attributes follow the serving bundle.
     plan: () => (engine as DecisionEngine).bundle.features,
   });

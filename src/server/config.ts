@@ -77,6 +77,8 @@ export interface Config {
   /** A data-quality rate alerts when it moves more than this many percentage points from its baseline. */
   readonly qualityThresholdPct: number;
   readonly qualityMinEvents: number;
+  /** `down`: only falling rates alert; `both`: rising ones too. */
+  readonly qualityDirection: 'down' | 'both';
 }
 
 /** Development-only key; anything real must set RISK_TOKEN_KEY. */
@@ -443,6 +445,12 @@ export const CONFIG_FIELDS = {
     max: 1_000_000_000,
     doc: 'data quality: least events in the window and in the baseline for a rate to be judged (low traffic does not flap)',
   },
+  qualityDirection: {
+    env: 'RISK_QUALITY_DIRECTION',
+    kind: 'string',
+    default: 'down',
+    doc: 'data quality: `down` alerts when a rate falls (a field no longer sent, or arriving malformed); `both` when it rises too',
+  },
 } as const satisfies Record<string, Field>;
 
 const JOURNAL_MODES = new Set(['interval', 'sync', 'off']);
@@ -486,6 +494,8 @@ export function loadConfig(
     problems.push(`RISK_PG_SCHEMA=${out.pgSchema}: must be a lower-case identifier of at most 48 characters`);
   if (!/^(type|merchant|attr\.[A-Za-z_][A-Za-z0-9_]{0,63})$/.test(String(out.qualitySource)))
     problems.push(`RISK_QUALITY_SOURCE=${out.qualitySource}: must be type, merchant or attr.<name>`);
+  if (out.qualityDirection !== 'down' && out.qualityDirection !== 'both')
+    problems.push(`RISK_QUALITY_DIRECTION=${out.qualityDirection}: must be down or both`);
   for (const k of ['qualityWindowMs', 'qualityBaselineMs'] as const)
     if (Number(out[k]) % Number(out.qualityBucketMs) !== 0)
       problems.push(

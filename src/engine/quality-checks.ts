@@ -31,7 +31,7 @@ const PLACEHOLDER_MAX = 16;
 
 /** True when the text is a placeholder such as "unknown", "null" or "-". */
 export function isPlaceholder(s: string): boolean {
-  if (s.length > PLACEHOLDER_MAX + 4) return false;
+  if (s.length > PLACEHOLDER_MAX + 2) return false;
   return PLACEHOLDERS.has(s.trim().toLowerCase());
 }
 
@@ -44,24 +44,23 @@ function hasControl(s: string): boolean {
   return false;
 }
 
-/** True when every character but separators (- : _ . space) is the same one: 0000-0000, xxxxxx. */
-function oneRepeatedChar(s: string): boolean {
-  let first = -1;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x2d || c === 0x3a || c === 0x5f || c === 0x2e || c === 0x20) continue;
-    if (first === -1) first = c;
-    else if (c !== first) return false;
-  }
-  return true;
-}
-
 /**
  * A device id is well formed when it has at least 4 characters, no control characters, is no
  * placeholder ("unknown", "null", ...) and is not one character repeated (the all-zero UUID).
  */
 export function validDeviceId(s: string): boolean {
-  return s.length >= 4 && !hasControl(s) && !oneRepeatedChar(s) && !isPlaceholder(s);
+  if (s.length < 4) return false;
+  // One pass: control characters, and whether more than one character (separators aside) occurs.
+  let first = -1;
+  let varied = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return false;
+    if (c === 0x2d || c === 0x3a || c === 0x5f || c === 0x2e || c === 0x20) continue;
+    if (first === -1) first = c;
+    else if (c !== first) varied = true;
+  }
+  return varied && !isPlaceholder(s);
 }
 
 /**

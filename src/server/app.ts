@@ -243,8 +243,13 @@ export async function buildService(config: Config, options: ServiceOptions = {})
         decisionRecord(event, result, features, schema, shadow, live, challenger, Date.now()),
       );
       outcomes.remember(result);
-      quality.observe(event, clock());
-      alerts?.observe(event, result, live);
+      // Observers only: a fault in one is logged and never fails the decision.
+      try {
+        quality.observe(event, clock());
+        alerts?.observe(event, result, live);
+      } catch (err) {
+        http.log.error({ err }, 'data quality or alert observer failed');
+      }
     },
     replayStore: replay,
     sequences,

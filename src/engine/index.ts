@@ -27,6 +27,19 @@ export { BundleError, type BundleLoadOptions, defaultBundleDir, loadBundleDir } 
 export { combine } from './combine.js';
 /** A labelled CSV's rows as events, by a column mapping, through the API's intake. */
 export { type CsvEventRow, type CsvMapping, csvEvents, parseCsvMapping } from './csv-events.js';
+/** Per-field, per-source completeness and validity of incoming events over sliding windows. */
+export {
+  createDataQuality,
+  type DataQuality,
+  type DataQualityOptions,
+  type FieldQuality,
+  QUALITY_FIELDS,
+  type QualitySnapshot,
+  type QualitySourceDimension,
+  type QualityTransition,
+  qualityFieldOfViolation,
+  type SourceParts,
+} from './data-quality.js';
 /** The transport-neutral decision core: decide(event, deadline). */
 export {
   type ChallengerScore,

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RiskError, type Tokenizer } from '../domain/index.js';
 import { backtest, backtestEvents, csvEvents, parseCsvMapping, readDecisionLog } from '../engine/index.js';
+import { type AlertRouteDeps, registerAlertRoutes } from './alert-routes.js';
 import { type ApiKeys, presentedKey } from './api-keys.js';
 import type { ControlPlane } from './control-plane.js';
 import type { RuleEdit } from './rule-edit.js';
@@ -15,6 +16,8 @@ export interface AdminDeps {
   readonly flushDecisionLog?: () => Promise<void>;
   /** The edge's tokenizer: a CSV backtest tokenises card numbers, emails and phones as the API does. */
   readonly tokenizer: Tokenizer;
+  /** Data quality and alerts (GET /quality, /alerts, /alerts/dead-letters). */
+  readonly alertRoutes?: AlertRouteDeps;
 }
 
 /** Largest body POST /admin/v1/backtest takes (a CSV uploaded inline): 64 MiB. */
@@ -211,6 +214,7 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
         await control.removeListItem(req.params.id, req.params.value, actorOf(req, keys));
         return { version: control.current().version };
       });
+      if (deps.alertRoutes !== undefined) registerAlertRoutes(admin, deps.alertRoutes);
     },
     { prefix: '/admin/v1' },
   );

@@ -3,10 +3,12 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { type Clock, createTokenizer, systemClock, type Tokenizer } from '../domain/index.js';
 import type { Bundle } from '../engine/index.js';
 import {
+  createDataQuality,
   createDecisionEngine,
   createDecisionLog,
   createIdempotencyStore,
   createRedisReplayStore,
+  type DataQuality,
   type DecisionEngine,
   decisionRecord,
   loadBundleDir,
@@ -27,6 +29,9 @@ import {
 import { createSequenceState, type SequenceState } from '../policies/index.js';
 import { registerAccessLog } from './access-log.js';
 import { decideAuthorizer, registerAdmin } from './admin-routes.js';
+import { createAlertDelivery } from './alert-delivery.js';
+import { type Alerts, createAlerts } from './alerts.js';
+import { type AlertsConfig, loadAlertsConfig } from './alerts-config.js';
 import { loadApiKeys } from './api-keys.js';
 import type { Config } from './config.js';
 import { type ControlPlane, createControlPlane } from './control-plane.js';
@@ -37,6 +42,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { createOutcomeDesk } from './outcome-desk.js';
 import { registerOutcomes } from './outcome-routes.js';
 import { createPgBundleStore } from './pg-bundle-store.js';
+import { qualityRejection } from './quality-rejects.js';
 import { registerRest } from './rest.js';
 import { httpServerOptions } from './server-options.js';
 
@@ -52,6 +58,10 @@ export interface Service {
   readonly persistence: Persistence | undefined;
   /** Bundle reloads, publishes, versions, rollbacks and live list items (the admin API's core). */
   readonly control: ControlPlane;
+  /** Per-source, per-field completeness and validity of incoming events (docs/data-quality.md). */
+  readonly quality: DataQuality;
+  /** Alert triggers and webhook delivery (docs/alerts.md). */
+  readonly alerts: Alerts;
   /** True when no admin key is configured: the admin API answers loopback callers only. */
   readonly adminLoopbackOnly: boolean;
   /** Marks the service ready (or not) on /readyz and grpc.health.v1. */
@@ -80,6 +90,9 @@ export interface ServiceOptions {
 /** Loads the bundle and builds the core and both transports from explicit dependencies. */
 export async function buildService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const clock = options.clock ?? systemClock;
+  // A bad alerts file stops the start before anything else is opened (docs/alerts.md).
+  const alertsConfig: AlertsConfig =
+    config.alertsFile === '' ? { webhooks: [] } : loadAlertsConfig(config.alertsFile);
   const tokenizer = createTokenizer(config.tokenKey);
   let inFlight = () => 0;
   let engine: DecisionEngine | undefined;
@@ -119,6 +132,19 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     recent: Math.max(config.idempotencyMax, 10_000),
     count: (event, decision, type) => core.recordOutcome(event, decision, type),
   });
+  const quality = createDataQuality({
+    bucketMs: config.qualityBucketMs,
+    windowMs: config.qualityWindowMs,
+    baselineMs: config.qualityBaselineMs,
+    maxSources: config.qualityMaxSources,
+    source: config.qualitySource as 'type',
+    threshold: config.qualityThresholdPct / 100,
+    minEvents: config.qualityMinEvents,
+    direction: config.qualityDirection,
+    // Observed only once the engine decides; declared attributes follow the serving bundle.
+    plan: () => (engine as DecisionEngine).bundle.features,
+  });
+  let alerts: Alerts | undefined;
   const metrics = createMetrics({
     entities: () => engine?.store.stats().entities ?? 0,
     evictions: () => engine?.store.stats().evictions ?? 0,
@@ -126,6 +152,8 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     sequences: () => sequences?.stats() ?? { keys: 0, runs: 0, evictedKeys: 0, evictedRuns: 0 },
     ...(decisionLog !== undefined ? { decisionLog: () => decisionLog.stats() } : {}),
     outcomes: () => outcomes.stats(),
+    quality: () => quality.snapshot(clock()),
+    alerts: () => ({ ...(alerts?.stats() ?? {}) }),
     versions: () => {
       const b = engine?.bundle;
       return {
@@ -217,6 +245,13 @@ export async function buildService(config: Config, options: ServiceOptions = {})
         decisionRecord(event, result, features, schema, shadow, live, challenger, Date.now()),
       );
       outcomes.remember(result, event);
+      // Observers only: a fault in one is logged and never fails the decision.
+      try {
+        quality.observe(event, clock());
+        alerts?.observe(event, result, live);
+      } catch (err) {
+        http.log.error({ err }, 'data quality or alert observer failed');
+      }
     },
     replayStore: replay,
     sequences,
@@ -226,7 +261,27 @@ export async function buildService(config: Config, options: ServiceOptions = {})
 
   engine = core;
   const served = options.wrapEngine?.(core) ?? core;
-  const gate = createDecisionGate(served, tokenizer, metrics, config.maxInFlight);
+  const gate = createDecisionGate(served, tokenizer, metrics, config.maxInFlight, (req, violations) => {
+    const r = qualityRejection(req, violations);
+    if (r !== undefined) quality.reject(r.parts, r.fields, clock());
+  });
+  // Alerts: dead letters under DATA_DIR/alerts (in memory when the journal is off).
+  const alertService = createAlerts({
+    config: alertsConfig,
+    delivery: await createAlertDelivery({
+      maxQueue: config.alertsMaxQueue,
+      deadLetterFile:
+        config.journalMode === 'off' || alertsConfig.webhooks.length === 0
+          ? undefined
+          : join(resolve(config.dataDir), 'alerts', 'dead-letter.ndjson'),
+      log: http.log,
+    }),
+    quality,
+    clock,
+    decisionLog: decisionLog === undefined ? undefined : () => decisionLog.stats(),
+  });
+  alerts = alertService;
+  alertService.start(config.alertsEvalMs);
   inFlight = gate.inFlight;
 
   const keys = loadApiKeys(config);
@@ -281,6 +336,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     tokenizer,
     decisionLogDir: decisionLog === undefined ? undefined : join(resolve(config.dataDir), 'decisions'),
     ...(decisionLog !== undefined ? { flushDecisionLog: () => decisionLog.flush() } : {}),
+    alertRoutes: { alerts: alertService, quality, clock },
   });
   registerOutcomes(http, { desk: outcomes, authorize });
   if (config.accessLog === 1) registerAccessLog(http);
@@ -313,6 +369,8 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     grpc,
     persistence,
     control,
+    quality,
+    alerts: alertService,
     adminLoopbackOnly: !keys.adminConfigured,
     setReady,
     async close() {
@@ -326,6 +384,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
       // Nothing decides any more: everything answered is journaled; the final snapshot covers it all.
       await persistence?.close();
       await decisionLog?.close();
+      await alertService.close();
       await core.bundle.model?.close();
       await redis?.quit().catch(() => redis?.disconnect());
     },

@@ -20,9 +20,11 @@ export interface DecisionLogReadStats {
 export async function* readDecisionLog(
   dir: string,
   stats: DecisionLogReadStats = { skippedLines: 0 },
+  /** Read only these segments (file names, each readable on its own), in this order. */
+  segments?: readonly string[],
 ): AsyncGenerator<Record<string, unknown>> {
   const schemas = new Map<string, readonly string[]>();
-  for (const name of listDecisionSegments(dir)) {
+  for (const name of segments ?? listDecisionSegments(dir)) {
     for await (const line of linesOf(join(dir, name))) {
       if (line === '') continue;
       let v: unknown;
@@ -97,4 +99,24 @@ async function* linesOf(path: string): AsyncGenerator<string> {
   } finally {
     await fh.close();
   }
+}
+
+const OUTCOME_PREFIX = '{"kind":"outcome"';
+
+/**
+ * The outcome records of the log, in write order, found without parsing the decisions: an outcome
+ * line is the only one that starts with `{"kind":"outcome"` (the writer puts `kind` first).
+ */
+export async function readLogOutcomes(dir: string): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  for (const name of listDecisionSegments(dir))
+    for await (const line of linesOf(join(dir, name))) {
+      if (!line.startsWith(OUTCOME_PREFIX)) continue;
+      try {
+        out.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        // a torn tail
+      }
+    }
+  return out;
 }

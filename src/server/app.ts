@@ -3,10 +3,12 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { type Clock, createTokenizer, systemClock, type Tokenizer } from '../domain/index.js';
 import type { Bundle } from '../engine/index.js';
 import {
+  createDataQuality,
   createDecisionEngine,
   createDecisionLog,
   createIdempotencyStore,
   createRedisReplayStore,
+  type DataQuality,
   type DecisionEngine,
   decisionRecord,
   loadBundleDir,
@@ -25,7 +27,11 @@ import {
   redisReady,
 } from '../features/index.js';
 import { createSequenceState, type SequenceState } from '../policies/index.js';
+import { registerAccessLog } from './access-log.js';
 import { decideAuthorizer, registerAdmin } from './admin-routes.js';
+import { createAlertDelivery } from './alert-delivery.js';
+import { type Alerts, createAlerts } from './alerts.js';
+import { type AlertsConfig, loadAlertsConfig } from './alerts-config.js';
 import { loadApiKeys } from './api-keys.js';
 import type { Config } from './config.js';
 import { createConsoleFeed } from './console-feed.js';
@@ -40,6 +46,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { createOutcomeDesk } from './outcome-desk.js';
 import { registerOutcomes } from './outcome-routes.js';
 import { createPgBundleStore } from './pg-bundle-store.js';
+import { qualityRejection } from './quality-rejects.js';
 import { registerRest } from './rest.js';
 import { httpServerOptions } from './server-options.js';
 
@@ -55,6 +62,10 @@ export interface Service {
   readonly persistence: Persistence | undefined;
   /** Bundle reloads, publishes, versions, rollbacks and live list items (the admin API's core). */
   readonly control: ControlPlane;
+  /** Per-source, per-field completeness and validity of incoming events (docs/data-quality.md). */
+  readonly quality: DataQuality;
+  /** Alert triggers and webhook delivery (docs/alerts.md). */
+  readonly alerts: Alerts;
   /** True when no admin key is configured: the admin API answers loopback callers only. */
   readonly adminLoopbackOnly: boolean;
   /** Marks the service ready (or not) on /readyz and grpc.health.v1. */
@@ -83,6 +94,9 @@ export interface ServiceOptions {
 /** Loads the bundle and builds the core and both transports from explicit dependencies. */
 export async function buildService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const clock = options.clock ?? systemClock;
+  // A bad alerts file stops the start before anything else is opened (docs/alerts.md).
+  const alertsConfig: AlertsConfig =
+    config.alertsFile === '' ? { webhooks: [] } : loadAlertsConfig(config.alertsFile);
   const tokenizer = createTokenizer(config.tokenKey);
   let inFlight = () => 0;
   let engine: DecisionEngine | undefined;
@@ -124,6 +138,19 @@ export async function buildService(config: Config, options: ServiceOptions = {})
   });
   // The console's live view: per-second mix and latency, top rules, the stream, recent records.
   const feed = createConsoleFeed({ historySeconds: config.liveHistorySeconds, recent: config.consoleRecent });
+  const quality = createDataQuality({
+    bucketMs: config.qualityBucketMs,
+    windowMs: config.qualityWindowMs,
+    baselineMs: config.qualityBaselineMs,
+    maxSources: config.qualityMaxSources,
+    source: config.qualitySource as 'type',
+    threshold: config.qualityThresholdPct / 100,
+    minEvents: config.qualityMinEvents,
+    direction: config.qualityDirection,
+    // Observed only once the engine decides; declared attributes follow the serving bundle.
+    plan: () => (engine as DecisionEngine).bundle.features,
+  });
+  let alerts: Alerts | undefined;
   const metrics = createMetrics({
     entities: () => engine?.store.stats().entities ?? 0,
     evictions: () => engine?.store.stats().evictions ?? 0,
@@ -131,6 +158,8 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     sequences: () => sequences?.stats() ?? { keys: 0, runs: 0, evictedKeys: 0, evictedRuns: 0 },
     ...(decisionLog !== undefined ? { decisionLog: () => decisionLog.stats() } : {}),
     outcomes: () => outcomes.stats(),
+    quality: () => quality.snapshot(clock()),
+    alerts: () => ({ ...(alerts?.stats() ?? {}) }),
     versions: () => {
       const b = engine?.bundle;
       return {
@@ -224,7 +253,14 @@ export async function buildService(config: Config, options: ServiceOptions = {})
           : undefined;
       if (record !== undefined) decisionLog?.append(record);
       outcomes.remember(result, event);
-      feed.observe(event, result, live, record);
+      // Observers only: a fault in one is logged and never fails the decision.
+      try {
+        quality.observe(event, clock());
+        alerts?.observe(event, result, live);
+        feed.observe(event, result, live, record);
+      } catch (err) {
+        http.log.error({ err }, 'data quality, alert or console observer failed');
+      }
     },
     replayStore: replay,
     sequences,
@@ -234,7 +270,27 @@ export async function buildService(config: Config, options: ServiceOptions = {})
 
   engine = core;
   const served = options.wrapEngine?.(core) ?? core;
-  const gate = createDecisionGate(served, tokenizer, metrics, config.maxInFlight);
+  const gate = createDecisionGate(served, tokenizer, metrics, config.maxInFlight, (req, violations) => {
+    const r = qualityRejection(req, violations);
+    if (r !== undefined) quality.reject(r.parts, r.fields, clock());
+  });
+  // Alerts: dead letters under DATA_DIR/alerts (in memory when the journal is off).
+  const alertService = createAlerts({
+    config: alertsConfig,
+    delivery: await createAlertDelivery({
+      maxQueue: config.alertsMaxQueue,
+      deadLetterFile:
+        config.journalMode === 'off' || alertsConfig.webhooks.length === 0
+          ? undefined
+          : join(resolve(config.dataDir), 'alerts', 'dead-letter.ndjson'),
+      log: http.log,
+    }),
+    quality,
+    clock,
+    decisionLog: decisionLog === undefined ? undefined : () => decisionLog.stats(),
+  });
+  alerts = alertService;
+  alertService.start(config.alertsEvalMs);
   inFlight = gate.inFlight;
 
   const keys = loadApiKeys(config);
@@ -286,6 +342,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
   registerAdmin(http, {
     control,
     keys,
+    tokenizer,
     decisionLogDir: decisionLog === undefined ? undefined : join(resolve(config.dataDir), 'decisions'),
     ...(decisionLog !== undefined ? { flushDecisionLog: () => decisionLog.flush() } : {}),
     extend: [
@@ -300,9 +357,11 @@ export async function buildService(config: Config, options: ServiceOptions = {})
         }),
       }),
     ],
+    alertRoutes: { alerts: alertService, quality, clock },
   });
   if (config.console === 1) registerConsoleStatic(http);
   registerOutcomes(http, { desk: outcomes, authorize });
+  if (config.accessLog === 1) registerAccessLog(http);
   const grpc = buildGrpc({
     gate,
     metrics,
@@ -311,6 +370,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     log: http.log,
     authorize,
     outcomes,
+    accessLog: config.accessLog === 1,
   });
 
   const setReady = (r: boolean) => {
@@ -331,6 +391,8 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     grpc,
     persistence,
     control,
+    quality,
+    alerts: alertService,
     adminLoopbackOnly: !keys.adminConfigured,
     setReady,
     async close() {
@@ -345,6 +407,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
       // Nothing decides any more: everything answered is journaled; the final snapshot covers it all.
       await persistence?.close();
       await decisionLog?.close();
+      await alertService.close();
       await core.bundle.model?.close();
       await redis?.quit().catch(() => redis?.disconnect());
     },

@@ -36,6 +36,7 @@ export interface Config {
   readonly explainTopK: number;
   readonly grpcMaxConcurrentStreams: number;
   readonly logLevel: string;
+  readonly accessLog: number;
   /** Event time drives the windows when within this skew of the clock; raise it to replay history. */
   readonly maxEventSkewMs: number;
   /** Deadline applied to REST requests without an x-risk-timeout-ms header. */
@@ -71,6 +72,23 @@ export interface Config {
   readonly bundlePollMs: number;
   /** 1: LISTEN for new heads; 0: poll only. */
   readonly pgListen: number;
+  /** JSON file of alert webhooks and triggers (docs/alerts.md); empty: no webhooks. */
+  readonly alertsFile: string;
+  /** Period of the windowed triggers' evaluation (rule hit rates, degraded share, log drops, data quality). */
+  readonly alertsEvalMs: number;
+  /** Alerts queued or waiting for a retry at most; further ones are dropped and counted. */
+  readonly alertsMaxQueue: number;
+  /** What names an event's source for data quality: `type`, `merchant` or `attr.<name>`. */
+  readonly qualitySource: string;
+  readonly qualityBucketMs: number;
+  readonly qualityWindowMs: number;
+  readonly qualityBaselineMs: number;
+  readonly qualityMaxSources: number;
+  /** A data-quality rate alerts when it moves more than this many percentage points from its baseline. */
+  readonly qualityThresholdPct: number;
+  readonly qualityMinEvents: number;
+  /** `down`: only falling rates alert; `both`: rising ones too. */
+  readonly qualityDirection: 'down' | 'both';
 }
 
 /** Development-only key; anything real must set RISK_TOKEN_KEY. */
@@ -187,6 +205,14 @@ export const CONFIG_FIELDS = {
     kind: 'string',
     default: 'info',
     doc: 'fatal, error, warn, info, debug, trace or silent',
+  },
+  accessLog: {
+    env: 'RISK_ACCESS_LOG',
+    kind: 'int',
+    default: 0,
+    min: 0,
+    max: 1,
+    doc: '1 writes one structured line per REST response and gRPC call (method, route, status, time; never a body, header, address or query)',
   },
   defaultTimeoutMs: {
     env: 'RISK_DEFAULT_TIMEOUT_MS',
@@ -397,6 +423,88 @@ export const CONFIG_FIELDS = {
     max: 1,
     doc: 'with DATABASE_URL: 1 to LISTEN for new heads (live within milliseconds), 0 to poll only',
   },
+  alertsFile: {
+    env: 'RISK_ALERTS_FILE',
+    kind: 'string',
+    default: '',
+    doc: 'JSON file of alert webhooks and their triggers (docs/alerts.md), validated at start-up (a bad file stops the start); empty: no webhooks',
+  },
+  alertsEvalMs: {
+    env: 'RISK_ALERTS_EVAL_MS',
+    kind: 'int',
+    default: 10_000,
+    min: 100,
+    max: 3_600_000,
+    doc: 'how often windowed triggers (rule hit rate, degraded, decision log drops, data quality) are judged',
+  },
+  alertsMaxQueue: {
+    env: 'RISK_ALERTS_MAX_QUEUE',
+    kind: 'int',
+    default: 1000,
+    min: 1,
+    max: 1_000_000,
+    doc: 'alerts queued or waiting for a retry at most; beyond it alerts are dropped and counted (risk_alerts_total{state="dropped"})',
+  },
+  qualitySource: {
+    env: 'RISK_QUALITY_SOURCE',
+    kind: 'string',
+    default: 'type',
+    doc: 'what names an event’s source for data quality (docs/data-quality.md): `type` (event type with the payment channel), `merchant` (merchant id) or `attr.<name>` (a custom attribute)',
+  },
+  qualityBucketMs: {
+    env: 'RISK_QUALITY_BUCKET_MS',
+    kind: 'int',
+    default: 60_000,
+    min: 1000,
+    max: 3_600_000,
+    doc: 'data quality: width of one time bucket (the window and baseline are whole buckets)',
+  },
+  qualityWindowMs: {
+    env: 'RISK_QUALITY_WINDOW_MS',
+    kind: 'int',
+    default: 300_000,
+    min: 1000,
+    max: 86_400_000,
+    doc: 'data quality: the current window rates are reported and judged over',
+  },
+  qualityBaselineMs: {
+    env: 'RISK_QUALITY_BASELINE_MS',
+    kind: 'int',
+    default: 3_600_000,
+    min: 1000,
+    max: 7 * 86_400_000,
+    doc: 'data quality: the trailing baseline, the time before the current window',
+  },
+  qualityMaxSources: {
+    env: 'RISK_QUALITY_MAX_SOURCES',
+    kind: 'int',
+    default: 64,
+    min: 1,
+    max: 10_000,
+    doc: 'data quality: sources tracked at most; events of further sources count under `(other)`',
+  },
+  qualityThresholdPct: {
+    env: 'RISK_QUALITY_THRESHOLD_PCT',
+    kind: 'int',
+    default: 20,
+    min: 1,
+    max: 100,
+    doc: 'data quality: a rate alerts when it moves more than this many percentage points from its baseline (and ends when back within half of it)',
+  },
+  qualityMinEvents: {
+    env: 'RISK_QUALITY_MIN_EVENTS',
+    kind: 'int',
+    default: 50,
+    min: 1,
+    max: 1_000_000_000,
+    doc: 'data quality: least events in the window and in the baseline for a rate to be judged (low traffic does not flap)',
+  },
+  qualityDirection: {
+    env: 'RISK_QUALITY_DIRECTION',
+    kind: 'string',
+    default: 'down',
+    doc: 'data quality: `down` alerts when a rate falls (a field no longer sent, or arriving malformed); `both` when it rises too',
+  },
 } as const satisfies Record<string, Field>;
 
 const JOURNAL_MODES = new Set(['interval', 'sync', 'off']);
@@ -438,6 +546,17 @@ export function loadConfig(
     );
   if (!/^[a-z_][a-z0-9_]{0,47}$/.test(String(out.pgSchema)))
     problems.push(`RISK_PG_SCHEMA=${out.pgSchema}: must be a lower-case identifier of at most 48 characters`);
+  if (!/^(type|merchant|attr\.[A-Za-z_][A-Za-z0-9_]{0,63})$/.test(String(out.qualitySource)))
+    problems.push(`RISK_QUALITY_SOURCE=${out.qualitySource}: must be type, merchant or attr.<name>`);
+  if (out.qualityDirection !== 'down' && out.qualityDirection !== 'both')
+    problems.push(`RISK_QUALITY_DIRECTION=${out.qualityDirection}: must be down or both`);
+  for (const k of ['qualityWindowMs', 'qualityBaselineMs'] as const)
+    if (Number(out[k]) % Number(out.qualityBucketMs) !== 0)
+      problems.push(
+        `${CONFIG_FIELDS[k].env}=${out[k]}: must be a multiple of RISK_QUALITY_BUCKET_MS=${out.qualityBucketMs}`,
+      );
+  if ((Number(out.qualityWindowMs) + Number(out.qualityBaselineMs)) / Number(out.qualityBucketMs) > 10_000)
+    problems.push('RISK_QUALITY_BUCKET_MS: too small for the window and baseline (10,000 buckets at most)');
   if (out.bundleDir === '') out.bundleDir = defaultBundleDir();
   if (problems.length > 0) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return Object.freeze({ ...(out as unknown as Config), tokenKeyIsDefault, ...overrides });

@@ -1,4 +1,4 @@
-import type { DecisionResult, Tokenizer } from '../domain/index.js';
+import type { DecisionResult, FieldViolation, Tokenizer } from '../domain/index.js';
 import { eventFromProto, RiskError } from '../domain/index.js';
 import type { DecisionEngine } from '../engine/index.js';
 import type { DecideRequest } from '../gen/risk/v1/risk_pb.js';
@@ -30,12 +30,16 @@ const OPTIONS = [
   ],
 ] as const;
 
-/** Creates the gate; past `maxInFlight` concurrent decisions new ones are shed with RISK_ERR_OVERLOADED. */
+/**
+ * Creates the gate; past `maxInFlight` concurrent decisions new ones are shed with RISK_ERR_OVERLOADED.
+ * `onInvalid` hears of each request the intake refuses (data quality counts them per field).
+ */
 export function createDecisionGate(
   engine: DecisionEngine,
   tokenizer: Tokenizer,
   metrics: Metrics,
   maxInFlight: number,
+  onInvalid?: (req: DecideRequest, violations: readonly FieldViolation[]) => void,
 ): DecisionGate {
   let inFlight = 0;
   return {
@@ -43,7 +47,10 @@ export function createDecisionGate(
     async decide(req, deadlineMs, includeFeatures = req.includeFeatures, explain = req.explain, traceOf) {
       // Declared attributes are typed by the bundle being served.
       const ev = eventFromProto(req, tokenizer, engine.bundle.features);
-      if ('errors' in ev) throw RiskError.invalid(ev.errors);
+      if ('errors' in ev) {
+        onInvalid?.(req, ev.errors);
+        throw RiskError.invalid(ev.errors);
+      }
       if (inFlight >= maxInFlight) throw new RiskError('RISK_ERR_OVERLOADED');
       inFlight++;
       const t0 = performance.now();

@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { DecisionResult } from '../domain/index.js';
+import type { QualitySnapshot } from '../engine/index.js';
 
 /** Prometheus metrics of one service instance (a registry per instance keeps tests independent). */
 export interface Metrics {
@@ -44,6 +45,10 @@ export function createMetrics(gauges: {
   };
   /** Failures of the Redis backend by kind (monotonic), when it is in use. */
   redis?: () => Readonly<Record<string, number>>;
+  /** Data quality over its current window (docs/data-quality.md). */
+  quality?: () => QualitySnapshot;
+  /** Alerts by state since start: fired, sent, retried, failed, deadLettered, dropped, suppressed. */
+  alerts?: () => Readonly<Record<string, number>>;
 }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -208,6 +213,45 @@ export function createMetrics(gauges: {
       registers: [registry],
       collect() {
         for (const [kind, n] of Object.entries(redis())) this.labels(kind).set(n);
+      },
+    });
+  const quality = gauges.quality;
+  if (quality !== undefined) {
+    new Gauge({
+      name: 'risk_data_quality_present_ratio',
+      help: 'Share of events (those the field applies to) that carried the field, by source, over the current data-quality window',
+      labelNames: ['source', 'field'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const s of quality().sources)
+          for (const f of s.fields) if (f.present !== null) this.labels(s.source, f.field).set(f.present);
+      },
+    });
+    new Gauge({
+      name: 'risk_data_quality_valid_ratio',
+      help: 'Share of the events carrying the field whose value was well formed (intake rejections count as not), by source, over the current window',
+      labelNames: ['source', 'field'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const s of quality().sources)
+          for (const f of s.fields) if (f.valid !== null) this.labels(s.source, f.field).set(f.valid);
+      },
+    });
+  }
+  const alerts = gauges.alerts;
+  if (alerts !== undefined)
+    new Counter({
+      name: 'risk_alerts_total',
+      help: 'Alerts by state: fired by a trigger, sent (2xx), retried, failed attempts, dead_lettered, dropped (queue full), suppressed (a trigger’s rate limit)',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      collect() {
+        const a = alerts();
+        this.reset();
+        for (const [k, v] of Object.entries(a))
+          this.labels(k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)).inc(v);
       },
     });
   const batchSize = new Histogram({

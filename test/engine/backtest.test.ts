@@ -4,8 +4,14 @@ import { join } from 'node:path';
 import { fromJson } from '@bufbuild/protobuf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock, eventFromProto } from '../../src/domain/index.js';
-import { readDecisionLog } from '../../src/durability/index.js';
-import { type Bundle, backtest, defaultBundleDir, loadBundleDir } from '../../src/engine/index.js';
+import { listDecisionSegments, readDecisionLog } from '../../src/durability/index.js';
+import {
+  type Bundle,
+  backtest,
+  backtestParallel,
+  defaultBundleDir,
+  loadBundleDir,
+} from '../../src/engine/index.js';
 import { DecideRequestSchema } from '../../src/gen/risk/v1/risk_pb.js';
 import { createSimulator } from '../../src/sim/index.js';
 import { testService } from '../helpers.js';
@@ -21,7 +27,8 @@ beforeAll(async () => {
   // The log: simulator traffic decided by the service with the default bundle, some outcomes.
   const clock = createManualClock(0);
   const service = await testService(
-    { dataDir, decisionLog: 'file', maxEventSkewMs: 20 * 365 * 86_400_000 },
+    // Segments of 1 MiB: the log spans several, as a long one does (the parallel backtest splits by them).
+    { dataDir, decisionLog: 'file', decisionLogSegmentMb: 1, maxEventSkewMs: 20 * 365 * 86_400_000 },
     clock.now,
   );
   let n = 0;
@@ -106,4 +113,32 @@ describe('backtest over the decision log', () => {
     });
     expect(none.events).toBe(0);
   }, 60_000);
+});
+
+describe('parallel backtest', () => {
+  it('over worker threads by segment, reports what one thread reports (outcomes joined across segments)', async () => {
+    const live = await load(defaultBundleDir());
+    const candidate = await load(candidateDir);
+    const dir = join(dataDir, 'decisions');
+    expect(listDecisionSegments(dir).length).toBeGreaterThan(3);
+    const one = await backtest(readDecisionLog(dir), { live, candidate, sample: 5 });
+    const two = await backtestParallel(
+      { dir, liveDir: defaultBundleDir(), candidateDir, sample: 5, workers: 2 },
+      load,
+    );
+    const same = (r: typeof one) => ({
+      ...r,
+      seconds: 0,
+      eventsPerSecond: 0,
+      changedSample: r.changedSample.length,
+    });
+    expect(same(two)).toEqual(same(one));
+    expect(one.labels.labelled).toBe(outcomes);
+    // A time range too.
+    const from = Date.parse(String(one.from)) + 1000 * 3600;
+    const rangedOne = await backtest(readDecisionLog(dir), { live, candidate, from });
+    const rangedTwo = await backtestParallel({ dir, liveDir: defaultBundleDir(), candidateDir, from }, load);
+    expect(rangedTwo.events).toBe(rangedOne.events);
+    expect(rangedTwo.labels).toEqual(rangedOne.labels);
+  }, 120_000);
 });

@@ -2,7 +2,7 @@
 // Chromium (playwright-core with executablePath: browser downloads fail here), driven as an analyst
 // would. Screenshots go to test-results/console/.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromJson } from '@bufbuild/protobuf';
@@ -13,6 +13,7 @@ import { DecideRequestSchema } from '../../src/gen/risk/v1/risk_pb.js';
 import type { Service } from '../../src/server/app.js';
 import { createSimulator } from '../../src/sim/index.js';
 import { paymentRequest, testService } from '../helpers.js';
+import { type Receiver, startReceiver } from '../server/alert-receiver.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SHOTS = join(ROOT, 'test-results', 'console');
@@ -25,6 +26,7 @@ let base: string;
 let browser: Browser;
 let page: Page;
 let dataDir: string;
+let receiver: Receiver;
 const pageProblems: string[] = [];
 
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -62,6 +64,22 @@ beforeAll(async () => {
     throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
   mkdirSync(SHOTS, { recursive: true });
   dataDir = mkdtempSync(join(tmpdir(), 'risk-console-e2e-'));
+  // A webhook for BLOCK decisions, received on loopback: the quality panel lists the alerts fired.
+  receiver = await startReceiver();
+  const alertsFile = join(dataDir, 'alerts.json');
+  writeFileSync(
+    alertsFile,
+    JSON.stringify({
+      webhooks: [
+        {
+          id: 'console-e2e',
+          url: receiver.url,
+          secret: 'console-e2e-webhook-secret',
+          triggers: [{ type: 'decision', decisions: ['BLOCK'] }],
+        },
+      ],
+    }),
+  );
   // Simulator history first, on its own time (a manual clock), into the decision log.
   const clock = createManualClock(0);
   service = await testService(
@@ -70,6 +88,7 @@ beforeAll(async () => {
       decisionLog: 'file',
       decisionLogFlushMs: 20,
       adminKeys: ADMIN_KEY,
+      alertsFile,
       maxEventSkewMs: 20 * 365 * 86_400_000,
       // The model always scores, however loaded the machine: the search shows its contributions.
       modelTimeoutMs: 2000,
@@ -126,6 +145,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await service?.close();
+  await receiver?.close();
   if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -294,6 +314,24 @@ describe('the analyst console in Chromium', { timeout: 30_000 }, () => {
     ).toBe(true);
     expect(await page.getByTestId('backtest-change').count()).toBe(Math.min(25, report.changed));
     await shot('6-backtest');
+  });
+
+  it('shows data quality per source and field, and the alerts fired', async () => {
+    const quality = (await admin('/quality')) as { sources: { source: string; fields: unknown[] }[] };
+    const fields = quality.sources.reduce((n, s) => n + s.fields.length, 0);
+    expect(fields).toBeGreaterThan(0);
+    await receiver.count(1);
+    await page.click('[data-testid=tab-quality]');
+    await page.getByTestId('quality-row').first().waitFor();
+    expect(await page.getByTestId('quality-row').count()).toBe(fields);
+    const sources = await page.locator('[data-testid=quality] h3').allTextContents();
+    for (const s of quality.sources) expect(sources.some((t) => t.startsWith(s.source))).toBe(true);
+    await page.getByTestId('alert-row').first().waitFor();
+    const alerts = await page.getByTestId('alert-row').allTextContents();
+    expect(alerts[0]).toContain('decision');
+    expect(alerts[0]).toContain('console-e2e');
+    expect(await page.getByTestId('alerts').textContent()).toContain(receiver.url);
+    await shot('7-quality');
   });
 
   it('ran without a script error or a Content-Security-Policy refusal', () => {

@@ -1,4 +1,4 @@
-import type { Action, OutcomeType, RiskEvent } from '../domain/index.js';
+import type { Action, FieldViolation, OutcomeType, RiskEvent } from '../domain/index.js';
 
 /** A time range of the decision log: decisions made (their record's `at`) in [from, to), epoch ms. */
 export interface LogRange {
@@ -95,4 +95,32 @@ export function rangeTimes(
   if (scan.first !== undefined) out.first = new Date(scan.first).toISOString();
   if (scan.last !== undefined) out.last = new Date(scan.last).toISOString();
   return out;
+}
+
+const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:[zZ]|[+-]\d\d:\d\d)$/;
+
+/**
+ * A time range from text (a query string, command-line flags): each bound an RFC 3339 time with a
+ * zone, `from` before `to`; the violations name the field.
+ */
+export function parseLogRange(
+  from: string | undefined,
+  to: string | undefined,
+): { value: LogRange } | { errors: FieldViolation[] } {
+  const errors: FieldViolation[] = [];
+  const time = (field: 'from' | 'to', v: string | undefined) => {
+    if (v === undefined) return undefined;
+    const ms = RFC3339.test(v) ? Date.parse(v) : Number.NaN;
+    if (!Number.isFinite(ms)) {
+      errors.push({ field, description: 'must be an RFC 3339 time with a zone, e.g. 2026-12-01T00:00:00Z' });
+      return undefined;
+    }
+    return ms;
+  };
+  const a = time('from', from);
+  const b = time('to', to);
+  if (a !== undefined && b !== undefined && b <= a)
+    errors.push({ field: 'to', description: 'must be after from' });
+  if (errors.length > 0) return { errors };
+  return { value: { ...(a !== undefined ? { from: a } : {}), ...(b !== undefined ? { to: b } : {}) } };
 }

@@ -3,6 +3,7 @@ import { RiskError } from '../domain/index.js';
 import { backtest, readDecisionLog } from '../engine/index.js';
 import { type ApiKeys, presentedKey } from './api-keys.js';
 import type { ControlPlane } from './control-plane.js';
+import { registerReportRoutes } from './report-routes.js';
 import type { RuleEdit } from './rule-edit.js';
 
 /** What the admin routes need. */
@@ -131,6 +132,8 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
           }),
         );
       });
+      // Risk and shadow reports over the decision log (docs/reports.md).
+      registerReportRoutes(admin, deps);
       admin.post('/bundle/publish', async (req) => ({
         version: await control.publish(files(req.body), actorOf(req, keys)),
       }));

@@ -79,7 +79,8 @@ if (args.shadow === true) {
   }
 }
 try {
-  const records = readDecisionLog(dir);
+  // Reports read no feature snapshot, and skip decisions out of range unparsed.
+  const records = readDecisionLog(dir, undefined, { features: false, ...value });
   const text =
     bundle !== undefined
       ? await shadowReport(records, { ...value, bundle }).then((r) =>

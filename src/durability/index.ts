@@ -27,7 +27,12 @@ export {
 /** A committed decision as the journal keeps it, and its bytes. */
 export { decodeJournalRecord, encodeJournalRecord, type JournalRecord } from './journal-record.js';
 /** Reads the decision log back in write order, skipping a torn tail. */
-export { type DecisionLogReadStats, featuresOf, readDecisionLog } from './read-decision-log.js';
+export {
+  type DecisionLogReadOptions,
+  type DecisionLogReadStats,
+  featuresOf,
+  readDecisionLog,
+} from './read-decision-log.js';
 /** Reads the journal after a position, skipping and counting torn or corrupt frames. */
 export { type JournalReadStats, readJournal } from './read-journal.js';
 /** Snapshot files: captured (copied), written to a temporary file, fsynced, renamed; read back with every checksum checked. */

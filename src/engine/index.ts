@@ -3,6 +3,7 @@
 /** The decision log's embedded sink, for the server to open (the engine owns what goes in it). */
 export {
   createDecisionLog,
+  type DecisionLogReadOptions,
   type DecisionLogStats,
   featuresOf,
   readDecisionLog,

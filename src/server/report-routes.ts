@@ -63,7 +63,10 @@ export function registerReportRoutes(admin: FastifyInstance, deps: ReportRouteDe
   admin.get<{ Querystring: Record<string, unknown> }>('/reports/risk', async (req, reply) => {
     const q = request(req.query);
     await deps.flushDecisionLog?.();
-    const report = await riskReport(readDecisionLog(q.dir), { ...q.range, top: q.top });
+    const report = await riskReport(readDecisionLog(q.dir, undefined, { features: false, ...q.range }), {
+      ...q.range,
+      top: q.top,
+    });
     if (q.format === 'json') return report;
     return reply
       .type('text/markdown; charset=utf-8')
@@ -73,7 +76,7 @@ export function registerReportRoutes(admin: FastifyInstance, deps: ReportRouteDe
   admin.get<{ Querystring: Record<string, unknown> }>('/reports/shadow', async (req, reply) => {
     const q = request(req.query);
     await deps.flushDecisionLog?.();
-    const report = await shadowReport(readDecisionLog(q.dir), {
+    const report = await shadowReport(readDecisionLog(q.dir, undefined, { features: false, ...q.range }), {
       ...q.range,
       bundle: deps.control.serving(),
     });

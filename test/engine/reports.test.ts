@@ -236,6 +236,36 @@ describe('risk report', () => {
     expect(JSON.parse(JSON.stringify(none)).outcomes.fraudRate).toBeNull();
   });
 
+  it('reads the same without feature snapshots and with decisions out of range skipped unparsed', async () => {
+    const same = (r: object) => ({ ...r, seconds: 0, eventsPerSecond: 0 });
+    for (const range of [{}, { from: D2 }, { to: D2 }, { from: D1 + 10, to: D2 + 5 }]) {
+      const full = await riskReport(readDecisionLog(logDir()), range);
+      const lean = await riskReport(
+        readDecisionLog(logDir(), undefined, { features: false, ...range }),
+        range,
+      );
+      expect(same(lean)).toEqual(same(full));
+      const fullShadow = await shadowReport(readDecisionLog(logDir()), { ...range, bundle });
+      const leanShadow = await shadowReport(
+        readDecisionLog(logDir(), undefined, { features: false, ...range }),
+        { ...range, bundle },
+      );
+      expect(same(leanShadow)).toEqual(same(fullShadow));
+    }
+    let decisions = 0;
+    let outcomes = 0;
+    for await (const r of readDecisionLog(logDir(), undefined, { features: false, from: D2 })) {
+      if (r.kind === 'decision') {
+        decisions++;
+        expect(r.f).toBeUndefined();
+        expect(r.event).toBeTypeOf('object');
+      } else if (r.kind === 'outcome') outcomes++;
+    }
+    expect(decisions).toBe(N / 2);
+    // Outcome lines always pass: they may label a decision in range.
+    expect(outcomes).toBe(built.reduce((s, d) => s + d.outcomes.length, 0));
+  });
+
   it('renders markdown tables', async () => {
     const md = renderRiskMarkdown(await riskReport(readDecisionLog(logDir())));
     for (const heading of [

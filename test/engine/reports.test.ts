@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Action,
@@ -474,4 +476,59 @@ describe('GET /admin/v1/reports/*', () => {
       await s.close();
     }
   });
+});
+
+describe('npm run report (scripts/report.ts)', () => {
+  const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');
+  const script = join(process.cwd(), 'scripts', 'report.ts');
+  const run = async (...args: string[]) => {
+    try {
+      const r = await promisify(execFile)(tsx, [script, ...args], { encoding: 'utf8' });
+      return { status: 0, stdout: r.stdout, stderr: r.stderr };
+    } catch (err) {
+      const e = err as { code: number; stdout: string; stderr: string };
+      return { status: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+
+  it('exits 2 naming what is wrong', async () => {
+    const cases: [string[], string][] = [
+      [[], '--log DATA_DIR is required'],
+      [['--log', '/nonexistent-risk-dir'], 'does not exist'],
+      [['--log', '/tmp'], 'no decision log segments'],
+      [['--log', 'x', '--from', 'yesterday'], '--from must be an RFC 3339 time'],
+      [
+        ['--log', 'x', '--from', '2026-12-02T00:00:00Z', '--to', '2026-12-01T00:00:00Z'],
+        '--to must be after from',
+      ],
+      [['--log', 'x', '--format', 'pdf'], '--format must be md or json'],
+      [['--log', 'x', '--top', '0'], '--top must be an integer'],
+      [['--log', 'x', '--nope'], "Unknown option '--nope'"],
+    ];
+    const results = await Promise.all(cases.map(([args]) => run(...args)));
+    for (const [i, [args, message]] of cases.entries()) {
+      expect(results[i]?.status, args.join(' ')).toBe(2);
+      expect(results[i]?.stderr).toContain(message);
+      expect(results[i]?.stderr).toContain('usage: npm run report');
+    }
+  }, 180_000);
+
+  it('writes both reports, as markdown and as JSON', async () => {
+    const out = join(dataDir, 'risk.json');
+    const [md, json, shadow] = await Promise.all([
+      run('--log', dataDir, '--to', new Date(D2).toISOString()),
+      run('--log', dataDir, '--format', 'json', '--out', out),
+      run('--log', dataDir, '--shadow', '--bundle', bundleDir, '--format', 'md'),
+    ]);
+    expect(md.status).toBe(0);
+    expect(md.stdout).toContain('# Risk report');
+    expect(md.stdout).toContain(`${N / 2} decisions`);
+    expect(json.status).toBe(0);
+    const r = JSON.parse(readFileSync(out, 'utf8'));
+    expect(r.kind).toBe('risk');
+    expect(r.decisions).toBe(N);
+    expect(shadow.status).toBe(0);
+    expect(shadow.stdout).toMatch(/\| shadow_login_block \| BLOCK \| \d+ \|/);
+    expect(shadow.stdout).toContain('### challenger-1');
+  }, 180_000);
 });

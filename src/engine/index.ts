@@ -48,7 +48,14 @@ export {
   type ReplayState,
 } from './idempotency-store.js';
 /** The one reading path of backtests and reports: decisions in a time range, outcomes joined at the end. */
-export { type LogRange, type LogScan, latestOutcome, parseLogRange, scanDecisionLog } from './log-range.js';
+export {
+  type LogRange,
+  type LogScan,
+  type LogSpan,
+  latestOutcome,
+  parseLogRange,
+  scanDecisionLog,
+} from './log-range.js';
 /** The journal and snapshot cycle under DATA_DIR: recovery at open, onCommit for the engine, close. */
 export {
   openPersistence,

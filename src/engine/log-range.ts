@@ -124,3 +124,16 @@ export function parseLogRange(
   if (errors.length > 0) return { errors };
   return { value: { ...(a !== undefined ? { from: a } : {}), ...(b !== undefined ? { to: b } : {}) } };
 }
+
+/** What every report over the log starts with: the range, the decisions in it, and the reading speed. */
+export interface LogSpan {
+  /** The range asked for (RFC 3339), when given. */
+  readonly from?: string;
+  readonly to?: string;
+  /** When the first and last decision in range were made. */
+  readonly first?: string;
+  readonly last?: string;
+  readonly decisions: number;
+  readonly seconds: number;
+  readonly eventsPerSecond: number;
+}

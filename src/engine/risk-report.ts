@@ -10,6 +10,7 @@ import {
 import {
   type LoggedDecisionFields,
   type LogRange,
+  type LogSpan,
   latestOutcome,
   rangeTimes,
   scanDecisionLog,
@@ -51,17 +52,8 @@ export interface LatencyQuantiles extends Quantiles {
 }
 
 /** The risk report over a time range of the decision log (docs/reports.md has its shape). */
-export interface RiskReport {
+export interface RiskReport extends LogSpan {
   readonly kind: 'risk';
-  /** The range asked for (RFC 3339), when given. */
-  readonly from?: string;
-  readonly to?: string;
-  /** When the first and last decision in range were made. */
-  readonly first?: string;
-  readonly last?: string;
-  readonly decisions: number;
-  readonly seconds: number;
-  readonly eventsPerSecond: number;
   readonly mix: {
     readonly byDecision: Record<Action, Share>;
     readonly byEventType: readonly {

@@ -4,6 +4,7 @@ import type { Bundle } from './bundle.js';
 import {
   type LoggedDecisionFields,
   type LogRange,
+  type LogSpan,
   latestOutcome,
   rangeTimes,
   scanDecisionLog,
@@ -75,15 +76,8 @@ export interface ChallengerComparison {
 }
 
 /** The shadow report (docs/reports.md has its shape). */
-export interface ShadowReport {
+export interface ShadowReport extends LogSpan {
   readonly kind: 'shadow';
-  readonly from?: string;
-  readonly to?: string;
-  readonly first?: string;
-  readonly last?: string;
-  readonly decisions: number;
-  readonly seconds: number;
-  readonly eventsPerSecond: number;
   readonly bundleVersion?: string;
   /** Labelled decisions in range, those labelled fraud, and the live policy's REVIEW/BLOCK against them. */
   readonly labels: { readonly labelled: number; readonly fraud: number; readonly live: LabelMatch };

@@ -4,6 +4,7 @@ import { backtest, backtestEvents, csvEvents, parseCsvMapping, readDecisionLog }
 import { type AlertRouteDeps, registerAlertRoutes } from './alert-routes.js';
 import { type ApiKeys, presentedKey } from './api-keys.js';
 import type { ControlPlane } from './control-plane.js';
+import { registerReportRoutes } from './report-routes.js';
 import type { RuleEdit } from './rule-edit.js';
 
 /** What the admin routes need. */
@@ -174,6 +175,8 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
           }
         });
       };
+      // Risk and shadow reports over the decision log (docs/reports.md).
+      registerReportRoutes(admin, deps);
       admin.post('/bundle/publish', async (req) => ({
         version: await control.publish(files(req.body), actorOf(req, keys)),
       }));

@@ -1,3 +1,4 @@
+import { validCountry, validDeviceId, validEmailDomain, validIp, validText } from './quality-checks.js';
 import type { RiskEvent } from './types.js';
 
 /**
@@ -22,38 +23,10 @@ export const QUALITY_FIELDS = [
 ] as const;
 
 /**
- * Whether an address (as the edge keeps it: a dotted quad, or IPv6 in its compressed lower-case form)
- * can be a customer's: not private, loopback, link-local, CGNAT, unspecified or multicast. Plain
- * arithmetic: node:net's BlockList costs about 7 µs a check, more than a report's whole record.
- */
-function isPublicIp(ip: string): boolean {
-  if (ip.includes(':')) {
-    const h = ip.toLowerCase();
-    if (h === '::' || h === '::1') return false;
-    const first = h.startsWith('::') ? 0 : Number.parseInt(h.slice(0, h.indexOf(':')), 16);
-    // fc00::/7 unique local, fe80::/10 link-local, ff00::/8 multicast.
-    return (first & 0xfe00) !== 0xfc00 && (first & 0xffc0) !== 0xfe80 && (first & 0xff00) !== 0xff00;
-  }
-  const dot = ip.indexOf('.');
-  const a = Number(ip.slice(0, dot));
-  const b = Number(ip.slice(dot + 1, ip.indexOf('.', dot + 1)));
-  if (a === 0 || a === 10 || a === 127 || a >= 224) return false;
-  if (a === 100 && b >= 64 && b <= 127) return false;
-  if (a === 169 && b === 254) return false;
-  if (a === 172 && b >= 16 && b <= 31) return false;
-  return !(a === 192 && b === 168);
-}
-
-// Device ids an SDK sends when it has none.
-const PLACEHOLDER = /^(?:unknown|undefined|null|none|n\/a|na|-|0+|(?:0+-){4}0+)$/i;
-// ISO 3166-1 user-assigned codes some integrations send for "unknown".
-const NO_COUNTRY = new Set(['XX', 'ZZ', 'AA', 'QM', 'QZ']);
-
-/**
  * The data-quality checks of one tokenised event, one entry per field that applies to it: the
  * QUALITY_FIELDS (`payment.card.country` only on events with a payment) and every attribute the event
  * carries. Shared by the risk report (over the decision log) and live data-quality metrics, so both
- * count the same fields the same way (docs/reports.md "Data quality").
+ * judge each field by the same checks (src/domain/quality-checks.ts; docs/reports.md "Data quality").
  */
 export function fieldQuality(event: RiskEvent): FieldCheck[] {
   const out: FieldCheck[] = [];
@@ -61,36 +34,38 @@ export function fieldQuality(event: RiskEvent): FieldCheck[] {
   out.push({
     field: 'device.id',
     present: device !== undefined && device !== '',
-    valid: device !== undefined && device !== '' && !PLACEHOLDER.test(device.trim()),
+    valid: device !== undefined && device !== '' && validDeviceId(device),
   });
   const ip = event.network.ip;
   out.push({
     field: 'network.ip',
     present: ip !== undefined,
-    valid: ip !== undefined && isPublicIp(ip),
+    valid: ip !== undefined && validIp(ip),
   });
   if (event.payment !== undefined) {
     const c = event.payment.cardCountry;
     out.push({
       field: 'payment.card.country',
       present: c !== undefined,
-      valid: c !== undefined && /^[A-Z]{2}$/.test(c) && !NO_COUNTRY.has(c),
+      valid: c !== undefined && validCountry(c),
     });
   }
   const domain = event.account.emailDomain;
   out.push({
     field: 'account.email',
     present: event.account.emailToken !== undefined,
-    // The edge keeps the domain of a well-formed address: one with a dot and no empty label is deliverable in form.
-    valid:
-      event.account.emailToken !== undefined && domain !== undefined && /^[^.]+(?:\.[^.]+)+$/.test(domain),
+    valid: event.account.emailToken !== undefined && validEmailDomain(domain),
   });
   // The edge tokenises a phone only when its canonical form has 6 to 20 digits.
   const phone = event.account.phoneToken !== undefined;
   out.push({ field: 'account.phone', present: phone, valid: phone });
   for (const [name, value] of Object.entries(event.attributes)) {
     const present = value !== '';
-    out.push({ field: `attributes.${name}`, present, valid: present && value.trim() !== '' });
+    out.push({
+      field: `attributes.${name}`,
+      present,
+      valid: present && value.trim() !== '' && validText(value),
+    });
   }
   return out;
 }

@@ -33,6 +33,16 @@ export {
   type OutcomeType,
   parseOutcome,
 } from './outcome.js';
+/** What "well formed" means per field for data quality: device ids, IPs, countries, email domains, user agents, text. */
+export {
+  isPlaceholder,
+  validCountry,
+  validDeviceId,
+  validEmailDomain,
+  validIp,
+  validText,
+  validUserAgent,
+} from './quality-checks.js';
 /** Keyed HMAC tokens for PAN, email and phone, and the canonical forms they are taken over. */
 export { canonical, createTokenizer, type Tokenizer } from './tokenizer.js';
 /** The domain types: one event in, one decision out. */

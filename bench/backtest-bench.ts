@@ -9,8 +9,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fromJson } from '@bufbuild/protobuf';
-import { createManualClock, createTokenizer, eventFromProto } from '../src/domain/index.js';
+import { createTokenizer } from '../src/domain/index.js';
 import {
   backtest,
   backtestParallel,
@@ -18,43 +17,15 @@ import {
   loadBundleDir,
   readDecisionLog,
 } from '../src/engine/index.js';
-import { DecideRequestSchema } from '../src/gen/risk/v1/risk_pb.js';
-import { buildService, loadConfig } from '../src/server/index.js';
-import { createSimulator } from '../src/sim/index.js';
+import { buildBenchLog } from './build-decision-log.js';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '30000' } } });
 const N = Number(values.events);
 const dataDir = mkdtempSync(join(tmpdir(), 'risk-backtest-bench-'));
 const candidateDir = mkdtempSync(join(tmpdir(), 'risk-backtest-bench-candidate-'));
 try {
-  const clock = createManualClock(0);
-  const config = loadConfig(
-    { LOG_LEVEL: 'silent' },
-    {
-      dataDir,
-      journalMode: 'off',
-      decisionLog: 'file',
-      // 8 MiB segments: a long log spans many, which the parallel backtest spreads over threads.
-      decisionLogSegmentMb: 8,
-      maxEventSkewMs: 20 * 365 * 86_400_000,
-      httpPort: 0,
-      grpcPort: 0,
-    },
-  );
-  const service = await buildService(config, { clock: clock.now, logger: false });
-  let n = 0;
-  for (const rec of createSimulator({ seed: 9, users: 3000, fraudRate: 0.03 }).events()) {
-    if (n++ >= N) break;
-    clock.set(rec.at);
-    const ev = eventFromProto(
-      fromJson(DecideRequestSchema, rec.request),
-      service.tokenizer,
-      service.engine.bundle.features,
-    );
-    if ('errors' in ev) continue;
-    await service.engine.decide(ev.value);
-  }
-  await service.close();
+  // 8 MiB segments: a long log spans many, which the parallel backtest spreads over threads.
+  await buildBenchLog({ dataDir, events: N, seed: 9, users: 3000, fraudRate: 0.03, segmentMb: 8 });
   cpSync(defaultBundleDir(), candidateDir, { recursive: true });
   const rules = join(candidateDir, 'rules.json');
   writeFileSync(rules, readFileSync(rules, 'utf8').replace('card.count_1h >= 4', 'card.count_1h >= 2'));

@@ -13,6 +13,8 @@ export {
 } from './errors.js';
 /** Intake: a decoded DecideRequest to a validated, tokenised RiskEvent, or the field violations. */
 export { eventFromProto, type IntakeOptions, parseAttribute } from './event-from-proto.js';
+/** Data-quality checks of one tokenised event (present / valid per field), shared by reports and live metrics. */
+export { type FieldCheck, fieldQuality, QUALITY_FIELDS, qualitySource } from './field-quality.js';
 /** 64-bit structural hash of a tokenised event, the idempotency fingerprint. */
 export { fingerprint } from './fingerprint.js';
 /** Seeded 53-bit string hash (no allocation). */
@@ -31,6 +33,16 @@ export {
   type OutcomeType,
   parseOutcome,
 } from './outcome.js';
+/** What "well formed" means per field for data quality: device ids, IPs, countries, email domains, user agents, text. */
+export {
+  isPlaceholder,
+  validCountry,
+  validDeviceId,
+  validEmailDomain,
+  validIp,
+  validText,
+  validUserAgent,
+} from './quality-checks.js';
 /** Keyed HMAC tokens for PAN, email and phone, and the canonical forms they are taken over. */
 export { canonical, createTokenizer, type Tokenizer } from './tokenizer.js';
 /** The domain types: one event in, one decision out. */

@@ -28,6 +28,7 @@ export {
 export { decodeJournalRecord, encodeJournalRecord, type JournalRecord } from './journal-record.js';
 /** Reads the decision log back in write order, skipping a torn tail. */
 export {
+  type DecisionLogReadOptions,
   type DecisionLogReadStats,
   featuresOf,
   readDecisionLog,

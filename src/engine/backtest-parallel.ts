@@ -41,7 +41,7 @@ export async function backtestShare(
   candidate: Bundle,
 ): Promise<BacktestReport> {
   async function* records() {
-    for await (const r of readDecisionLog(task.dir, undefined, task.segments))
+    for await (const r of readDecisionLog(task.dir, undefined, { segments: task.segments }))
       if (r.kind !== 'outcome') yield r;
     yield* task.outcomes;
   }

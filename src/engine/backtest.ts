@@ -4,6 +4,7 @@ import type { EvalContext } from '../policies/index.js';
 import type { Bundle } from './bundle.js';
 import { combine } from './combine.js';
 import { createSnapshotReader, type LoggedSnapshot } from './decision-record.js';
+import { latestOutcome, scanDecisionLog } from './log-range.js';
 import { evaluate, finalScore, listReasons, modelReasons, sequenceMatched } from './stage-reasons.js';
 
 /** What to backtest: a candidate bundle against the live one, over a time range of the log. */
@@ -115,25 +116,9 @@ export async function backtest(
   const changedSample: BacktestReport['changedSample'][number][] = [];
   let changed = 0;
   let recordedDiffers = 0;
-  let events = 0;
   // Outcomes come after their decisions in the log: keep each decision's actions, join at the end.
   const decided = new Map<string, { live: Action; candidate: Action }>();
-  const labels = new Map<string, OutcomeType>();
-  let first: number | undefined;
-  let last: number | undefined;
-
-  for await (const r of records) {
-    if (r.kind === 'outcome') {
-      labels.set(String(r.decisionId), r.type as OutcomeType);
-      continue;
-    }
-    if (r.kind !== 'decision') continue;
-    const at = Date.parse(String(r.at));
-    if ((options.from !== undefined && at < options.from) || (options.to !== undefined && at >= options.to))
-      continue;
-    events++;
-    first = first === undefined ? at : Math.min(first, at);
-    last = last === undefined ? at : Math.max(last, at);
+  const scan = await scanDecisionLog(records, options, (r) => {
     const rec = r as unknown as LoggedDecision;
     recorded[rec.decision] = (recorded[rec.decision] ?? 0) + 1;
     const a = decideOn(live, rec);
@@ -151,7 +136,10 @@ export async function backtest(
           candidateReasons: b.reasons.map((x) => x.ruleId ?? x.code),
         });
     }
-  }
+  });
+  const { events, first, last } = scan;
+  const labels = new Map<string, OutcomeType>();
+  for (const [id, list] of scan.outcomes) labels.set(id, latestOutcome(list) as OutcomeType);
 
   const judged: Judged[] = [];
   for (const [id, type] of labels) {

@@ -1,13 +1,13 @@
-import type { RiskEvent } from '../domain/index.js';
-import type { FeaturePlan } from '../features/index.js';
 import {
+  type RiskEvent,
   validCountry,
   validDeviceId,
   validEmailDomain,
   validIp,
   validText,
   validUserAgent,
-} from './quality-checks.js';
+} from '../domain/index.js';
+import type { FeaturePlan } from '../features/index.js';
 
 /** The fields every event is rated on, by their accessor-table names; declared attributes follow as `attr.<name>`. */
 export const QUALITY_FIELDS = ['device.id', 'ip', 'card.country', 'email', 'phone', 'user_agent'] as const;

@@ -3,6 +3,7 @@
 /** The decision log's embedded sink, for the server to open (the engine owns what goes in it). */
 export {
   createDecisionLog,
+  type DecisionLogReadOptions,
   type DecisionLogStats,
   featuresOf,
   readDecisionLog,
@@ -67,6 +68,15 @@ export {
   type ReplayEntry,
   type ReplayState,
 } from './idempotency-store.js';
+/** The one reading path of backtests and reports: decisions in a time range, outcomes joined at the end. */
+export {
+  type LogRange,
+  type LogScan,
+  type LogSpan,
+  latestOutcome,
+  parseLogRange,
+  scanDecisionLog,
+} from './log-range.js';
 /** The journal and snapshot cycle under DATA_DIR: recovery at open, onCommit for the engine, close. */
 export {
   openPersistence,
@@ -86,3 +96,15 @@ export {
   type SharedReplayStore,
   withSharedReplay,
 } from './redis-replay-store.js';
+export { renderRiskMarkdown, renderShadowMarkdown } from './report-markdown.js';
+export { SCORE_BINS, type ScoreDistribution } from './report-stats.js';
+/** Reports over the decision log: risk (mix, rules, outcomes, scores, latency, data quality) and shadow. */
+export { type RiskReport, type RiskReportOptions, riskReport } from './risk-report.js';
+export {
+  type ChallengerComparison,
+  type ShadowReport,
+  type ShadowReportOptions,
+  type ShadowRuleReport,
+  shadowReport,
+  TIERS,
+} from './shadow-report.js';

@@ -21,6 +21,8 @@ export {
 export { ort } from './onnxruntime.js';
 /** Tree ensembles read from ONNX bytes, and exact TreeSHAP over them (tests and tools). */
 export { COVERS_METADATA_KEY, type EnsembleSignature, readTreeEnsemble } from './read-tree-ensemble.js';
+/** ROC AUC of scores against 0/1 labels (ties count 1/2), for reports beside the trainer's. */
+export { rocAuc } from './train/metrics.js';
 export { ensembleMargin, type Tree, type TreeEnsemble, takesYes } from './tree-ensemble.js';
 /** TreeSHAP explanations for tree-ensemble models, read from the served ONNX graph. */
 export {

@@ -5,6 +5,7 @@ import { type AlertRouteDeps, registerAlertRoutes } from './alert-routes.js';
 import { type ApiKeys, presentedKey } from './api-keys.js';
 import { candidateRuleFiles } from './console-rules.js';
 import type { ControlPlane } from './control-plane.js';
+import { registerReportRoutes } from './report-routes.js';
 import type { RuleEdit } from './rule-edit.js';
 
 /** What the admin routes need. */
@@ -201,6 +202,8 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
           }
         });
       };
+      // Risk and shadow reports over the decision log (docs/reports.md).
+      registerReportRoutes(admin, deps);
       admin.post('/bundle/publish', async (req) => ({
         version: await control.publish(files(req.body), actorOf(req, keys)),
       }));

@@ -1,9 +1,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fromJson } from '@bufbuild/protobuf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createManualClock, eventFromProto } from '../../src/domain/index.js';
 import { listDecisionSegments, readDecisionLog } from '../../src/durability/index.js';
 import {
   type Bundle,
@@ -12,9 +10,7 @@ import {
   defaultBundleDir,
   loadBundleDir,
 } from '../../src/engine/index.js';
-import { DecideRequestSchema } from '../../src/gen/risk/v1/risk_pb.js';
-import { createSimulator } from '../../src/sim/index.js';
-import { testService } from '../helpers.js';
+import { buildDecisionLog } from '../decision-log-builder.js';
 
 let dataDir: string;
 let candidateDir: string;
@@ -25,34 +21,18 @@ const N = 4000;
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'risk-backtest-'));
   // The log: simulator traffic decided by the service with the default bundle, some outcomes.
-  const clock = createManualClock(0);
-  const service = await testService(
+  const built = await buildDecisionLog({
+    dataDir,
+    events: N,
+    seed: 3,
+    users: 500,
+    fraudRate: 0.04,
     // Segments of 1 MiB: the log spans several, as a long one does (the parallel backtest splits by them).
-    { dataDir, decisionLog: 'file', decisionLogSegmentMb: 1, maxEventSkewMs: 20 * 365 * 86_400_000 },
-    clock.now,
-  );
-  let n = 0;
-  for (const rec of createSimulator({ seed: 3, users: 500, fraudRate: 0.04 }).events()) {
-    if (n++ >= N) break;
-    clock.set(rec.at);
-    const ev = eventFromProto(
-      fromJson(DecideRequestSchema, rec.request),
-      service.tokenizer,
-      service.engine.bundle.features,
-    );
-    if ('errors' in ev) throw new Error(JSON.stringify(ev.errors));
-    const d = await service.engine.decide(ev.value);
-    if (n % 10 === 0 || rec.label === 1) {
-      const res = await service.http.inject({
-        method: 'POST',
-        url: '/v1/outcomes',
-        payload: { decisionId: d.decisionId, type: rec.label === 1 ? 'CONFIRMED_FRAUD' : 'FALSE_POSITIVE' },
-      });
-      expect(res.statusCode).toBe(201);
-      outcomes++;
-    }
-  }
-  await service.close();
+    segmentMb: 1,
+    outcomes: (i, label) =>
+      (i + 1) % 10 === 0 || label === 1 ? [label === 1 ? 'CONFIRMED_FRAUD' : 'FALSE_POSITIVE'] : [],
+  });
+  outcomes = built.filter((d) => d.outcomes.length > 0).length;
   // The candidate: the default bundle with a tighter card velocity rule.
   candidateDir = mkdtempSync(join(tmpdir(), 'risk-backtest-candidate-'));
   cpSync(defaultBundleDir(), candidateDir, { recursive: true });

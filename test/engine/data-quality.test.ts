@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { RiskEvent } from '../../src/domain/index.js';
-import { createDataQuality, type DataQualityOptions } from '../../src/engine/index.js';
-import { ISO_COUNTRY_COUNT } from '../../src/engine/iso-countries.js';
+import { ISO_COUNTRY_COUNT } from '../../src/domain/iso-countries.js';
 import {
   validCountry,
   validDeviceId,
   validEmailDomain,
   validIp,
   validUserAgent,
-} from '../../src/engine/quality-checks.js';
+} from '../../src/domain/quality-checks.js';
+import { createDataQuality, type DataQualityOptions } from '../../src/engine/index.js';
 import { featurePlan } from '../helpers.js';
 
 const plan = featurePlan({

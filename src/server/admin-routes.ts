@@ -3,6 +3,8 @@ import { RiskError } from '../domain/index.js';
 import { backtest, readDecisionLog } from '../engine/index.js';
 import { type ApiKeys, presentedKey } from './api-keys.js';
 import type { ControlPlane } from './control-plane.js';
+import type { ReviewQueue } from './review-queue.js';
+import { registerReviewRoutes } from './review-routes.js';
 import type { RuleEdit } from './rule-edit.js';
 
 /** What the admin routes need. */
@@ -13,6 +15,8 @@ export interface AdminDeps {
   readonly decisionLogDir?: string | undefined;
   /** Writes out what the decision log has queued, so a backtest sees the latest decisions. */
   readonly flushDecisionLog?: () => Promise<void>;
+  /** The review queue, whose routes (/review/cases…) sit behind the same key check. */
+  readonly review?: ReviewQueue;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
@@ -171,6 +175,7 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
         await control.removeListItem(req.params.id, req.params.value, actorOf(req, keys));
         return { version: control.current().version };
       });
+      if (deps.review !== undefined) registerReviewRoutes(admin, deps.review);
     },
     { prefix: '/admin/v1' },
   );

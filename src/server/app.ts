@@ -33,10 +33,12 @@ import { createDecisionGate } from './decision-gate.js';
 import { createFileBundleStore } from './file-bundle-store.js';
 import { buildGrpc, type GrpcService } from './grpc.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { openReviewQueue } from './open-review-queue.js';
 import { createOutcomeDesk } from './outcome-desk.js';
 import { registerOutcomes } from './outcome-routes.js';
 import { createPgBundleStore } from './pg-bundle-store.js';
 import { registerRest } from './rest.js';
+import type { ReviewQueue } from './review-queue.js';
 import { httpServerOptions } from './server-options.js';
 
 /** The assembled service: both transports built, nothing listening yet. */
@@ -99,6 +101,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
   }
   let sequences: SequenceState | undefined;
   let controlPlane: ControlPlane | undefined;
+  let review: ReviewQueue | undefined;
   // Every fresh decision goes to the decision log (docs/decision-log.md); the decision never waits for it.
   const decisionLog =
     config.decisionLog === 'file'
@@ -124,6 +127,8 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     sequences: () => sequences?.stats() ?? { keys: 0, runs: 0, evictedKeys: 0, evictedRuns: 0 },
     ...(decisionLog !== undefined ? { decisionLog: () => decisionLog.stats() } : {}),
     outcomes: () => outcomes.stats(),
+    review: async () =>
+      review === undefined ? { open: 0, claimed: 0, resolved: 0, dropped: 0 } : review.stats(),
     versions: () => {
       const b = engine?.bundle;
       return {
@@ -180,6 +185,9 @@ export async function buildService(config: Config, options: ServiceOptions = {})
   const http = Fastify(httpServerOptions(config, options.logger));
   if (!redisReachable)
     http.log.warn('Redis at REDIS_URL not reachable yet: decisions are degraded (features) until it is');
+  // REVIEW decisions become cases for analysts (docs/review-queue.md); the decision never waits for them.
+  review = await openReviewQueue(config, { desk: outcomes, now: clock, log: http.log });
+  const reviewQueue = review;
   // The counters and the replay store are restored (docs/architecture.md §11) before anything
   // decides. With Redis the state is Redis's: no journal.
   const replay = createIdempotencyStore(config.idempotencyMax, config.idempotencyTtlMs);
@@ -215,6 +223,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
         decisionRecord(event, result, features, schema, shadow, live, challenger, Date.now()),
       );
       outcomes.remember(result);
+      if (result.decision === 'REVIEW') reviewQueue.add(event, result, features, schema);
     },
     replayStore: replay,
     sequences,
@@ -278,6 +287,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     keys,
     decisionLogDir: decisionLog === undefined ? undefined : join(resolve(config.dataDir), 'decisions'),
     ...(decisionLog !== undefined ? { flushDecisionLog: () => decisionLog.flush() } : {}),
+    review: reviewQueue,
   });
   registerOutcomes(http, { desk: outcomes, authorize });
   const grpc = buildGrpc({
@@ -320,6 +330,8 @@ export async function buildService(config: Config, options: ServiceOptions = {})
       ]);
       // Nothing decides any more: everything answered is journaled; the final snapshot covers it all.
       await persistence?.close();
+      // Before the decision log: the queue's last cases are stored, and no verdict is under way.
+      await reviewQueue.close();
       await decisionLog?.close();
       await core.bundle.model?.close();
       await redis?.quit().catch(() => redis?.disconnect());

@@ -44,6 +44,8 @@ export function createMetrics(gauges: {
   };
   /** Failures of the Redis backend by kind (monotonic), when it is in use. */
   redis?: () => Readonly<Record<string, number>>;
+  /** Review cases by state (open, claimed, resolved; dropped: monotonic), read from the queue's store. */
+  review?: () => Promise<{ open: number; claimed: number; resolved: number; dropped: number }>;
 }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -208,6 +210,22 @@ export function createMetrics(gauges: {
       registers: [registry],
       collect() {
         for (const [kind, n] of Object.entries(redis())) this.labels(kind).set(n);
+      },
+    });
+  const review = gauges.review;
+  if (review !== undefined)
+    new Gauge({
+      name: 'risk_review_cases',
+      help: 'Review cases by state: open (a claim past its lease included), claimed, resolved (kept), dropped (queue full, monotonic)',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      async collect() {
+        const r = await review().catch(() => undefined);
+        if (r === undefined) return;
+        this.labels('open').set(r.open);
+        this.labels('claimed').set(r.claimed);
+        this.labels('resolved').set(r.resolved);
+        this.labels('dropped').set(r.dropped);
       },
     });
   const batchSize = new Histogram({

@@ -256,7 +256,7 @@ export const CONFIG_FIELDS = {
     env: 'RISK_JOURNAL_MODE',
     kind: 'string',
     default: 'interval',
-    doc: '`interval` (written every RISK_JOURNAL_FLUSH_MS, fdatasync right behind: a killed process loses at most that window, a power loss also the sync under way), `sync` (each decision durable before it is answered; concurrent ones share one fdatasync) or `off` (counters in memory only: no journal or snapshots; the decision log follows RISK_DECISION_LOG)',
+    doc: '`interval` (written every RISK_JOURNAL_FLUSH_MS, fdatasync right behind: a killed process loses at most that window, a power loss also the sync under way), `sync` (each decision durable before it is answered; concurrent ones share one fdatasync) or `off` (counters and review cases in memory only: no journal or snapshots; the decision log follows RISK_DECISION_LOG)',
   },
   journalFlushMs: {
     env: 'RISK_JOURNAL_FLUSH_MS',

@@ -138,7 +138,7 @@ describe('review queue over the admin API', () => {
     expect(metrics).toContain('risk_outcomes{type="REVIEW_DECLINED"} 1');
     expect((await admin(s, 'GET', '/cases?status=all')).json().cases).toHaveLength(1);
     expect((await admin(s, 'GET', '/cases')).json().cases).toHaveLength(0);
-  });
+  }, 30_000);
 
   it('keeps cases across a restart (DATA_DIR/review) and refuses bad calls naming the field', async () => {
     const dataDir = tempDir();
@@ -190,7 +190,7 @@ describe('review queue over the admin API', () => {
     const unknown = await admin(b, 'GET', '/cases/nope');
     expect([unknown.statusCode, unknown.json().code]).toEqual([404, 'RISK_ERR_UNKNOWN_RESOURCE']);
     expect((await admin(b, 'POST', '/cases/nope/claim', { analyst: 'ana' })).statusCode).toBe(404);
-  });
+  }, 30_000);
 
   it('sits behind the admin key check', async () => {
     const s = await start({ adminKeys: 'admin-key-0123456789', decideKeys: 'decide-key-0123456789' });
@@ -201,7 +201,7 @@ describe('review queue over the admin API', () => {
     ).toBe(403);
     const ok = await admin(s, 'GET', '/cases', undefined, { authorization: 'Bearer admin-key-0123456789' });
     expect([ok.statusCode, ok.json()]).toEqual([200, { cases: [] }]);
-  });
+  }, 30_000);
 
   it('refuses a verdict while the decision log, where outcomes go, is off', async () => {
     const s = await start();
@@ -212,5 +212,5 @@ describe('review queue over the admin API', () => {
     expect([res.statusCode, res.json().code]).toEqual([409, 'RISK_ERR_NO_DECISION_LOG']);
     // Still claimed, not resolved: the verdict can be given once the log is on.
     expect((await admin(s, 'GET', `/cases/${c?.caseId}`)).json().status).toBe('claimed');
-  });
+  }, 30_000);
 });

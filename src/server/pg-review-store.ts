@@ -40,6 +40,9 @@ const bodyOf = (c: ReviewCase) => ({
   event: c.event,
 });
 
+/** Cases one INSERT carries at most. */
+const INSERT_CHUNK = 500;
+
 const iso = (d: Date | null) => (d === null ? undefined : d.toISOString());
 
 function caseOfRow(r: Row): ReviewCase {
@@ -152,18 +155,23 @@ export async function createPgReviewStore(options: PgReviewStoreOptions): Promis
   return {
     kind: 'postgres',
     async insert(cases) {
-      if (cases.length === 0) return;
-      await db(
-        `INSERT INTO ${t} (case_id, created_at, status, body)
-         SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::jsonb[])
-         ON CONFLICT (case_id) DO NOTHING`,
-        [
-          cases.map((c) => c.caseId),
-          cases.map((c) => c.createdAt),
-          cases.map((c) => c.status),
-          cases.map((c) => JSON.stringify(bodyOf(c))),
-        ],
-      );
+      // One statement per chunk, the rows as one JSON array: one parameter for PostgreSQL to parse,
+      // not an array literal of escaped documents.
+      for (let i = 0; i < cases.length; i += INSERT_CHUNK) {
+        const rows = cases.slice(i, i + INSERT_CHUNK).map((c) => ({
+          id: c.caseId,
+          at: c.createdAt,
+          status: c.status,
+          body: bodyOf(c),
+        }));
+        await db(
+          `INSERT INTO ${t} (case_id, created_at, status, body)
+           SELECT x->>'id', (x->>'at')::timestamptz, x->>'status', x->'body'
+             FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS r(x, n) ORDER BY n
+           ON CONFLICT (case_id) DO NOTHING`,
+          [JSON.stringify(rows)],
+        );
+      }
     },
     get,
     async list(status, limit, nowMs) {

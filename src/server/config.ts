@@ -387,7 +387,7 @@ export const CONFIG_FIELDS = {
   reviewRetentionDays: {
     env: 'RISK_REVIEW_RETENTION_DAYS',
     kind: 'int',
-    default: 90,
+    default: 30,
     min: 0,
     max: 3650,
     doc: 'resolved review cases are deleted this many days after their verdict, and the embedded journal compacted (0: kept forever); the outcome stays in the decision log',

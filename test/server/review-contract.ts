@@ -78,7 +78,7 @@ export function reviewQueueContract(kind: string, make: StoreMaker): void {
     for (const o of open.splice(0).reverse()) await o.close();
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
-  const harness = async (options: { maxQueue?: number } = {}): Promise<Harness> => {
+  const harness = async (options: { maxQueue?: number; retentionMs?: number } = {}): Promise<Harness> => {
     const logDir = mkdtempSync(join(tmpdir(), 'review-log-'));
     dirs.push(logDir);
     const log = createDecisionLog({
@@ -104,7 +104,7 @@ export function reviewQueueContract(kind: string, make: StoreMaker): void {
       leaseMs: LEASE_MS,
       flushMs: 10_000,
       maxQueue: options.maxQueue ?? 100,
-      retentionMs: 0,
+      retentionMs: options.retentionMs ?? 0,
     });
     open.push(queue);
     const features = new Float64Array([4, Number.NaN, 140.4]);
@@ -282,6 +282,20 @@ export function reviewQueueContract(kind: string, make: StoreMaker): void {
       }
       // Nothing changed.
       expect((await h.queue.get('dec-1')).status).toBe('open');
+    });
+
+    it('forgets resolved cases past the retention, checked hourly', async () => {
+      const h = await harness({ retentionMs: 60_000 });
+      h.add(1);
+      h.add(2);
+      await h.queue.claim('dec-1', 'ana');
+      await h.queue.resolve('dec-1', 'ana', 'APPROVE');
+      h.clock.advance(120_000);
+      // Past the retention, but the hourly check has not come round yet.
+      expect(await h.queue.list('all', 10)).toHaveLength(2);
+      h.clock.advance(3_600_000);
+      expect((await h.queue.list('all', 10)).map((c) => c.caseId)).toEqual(['dec-2']);
+      expect(await h.queue.stats()).toMatchObject({ open: 1, resolved: 0 });
     });
 
     it('never makes the decision wait: cases queue in memory, bounded, and reach the store on flush', async () => {

@@ -119,6 +119,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     durable: () => decisionLog?.flush() ?? Promise.resolve(),
     logDir: decisionLog === undefined ? undefined : join(resolve(config.dataDir), 'decisions'),
     recent: Math.max(config.idempotencyMax, 10_000),
+    count: (event, decision, type) => core.recordOutcome(event, decision, type),
   });
   const metrics = createMetrics({
     entities: () => engine?.store.stats().entities ?? 0,
@@ -222,7 +223,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
       decisionLog?.append(
         decisionRecord(event, result, features, schema, shadow, live, challenger, Date.now()),
       );
-      outcomes.remember(result);
+      outcomes.remember(result, event);
       if (result.decision === 'REVIEW') reviewQueue.add(event, result, features, schema);
     },
     replayStore: replay,
@@ -285,6 +286,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
   registerAdmin(http, {
     control,
     keys,
+    tokenizer,
     decisionLogDir: decisionLog === undefined ? undefined : join(resolve(config.dataDir), 'decisions'),
     ...(decisionLog !== undefined ? { flushDecisionLog: () => decisionLog.flush() } : {}),
     review: reviewQueue,

@@ -232,7 +232,8 @@ export function createReviewQueue(options: ReviewQueueOptions): ReviewQueue {
             reportedBy: analyst,
             ...(note !== undefined ? { reason: note } : {}),
           },
-          { decisionId: c.decisionId, eventId: c.eventId, decision: 'REVIEW' },
+          // The case's tokenised event feeds the outcome counters (a decline counts against the card…).
+          { decisionId: c.decisionId, eventId: c.eventId, decision: 'REVIEW', event: c.event },
         );
         return outcome(
           await store.resolve(caseId, analyst, { verdict, note, outcomeId: recorded.outcomeId }, now()),

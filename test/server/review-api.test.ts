@@ -130,14 +130,24 @@ describe('review queue over the admin API', () => {
       reason: 'cardholder denies the charges',
     });
     expect(log.filter((r) => r.kind === 'decision')).toHaveLength(5);
-
     const metrics = await s.metrics.registry.metrics();
     expect(metrics).toContain('risk_review_cases{state="resolved"} 1');
     expect(metrics).toContain('risk_review_cases{state="open"} 0');
     expect(metrics).toContain('risk_review_cases{state="dropped"} 0');
     expect(metrics).toContain('risk_outcomes{type="REVIEW_DECLINED"} 1');
-    expect((await admin(s, 'GET', '/cases?status=all')).json().cases).toHaveLength(1);
-    expect((await admin(s, 'GET', '/cases')).json().cases).toHaveLength(0);
+    // The decline is a fraud outcome: the card's outcome counter reads it from the next decision on.
+    const next = await s.http.inject({
+      method: 'POST',
+      url: '/v1/decisions?features=true',
+      payload: paymentRequest('rq-6'),
+    });
+    expect(next.json().features['card.fraud_reports_30d']).toBe(1);
+
+    // rq-6 was REVIEW too: a new open case beside the resolved one.
+    expect((await admin(s, 'GET', '/cases?status=all')).json().cases).toHaveLength(2);
+    expect((await admin(s, 'GET', '/cases')).json().cases.map((c: { eventId: string }) => c.eventId)).toEqual(
+      ['rq-6'],
+    );
   }, 30_000);
 
   it('keeps cases across a restart (DATA_DIR/review) and refuses bad calls naming the field', async () => {

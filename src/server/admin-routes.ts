@@ -5,6 +5,8 @@ import { type AlertRouteDeps, registerAlertRoutes } from './alert-routes.js';
 import { type ApiKeys, presentedKey } from './api-keys.js';
 import type { ControlPlane } from './control-plane.js';
 import { registerReportRoutes } from './report-routes.js';
+import type { ReviewQueue } from './review-queue.js';
+import { registerReviewRoutes } from './review-routes.js';
 import type { RuleEdit } from './rule-edit.js';
 
 /** What the admin routes need. */
@@ -15,6 +17,8 @@ export interface AdminDeps {
   readonly decisionLogDir?: string | undefined;
   /** Writes out what the decision log has queued, so a backtest sees the latest decisions. */
   readonly flushDecisionLog?: () => Promise<void>;
+  /** The review queue, whose routes (/review/cases…) sit behind the same key check. */
+  readonly review?: ReviewQueue;
   /** The edge's tokenizer: a CSV backtest tokenises card numbers, emails and phones as the API does. */
   readonly tokenizer: Tokenizer;
   /** Data quality and alerts (GET /quality, /alerts, /alerts/dead-letters). */
@@ -218,6 +222,7 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
         return { version: control.current().version };
       });
       if (deps.alertRoutes !== undefined) registerAlertRoutes(admin, deps.alertRoutes);
+      if (deps.review !== undefined) registerReviewRoutes(admin, deps.review);
     },
     { prefix: '/admin/v1' },
   );

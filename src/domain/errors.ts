@@ -84,6 +84,11 @@ export const ERRORS = {
     http: 503,
     grpc: GrpcCode.UNAVAILABLE,
   },
+  RISK_ERR_REVIEW_CONFLICT: {
+    message: 'the review case is held by another analyst, not claimed by you, or already resolved',
+    http: 409,
+    grpc: GrpcCode.FAILED_PRECONDITION,
+  },
   RISK_ERR_INTERNAL: { message: 'internal error', http: 500, grpc: GrpcCode.INTERNAL },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -13,6 +13,15 @@ export {
   listDecisionSegments,
   type WithLogSchema,
 } from './decision-log.js';
+/** An append-only NDJSON journal of small events with group commit and atomic compaction (the review queue's). */
+export {
+  createEventJournal,
+  type EventJournal,
+  type EventJournalOptions,
+  type EventJournalRead,
+  type EventJournalStats,
+  readEventJournal,
+} from './event-journal.js';
 /** Framing of journal records: [u32 length][u32 crc32][f64 seq][body], torn and corrupt frames detected. */
 export { decodeFrames, encodeFrame, type Frame } from './frame.js';
 /** The append-only journal with group commit (`sync` or `interval`) over numbered segment files. */

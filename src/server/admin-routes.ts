@@ -6,6 +6,8 @@ import { type ApiKeys, presentedKey } from './api-keys.js';
 import { candidateRuleFiles } from './console-rules.js';
 import type { ControlPlane } from './control-plane.js';
 import { registerReportRoutes } from './report-routes.js';
+import type { ReviewQueue } from './review-queue.js';
+import { registerReviewRoutes } from './review-routes.js';
 import type { RuleEdit } from './rule-edit.js';
 
 /** What the admin routes need. */
@@ -16,6 +18,8 @@ export interface AdminDeps {
   readonly decisionLogDir?: string | undefined;
   /** Writes out what the decision log has queued, so a backtest sees the latest decisions. */
   readonly flushDecisionLog?: () => Promise<void>;
+  /** The review queue, whose routes (/review/cases…) sit behind the same key check. */
+  readonly review?: ReviewQueue;
   /** The edge's tokenizer: a CSV backtest tokenises card numbers, emails and phones as the API does. */
   readonly tokenizer: Tokenizer;
   /** Data quality and alerts (GET /quality, /alerts, /alerts/dead-letters). */
@@ -245,6 +249,7 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
         return { version: control.current().version };
       });
       if (deps.alertRoutes !== undefined) registerAlertRoutes(admin, deps.alertRoutes);
+      if (deps.review !== undefined) registerReviewRoutes(admin, deps.review);
       for (const add of deps.extend ?? []) add(admin);
     },
     { prefix: '/admin/v1' },

@@ -43,11 +43,13 @@ import { createDecisionGate } from './decision-gate.js';
 import { createFileBundleStore } from './file-bundle-store.js';
 import { buildGrpc, type GrpcService } from './grpc.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { openReviewQueue } from './open-review-queue.js';
 import { createOutcomeDesk } from './outcome-desk.js';
 import { registerOutcomes } from './outcome-routes.js';
 import { createPgBundleStore } from './pg-bundle-store.js';
 import { qualityRejection } from './quality-rejects.js';
 import { registerRest } from './rest.js';
+import type { ReviewQueue } from './review-queue.js';
 import { httpServerOptions } from './server-options.js';
 
 /** The assembled service: both transports built, nothing listening yet. */
@@ -117,6 +119,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
   }
   let sequences: SequenceState | undefined;
   let controlPlane: ControlPlane | undefined;
+  let review: ReviewQueue | undefined;
   // Every fresh decision goes to the decision log (docs/decision-log.md); the decision never waits for it.
   const decisionLog =
     config.decisionLog === 'file'
@@ -160,6 +163,8 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     outcomes: () => outcomes.stats(),
     quality: () => quality.snapshot(clock()),
     alerts: () => ({ ...(alerts?.stats() ?? {}) }),
+    review: async () =>
+      review === undefined ? { open: 0, claimed: 0, resolved: 0, dropped: 0 } : review.stats(),
     versions: () => {
       const b = engine?.bundle;
       return {
@@ -216,6 +221,9 @@ export async function buildService(config: Config, options: ServiceOptions = {})
   const http = Fastify(httpServerOptions(config, options.logger));
   if (!redisReachable)
     http.log.warn('Redis at REDIS_URL not reachable yet: decisions are degraded (features) until it is');
+  // REVIEW decisions become cases for analysts (docs/review-queue.md); the decision never waits for them.
+  review = await openReviewQueue(config, { desk: outcomes, now: clock, log: http.log });
+  const reviewQueue = review;
   // The counters and the replay store are restored (docs/architecture.md §11) before anything
   // decides. With Redis the state is Redis's: no journal.
   const replay = createIdempotencyStore(config.idempotencyMax, config.idempotencyTtlMs);
@@ -261,6 +269,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
       } catch (err) {
         http.log.error({ err }, 'data quality, alert or console observer failed');
       }
+      if (result.decision === 'REVIEW') reviewQueue.add(event, result, features, schema);
     },
     replayStore: replay,
     sequences,
@@ -358,6 +367,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
       }),
     ],
     alertRoutes: { alerts: alertService, quality, clock },
+    review: reviewQueue,
   });
   if (config.console === 1) registerConsoleStatic(http);
   registerOutcomes(http, { desk: outcomes, authorize });
@@ -406,6 +416,8 @@ export async function buildService(config: Config, options: ServiceOptions = {})
       ]);
       // Nothing decides any more: everything answered is journaled; the final snapshot covers it all.
       await persistence?.close();
+      // Before the decision log: the queue's last cases are stored, and no verdict is under way.
+      await reviewQueue.close();
       await decisionLog?.close();
       await alertService.close();
       await core.bundle.model?.close();

@@ -89,6 +89,14 @@ export interface Config {
   readonly qualityMinEvents: number;
   /** `down`: only falling rates alert; `both`: rising ones too. */
   readonly qualityDirection: 'down' | 'both';
+  /** How long an analyst's claim on a review case holds (docs/review-queue.md). */
+  readonly reviewLeaseMs: number;
+  /** Group-commit period of new review cases. */
+  readonly reviewFlushMs: number;
+  /** New review cases waiting at most; beyond it they are dropped and counted. */
+  readonly reviewMaxQueue: number;
+  /** Resolved review cases are forgotten this many days after their verdict (0: kept). */
+  readonly reviewRetentionDays: number;
 }
 
 /** Development-only key; anything real must set RISK_TOKEN_KEY. */
@@ -319,7 +327,7 @@ export const CONFIG_FIELDS = {
     env: 'RISK_JOURNAL_MODE',
     kind: 'string',
     default: 'interval',
-    doc: '`interval` (written every RISK_JOURNAL_FLUSH_MS, fdatasync right behind: a killed process loses at most that window, a power loss also the sync under way), `sync` (each decision durable before it is answered; concurrent ones share one fdatasync) or `off` (counters in memory only: no journal or snapshots; the decision log follows RISK_DECISION_LOG)',
+    doc: '`interval` (written every RISK_JOURNAL_FLUSH_MS, fdatasync right behind: a killed process loses at most that window, a power loss also the sync under way), `sync` (each decision durable before it is answered; concurrent ones share one fdatasync) or `off` (counters and review cases in memory only: no journal or snapshots; the decision log follows RISK_DECISION_LOG)',
   },
   journalFlushMs: {
     env: 'RISK_JOURNAL_FLUSH_MS',
@@ -504,6 +512,38 @@ export const CONFIG_FIELDS = {
     kind: 'string',
     default: 'down',
     doc: 'data quality: `down` alerts when a rate falls (a field no longer sent, or arriving malformed); `both` when it rises too',
+  },
+  reviewLeaseMs: {
+    env: 'RISK_REVIEW_LEASE_MS',
+    kind: 'int',
+    default: 900_000,
+    min: 1000,
+    max: 86_400_000,
+    doc: 'how long an analyst’s claim on a review case holds; past it another analyst may claim the case (docs/review-queue.md)',
+  },
+  reviewFlushMs: {
+    env: 'RISK_REVIEW_FLUSH_MS',
+    kind: 'int',
+    default: 200,
+    min: 1,
+    max: 60_000,
+    doc: 'group-commit period of new review cases: REVIEW decisions queued in memory are written (journal fdatasync, or one PostgreSQL INSERT) this often',
+  },
+  reviewMaxQueue: {
+    env: 'RISK_REVIEW_MAX_QUEUE',
+    kind: 'int',
+    default: 10_000,
+    min: 1,
+    max: 1_000_000,
+    doc: 'new review cases waiting at most; beyond it they are dropped and counted (risk_review_cases{state="dropped"}), the decision never waits',
+  },
+  reviewRetentionDays: {
+    env: 'RISK_REVIEW_RETENTION_DAYS',
+    kind: 'int',
+    default: 30,
+    min: 0,
+    max: 3650,
+    doc: 'resolved review cases are deleted this many days after their verdict, and the embedded journal compacted (0: kept forever); the outcome stays in the decision log',
   },
 } as const satisfies Record<string, Field>;
 

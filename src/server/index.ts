@@ -6,7 +6,12 @@ export { buildService, type Service, type ServiceOptions } from './app.js';
 export { CONFIG_FIELDS, type Config, loadConfig } from './config.js';
 /** Graceful shutdown: not ready for a grace period while serving, then close listeners and connections. */
 export { type Drain, type DrainOptions, type DrainPhase, drain } from './drain.js';
+/** The review queue (docs/review-queue.md) and its stores: embedded (memory or journal) and PostgreSQL. */
+export { createFileReviewStore } from './file-review-store.js';
 /** Binds the gRPC server to a host and port. */
 export { bindGrpc } from './grpc.js';
+export { createPgReviewStore } from './pg-review-store.js';
+export { createReviewQueue, type ReviewQueue } from './review-queue.js';
+export type { ReviewStore } from './review-store.js';
 /** The fastify and grpc-js server options the service runs with (the bench's empty servers share them). */
 export { grpcServerOptions, httpServerOptions } from './server-options.js';

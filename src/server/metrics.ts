@@ -49,6 +49,8 @@ export function createMetrics(gauges: {
   quality?: () => QualitySnapshot;
   /** Alerts by state since start: fired, sent, retried, failed, deadLettered, dropped, suppressed. */
   alerts?: () => Readonly<Record<string, number>>;
+  /** Review cases by state (open, claimed, resolved; dropped: monotonic), read from the queue's store. */
+  review?: () => Promise<{ open: number; claimed: number; resolved: number; dropped: number }>;
 }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -252,6 +254,22 @@ export function createMetrics(gauges: {
         this.reset();
         for (const [k, v] of Object.entries(a))
           this.labels(k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)).inc(v);
+      },
+    });
+  const review = gauges.review;
+  if (review !== undefined)
+    new Gauge({
+      name: 'risk_review_cases',
+      help: 'Review cases by state: open (a claim past its lease included), claimed, resolved (kept), dropped (queue full, monotonic)',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      async collect() {
+        const r = await review().catch(() => undefined);
+        if (r === undefined) return;
+        this.labels('open').set(r.open);
+        this.labels('claimed').set(r.claimed);
+        this.labels('resolved').set(r.resolved);
+        this.labels('dropped').set(r.dropped);
       },
     });
   const batchSize = new Histogram({

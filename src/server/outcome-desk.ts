@@ -49,18 +49,22 @@ export interface OutcomeDesk {
   remember(result: DecisionResult, event?: RiskEvent): void;
   /**
    * Finds the decision (by decisionId, else the latest of eventId), appends the outcome to the
-   * decision log and returns it; RISK_ERR_UNKNOWN_RESOURCE when there is no such decision.
+   * decision log and returns it; RISK_ERR_UNKNOWN_RESOURCE when there is no such decision. A caller
+   * that holds the decision already (a review case, which another replica may have decided) passes
+   * it as `known`, and no lookup is made.
    */
-  report(o: OutcomeReport): Promise<OutcomeRecord>;
+  report(o: OutcomeReport, known?: KnownDecision): Promise<OutcomeRecord>;
   stats(): Readonly<Record<OutcomeReport['type'], number>>;
 }
 
-interface Known {
+/** The decision an outcome labels, as the desk needs it. */
+export interface KnownDecision {
   readonly decisionId: string;
   readonly eventId: string;
   readonly decision: DecisionResult['decision'];
   readonly event?: RiskEvent | undefined;
 }
+type Known = KnownDecision;
 
 /** Events kept in memory for the outcome counters; older decisions' events are read from the log. */
 const RECENT_EVENTS = 10_000;
@@ -119,9 +123,9 @@ export function createOutcomeDesk(options: OutcomeDeskOptions): OutcomeDesk {
         if (gone !== undefined && byEvent.get(gone.eventId) === gone) byEvent.delete(gone.eventId);
       }
     },
-    async report(o) {
+    async report(o, known) {
       if (options.append === undefined) throw new RiskError('RISK_ERR_NO_DECISION_LOG');
-      const k = await find(o);
+      const k = known ?? (await find(o));
       if (k === undefined)
         throw new RiskError(
           'RISK_ERR_UNKNOWN_RESOURCE',

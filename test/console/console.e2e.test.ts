@@ -334,6 +334,81 @@ describe('the analyst console in Chromium', { timeout: 30_000 }, () => {
     await shot('7-quality');
   });
 
+  it('works a review case: opens it, claims it, declines it, and sees it resolved with its outcome', async () => {
+    // The queue as the panel lists it: REVIEW decisions of the history and of this test became cases.
+    const open = (await admin('/review/cases?status=open&limit=200')).cases as {
+      caseId: string;
+      eventId: string;
+    }[];
+    expect(open.length).toBeGreaterThan(0);
+    const target = open[0] as { caseId: string; eventId: string };
+    await page.click('[data-testid=tab-review]');
+    await page.fill('[data-testid=analyst]', 'ana');
+    await page.locator(`[data-testid=case-row][data-case-id="${target.caseId}"]`).click();
+    await page.getByTestId('case-detail').waitFor();
+    expect(await page.getByTestId('case-status').textContent()).toBe('open');
+    await page.click('[data-testid=case-claim]');
+    await page.getByTestId('case-status').filter({ hasText: 'claimed' }).waitFor();
+    expect(await page.getByTestId('case-claimed-by').textContent()).toContain('ana');
+    // The lease is ana's: another analyst's claim is a conflict.
+    const other = await fetch(`${base}/admin/v1/review/cases/${target.caseId}/claim`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ analyst: 'bob' }),
+    });
+    expect(other.status).toBe(409);
+    await page.fill('[data-testid=case-detail] input[placeholder=note]', 'card reported stolen');
+    await page.click('[data-testid=case-decline]');
+    await page.getByTestId('case-status').filter({ hasText: 'resolved' }).waitFor();
+    expect(await page.getByTestId('case-verdict').textContent()).toContain('DECLINE by ana');
+    const outcomeId = (await page.getByTestId('case-outcome').textContent()) ?? '';
+    const served = await admin(`/review/cases/${target.caseId}`);
+    expect(served).toMatchObject({
+      status: 'resolved',
+      verdict: 'DECLINE',
+      resolvedBy: 'ana',
+      note: 'card reported stolen',
+      outcomeId,
+    });
+    // It has left the open cases; the resolved ones list it with its verdict.
+    await page
+      .locator(`[data-testid=case-row][data-case-id="${target.caseId}"]`)
+      .waitFor({ state: 'detached' });
+    await page.selectOption('[data-testid=case-filter]', 'resolved');
+    await page
+      .locator(`[data-testid=case-row][data-case-id="${target.caseId}"]`)
+      .filter({ hasText: 'DECLINE' })
+      .waitFor();
+    await shot('8-review');
+  });
+
+  it('renders the risk report over the decision log and offers it as Markdown and JSON', async () => {
+    await page.click('[data-testid=tab-reports]');
+    await page.click('[data-testid=report-render]');
+    await page.getByTestId('report-text').waitFor({ timeout: 30_000 });
+    const text = (await page.getByTestId('report-text').textContent()) ?? '';
+    expect(text.startsWith('#')).toBe(true);
+    // The Markdown is the service's own, and the download is its file.
+    const from = new Date(Date.now() - 86_400_000).toISOString();
+    const to = new Date(Date.now() + 60_000).toISOString();
+    const md = await fetch(`${base}/admin/v1/reports/risk?from=${from}&to=${to}&format=md`, {
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    const head = (await md.text()).split('\n')[0] as string;
+    expect(text.split('\n')[0]).toBe(head);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('[data-testid=report-download-md]'),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^risk-report-.*\.md$/);
+    const [json] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('[data-testid=report-download-json]'),
+    ]);
+    expect(json.suggestedFilename()).toMatch(/^risk-report-.*\.json$/);
+    await shot('9-reports');
+  });
+
   it('ran without a script error or a Content-Security-Policy refusal', () => {
     expect(pageProblems).toEqual([]);
   });

@@ -80,6 +80,12 @@ describe('the read-only key', () => {
     ['POST', '/admin/v1/bundle/rollback', { version: 'nope@000000000000' }, 404, 403],
     ['POST', '/admin/v1/lists/blocked_ips/items', { value: '198.51.100.9' }, 201, 403],
     ['DELETE', '/admin/v1/lists/blocked_ips/items/198.51.100.9%2F32', undefined, 200, 403],
+    ['GET', '/admin/v1/review/cases?status=all', undefined, 200, 200],
+    ['GET', '/admin/v1/quality', undefined, 200, 200],
+    ['GET', '/admin/v1/alerts', undefined, 200, 200],
+    ['GET', '/admin/v1/reports/risk', undefined, 200, 200],
+    ['POST', '/admin/v1/review/cases/no-such-case/claim', { analyst: 'ana' }, 404, 403],
+    ['POST', '/admin/v1/review/cases/no-such-case/resolve', { analyst: 'ana', verdict: 'DECLINE' }, 404, 403],
   ];
   it.each(table)(
     '%s %s: read-only first (refused changes change nothing), then admin',

@@ -153,7 +153,7 @@ function CaseView({
         </ul>
       </Section>
       <Section title="Features">
-        <table class="compact">
+        <table class="compact scroll">
           <tbody>
             {Object.entries(shown.features ?? {}).map(([k, v]) => (
               <tr key={k}>

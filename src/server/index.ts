@@ -4,6 +4,8 @@
 export { buildService, type Service, type ServiceOptions } from './app.js';
 /** Environment configuration: one schema, validated at once, frozen. */
 export { CONFIG_FIELDS, type Config, loadConfig } from './config.js';
+/** The analyst console's live view of decisions: per-second summary, top rules, the SSE stream (bench:console). */
+export { type ConsoleFeed, createConsoleFeed, type FeedSink } from './console-feed.js';
 /** Graceful shutdown: not ready for a grace period while serving, then close listeners and connections. */
 export { type Drain, type DrainOptions, type DrainPhase, drain } from './drain.js';
 /** The review queue (docs/review-queue.md) and its stores: embedded (memory or journal) and PostgreSQL. */

@@ -3,6 +3,7 @@
 /** The decision log's embedded sink, for the server to open (the engine owns what goes in it). */
 export {
   createDecisionLog,
+  type DecisionLog,
   type DecisionLogStats,
   featuresOf,
   readDecisionLog,

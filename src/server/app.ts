@@ -27,9 +27,12 @@ import {
 import { createSequenceState, type SequenceState } from '../policies/index.js';
 import { decideAuthorizer, registerAdmin } from './admin-routes.js';
 import { loadApiKeys } from './api-keys.js';
+import type { DecisionSink } from './batch-sink.js';
 import type { Config } from './config.js';
 import { type ControlPlane, createControlPlane } from './control-plane.js';
+import { createDecisionFanout } from './decision-fanout.js';
 import { createDecisionGate } from './decision-gate.js';
+import { createDecisionSinks } from './decision-sinks.js';
 import { createFileBundleStore } from './file-bundle-store.js';
 import { buildGrpc, type GrpcService } from './grpc.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -49,6 +52,8 @@ export interface Service {
   readonly grpc: GrpcService;
   /** The journal and snapshots under config.dataDir; undefined when RISK_JOURNAL_MODE is off. */
   readonly persistence: Persistence | undefined;
+  /** The decision log's optional sinks (RISK_DECISION_SINKS), for tests and the bench to flush and read. */
+  readonly decisionSinks: readonly DecisionSink[];
   /** Bundle reloads, publishes, versions, rollbacks and live list items (the admin API's core). */
   readonly control: ControlPlane;
   /** True when no admin key is configured: the admin API answers loopback callers only. */
@@ -111,8 +116,14 @@ export async function buildService(config: Config, options: ServiceOptions = {})
           onError: (err) => http.log.error({ err }, 'decision log write failed'),
         })
       : undefined;
+  // The file log and every sink of RISK_DECISION_SINKS get each record, each on its own bounded queue.
+  const sinks = createDecisionSinks(config, {
+    warn: (o: object, m: string) => http.log.warn(o, m),
+    info: (o: object, m: string) => http.log.info(o, m),
+  });
+  const records = createDecisionFanout(decisionLog, sinks);
   const outcomes = createOutcomeDesk({
-    append: decisionLog === undefined ? undefined : (r) => decisionLog.append(r),
+    append: decisionLog === undefined ? undefined : (r) => records.append(r),
     durable: () => decisionLog?.flush() ?? Promise.resolve(),
     logDir: decisionLog === undefined ? undefined : join(resolve(config.dataDir), 'decisions'),
     recent: Math.max(config.idempotencyMax, 10_000),
@@ -123,6 +134,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     inFlight: () => inFlight(),
     sequences: () => sequences?.stats() ?? { keys: 0, runs: 0, evictedKeys: 0, evictedRuns: 0 },
     ...(decisionLog !== undefined ? { decisionLog: () => decisionLog.stats() } : {}),
+    ...(sinks.length > 0 ? { decisionSinks: () => sinks.map((s) => ({ sink: s.name, ...s.stats() })) } : {}),
     outcomes: () => outcomes.stats(),
     versions: () => {
       const b = engine?.bundle;
@@ -211,9 +223,8 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     onDecision: (event, result, features, shadow, live, challenger, schema) => {
       metrics.ruleHits(live, shadow);
       metrics.modelScores(result.modelScore, challenger);
-      decisionLog?.append(
-        decisionRecord(event, result, features, schema, shadow, live, challenger, Date.now()),
-      );
+      if (decisionLog !== undefined || sinks.length > 0)
+        records.append(decisionRecord(event, result, features, schema, shadow, live, challenger, Date.now()));
       outcomes.remember(result);
     },
     replayStore: replay,
@@ -307,6 +318,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     http,
     grpc,
     persistence,
+    decisionSinks: sinks,
     control,
     adminLoopbackOnly: !keys.adminConfigured,
     setReady,
@@ -320,7 +332,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
       ]);
       // Nothing decides any more: everything answered is journaled; the final snapshot covers it all.
       await persistence?.close();
-      await decisionLog?.close();
+      await records.close();
       await core.bundle.model?.close();
       await redis?.quit().catch(() => redis?.disconnect());
     },

@@ -1,0 +1,151 @@
+import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { createBatchSink, type DecisionSink } from './batch-sink.js';
+import { featuresByName, type SinkRecord, sinkRecordOf } from './sink-record.js';
+
+/** Options for createNatsDecisionSink. */
+export interface NatsDecisionSinkOptions {
+  /** nats://host:port (NATS_URL; several comma-separated). */
+  readonly url: string;
+  /** First token(s) of every subject: `<prefix>.decisions.<DECISION>`, `<prefix>.outcomes.<TYPE>`. */
+  readonly subjectPrefix: string;
+  /** The JetStream stream holding those subjects (created if missing). */
+  readonly stream: string;
+  /** Messages older than this are removed by the stream (0: kept until max bytes). */
+  readonly maxAgeMs: number;
+  /** Bytes the stream keeps at most, oldest removed first (0: unlimited). */
+  readonly maxBytes: number;
+  /** Records of one batch: published together, their acks awaited together (the bound on acks in flight). */
+  readonly batchSize: number;
+  readonly flushMs: number;
+  readonly maxQueue: number;
+  /** Budget of a connection attempt and of one batch's acks. */
+  readonly timeoutMs?: number;
+  readonly closeTimeoutMs?: number;
+  readonly onError?: (err: Error, failures: number) => void;
+  readonly onRecover?: (failures: number) => void;
+}
+
+/** JetStream's duplicate window: a batch retried within it is stored once (Nats-Msg-Id). */
+const DUPLICATE_WINDOW_MS = 120_000;
+const NANOS = 1_000_000;
+
+/** The subjects of the stream, for a prefix. */
+export function natsSinkSubjects(prefix: string): { decisions: string; outcomes: string } {
+  return { decisions: `${prefix}.decisions.>`, outcomes: `${prefix}.outcomes.>` };
+}
+
+/**
+ * One record as a JetStream message (docs/decision-log.md "NATS JetStream sink"): self-contained
+ * JSON a stream processor reads without the file log. A decision carries its features by name
+ * (`features`) instead of the file's array `f`; an outcome is the file's line as it is.
+ */
+export function natsMessageOf(
+  x: SinkRecord,
+  prefix: string,
+): { subject: string; id: string; body: Record<string, unknown> } {
+  if (x.kind === 'outcome')
+    return { subject: `${prefix}.outcomes.${x.record.type}`, id: x.record.outcomeId, body: { ...x.record } };
+  const { f: _f, ...rest } = x.record;
+  return {
+    subject: `${prefix}.decisions.${x.record.decision}`,
+    id: x.record.decisionId,
+    body: { ...rest, features: featuresByName(x.record, x.schema) },
+  };
+}
+
+/**
+ * The decision log on a NATS JetStream subject, for stream processors downstream (Flink): each
+ * batch is published asynchronously and its acks awaited together, so at most `batchSize` acks are
+ * in flight. `Nats-Msg-Id` is the decision (or outcome) id, so a batch retried after a lost ack is
+ * stored once. The connection reconnects by itself; while the server is unreachable the batch is
+ * retried with backoff and the queue stays bounded (drops counted).
+ */
+export function createNatsDecisionSink(options: NatsDecisionSinkOptions): DecisionSink {
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const subjects = natsSinkSubjects(options.subjectPrefix);
+  let nc: NatsConnection | undefined;
+  let js: JetStreamClient | undefined;
+  let streamReady = false;
+  const encoder = new TextEncoder();
+
+  const ensureStream = async (jsm: JetStreamManager) => {
+    const want = [subjects.decisions, subjects.outcomes];
+    const info = await jsm.streams.info(options.stream).catch((err: unknown) => {
+      if ((err as { code?: number }).code === 10059 || (err as Error).name === 'StreamNotFoundError')
+        return undefined;
+      throw err;
+    });
+    if (info === undefined) {
+      await jsm.streams.add({
+        name: options.stream,
+        subjects: want,
+        max_age: options.maxAgeMs * NANOS,
+        max_bytes: options.maxBytes > 0 ? options.maxBytes : -1,
+        duplicate_window: DUPLICATE_WINDOW_MS * NANOS,
+      });
+      return;
+    }
+    const have = info.config.subjects ?? [];
+    const missing = want.filter((s) => !have.includes(s));
+    if (missing.length > 0) await jsm.streams.update(options.stream, { subjects: [...have, ...missing] });
+  };
+  const ready = async (): Promise<JetStreamClient> => {
+    if (nc === undefined || nc.isClosed()) {
+      const c = await connect({
+        servers: options.url.split(',').map((s) => s.trim()),
+        name: 'risk-decision-sink',
+        timeout: timeoutMs,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 500,
+      });
+      nc = c;
+      js = jetstream(c, { timeout: timeoutMs });
+      streamReady = false;
+    }
+    if (!streamReady) {
+      await ensureStream(await jetstreamManager(nc, { timeout: timeoutMs }));
+      streamReady = true;
+    }
+    return js as JetStreamClient;
+  };
+
+  const write = async (batch: readonly object[]) => {
+    const client = await ready();
+    const acks: Promise<unknown>[] = [];
+    for (const r of batch) {
+      const x = sinkRecordOf(r);
+      if (x === undefined) continue;
+      const m = natsMessageOf(x, options.subjectPrefix);
+      acks.push(
+        client.publish(m.subject, encoder.encode(JSON.stringify(m.body)), {
+          msgID: m.id,
+          timeout: timeoutMs,
+        }),
+      );
+    }
+    const results = await Promise.allSettled(acks);
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed !== undefined) {
+      // The stream may be gone (a server restarted without its store): check it on the retry.
+      streamReady = false;
+      throw (failed as PromiseRejectedResult).reason;
+    }
+  };
+
+  return createBatchSink({
+    name: 'nats',
+    maxQueue: options.maxQueue,
+    batchSize: options.batchSize,
+    flushMs: options.flushMs,
+    write,
+    async end() {
+      const c = nc;
+      nc = undefined;
+      if (c !== undefined && !c.isClosed()) await c.close().catch(() => undefined);
+    },
+    ...(options.onError !== undefined ? { onError: options.onError } : {}),
+    ...(options.onRecover !== undefined ? { onRecover: options.onRecover } : {}),
+    ...(options.closeTimeoutMs !== undefined ? { closeTimeoutMs: options.closeTimeoutMs } : {}),
+  });
+}

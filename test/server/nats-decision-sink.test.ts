@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +14,7 @@ import { deleteStream, ownNats, readStream, SHARED_NATS_URL, uniqueNatsNames } f
 // this run's own, deleted after) and, for the outage, a nats-server this test starts and stops.
 // Without NATS these fail.
 
+const run = promisify(execFile);
 const streams: string[] = [];
 const dirs: string[] = [];
 const services: Service[] = [];
@@ -118,7 +121,32 @@ describe('NATS JetStream decision sink', () => {
     ]);
     const metrics = (await s.http.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toContain('risk_decision_sink{sink="nats",state="written"} 26');
-  });
+
+    // The documented example consumer reads the same decisions with a durable of its own.
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'scripts/nats-decision-consumer.ts',
+        '--url',
+        SHARED_NATS_URL,
+        '--stream',
+        names.stream,
+        '--subject',
+        `${names.prefix}.decisions.>`,
+        '--max',
+        '25',
+        '--json',
+      ],
+      { cwd: join(import.meta.dirname, '../..') },
+    );
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { decisionId: string; subject: string });
+    expect(lines.map((l) => l.decisionId)).toEqual(answers.map((a) => a.decisionId));
+  }, 30_000);
 
   it('a batch published twice is stored once (Nats-Msg-Id is the decision id)', async () => {
     const names = uniqueNatsNames('dedupe');

@@ -1,9 +1,12 @@
 /**
  * `npm run consume:nats -- [--url nats://127.0.0.1:4222] [--stream RISK_DECISIONS] [--subject 'risk.decisions.>'] [--durable NAME] [--max N]`:
  * an example consumer of the JetStream decision sink (docs/decision-log.md "NATS JetStream sink").
- * It reads with a durable pull consumer of its own (created if missing, explicit acks), prints one
- * line per message (`subject decisionId decision score` and the top features) and acks it after
- * printing, so a restarted consumer goes on where it stopped. Without --max it runs until SIGINT.
+ * It reads with a durable pull consumer of its own (created if missing, explicit acks), names each
+ * decision's features by its schema (looked up once per schema id: the last message on
+ * `<prefix>.schemas.<id>`), prints one line per message (`subject decisionId decision score` and a
+ * few non-zero features; with --json the record with `features` by name) and acks it after
+ * printing, so a restarted consumer goes on where it stopped. Without --max it runs until SIGINT;
+ * with it, it stops after N messages or when none came for two seconds.
  */
 import { parseArgs } from 'node:util';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -13,7 +16,8 @@ const { values: args } = parseArgs({
   options: {
     url: { type: 'string', default: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' },
     stream: { type: 'string', default: process.env.RISK_NATS_STREAM ?? 'RISK_DECISIONS' },
-    subject: { type: 'string', default: `${process.env.RISK_NATS_SUBJECT_PREFIX ?? 'risk'}.decisions.>` },
+    prefix: { type: 'string', default: process.env.RISK_NATS_SUBJECT_PREFIX ?? 'risk' },
+    subject: { type: 'string' },
     durable: { type: 'string', default: 'example-consumer' },
     max: { type: 'string' },
     json: { type: 'boolean', default: false },
@@ -22,10 +26,11 @@ const { values: args } = parseArgs({
 });
 if (args.help) {
   console.log(
-    "usage: npm run consume:nats -- [--url nats://127.0.0.1:4222] [--stream RISK_DECISIONS] [--subject 'risk.decisions.>'] [--durable example-consumer] [--max N] [--json]",
+    "usage: npm run consume:nats -- [--url nats://127.0.0.1:4222] [--stream RISK_DECISIONS] [--prefix risk] [--subject '<prefix>.decisions.>'] [--durable example-consumer] [--max N] [--json]",
   );
   process.exit(0);
 }
+const subject = args.subject ?? `${args.prefix}.decisions.>`;
 const max = args.max === undefined ? Number.POSITIVE_INFINITY : Number(args.max);
 
 /** A decision message as the sink publishes it (the fields this example reads). */
@@ -36,7 +41,9 @@ interface DecisionMessage {
   decision?: string;
   score?: number;
   type?: string;
-  features?: Record<string, number | null>;
+  /** Feature schema id and the snapshot laid out by it (decisions only). */
+  schema?: string;
+  f?: (number | null)[];
 }
 
 const nc = await connect({ servers: args.url.split(','), name: 'risk-example-consumer' });
@@ -46,8 +53,19 @@ await jsm.consumers.add(args.stream, {
   durable_name: args.durable,
   ack_policy: AckPolicy.Explicit,
   deliver_policy: DeliverPolicy.All,
-  filter_subject: args.subject,
+  filter_subject: subject,
 });
+// Feature names by schema id: a schema changes only with a bundle's features, so this stays small.
+const schemas = new Map<string, readonly string[]>();
+const namesOf = async (id: string): Promise<readonly string[]> => {
+  let names = schemas.get(id);
+  if (names === undefined) {
+    const m = await jsm.streams.getMessage(args.stream, { last_by_subj: `${args.prefix}.schemas.${id}` });
+    names = m === null ? [] : m.json<{ names: string[] }>().names;
+    schemas.set(id, names);
+  }
+  return names;
+};
 const consumer = await jetstream(nc).consumers.get(args.stream, args.durable);
 let seen = 0;
 process.once('SIGINT', () => void nc.close());
@@ -57,10 +75,12 @@ while (seen < max && !nc.isClosed()) {
   for await (const m of batch) {
     got++;
     seen++;
-    const d = m.json<DecisionMessage>();
-    if (args.json) console.log(JSON.stringify({ subject: m.subject, ...d }));
+    const { f, ...d } = m.json<DecisionMessage>();
+    const names = d.schema !== undefined ? await namesOf(d.schema) : [];
+    const features = Object.fromEntries(names.map((n, i) => [n, f?.[i] ?? null]));
+    if (args.json) console.log(JSON.stringify({ subject: m.subject, ...d, features }));
     else {
-      const top = Object.entries(d.features ?? {})
+      const top = Object.entries(features)
         .filter(([, v]) => v !== null && v !== 0)
         .slice(0, 3)
         .map(([k, v]) => `${k}=${v}`)

@@ -11,6 +11,7 @@ export {
   type DecisionLogStats,
   decisionSegmentName,
   listDecisionSegments,
+  type WithLine,
   type WithLogSchema,
 } from './decision-log.js';
 /** Framing of journal records: [u32 length][u32 crc32][f64 seq][body], torn and corrupt frames detected. */

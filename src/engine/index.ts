@@ -36,6 +36,7 @@ export {
   createSnapshotReader,
   type DecisionRecord,
   decisionRecord,
+  type LoggedDecision,
   type SchemaRecord,
   schemaRecordOf,
 } from './decision-record.js';

@@ -54,6 +54,8 @@ export interface Service {
   readonly persistence: Persistence | undefined;
   /** The decision log's optional sinks (RISK_DECISION_SINKS), for tests and the bench to flush and read. */
   readonly decisionSinks: readonly DecisionSink[];
+  /** Writes what the decision log and every sink hold now (a sink that cannot write keeps its batch for the retry). */
+  flushDecisionLog(): Promise<void>;
   /** Bundle reloads, publishes, versions, rollbacks and live list items (the admin API's core). */
   readonly control: ControlPlane;
   /** True when no admin key is configured: the admin API answers loopback callers only. */
@@ -319,6 +321,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     grpc,
     persistence,
     decisionSinks: sinks,
+    flushDecisionLog: () => records.flush(),
     control,
     adminLoopbackOnly: !keys.adminConfigured,
     setReady,

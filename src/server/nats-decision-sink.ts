@@ -1,7 +1,8 @@
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { SchemaRecord } from '../engine/index.js';
 import { createBatchSink, type DecisionSink } from './batch-sink.js';
-import { featuresByName, type SinkRecord, sinkRecordOf } from './sink-record.js';
+import { type SinkRecord, sinkRecordOf } from './sink-record.js';
 
 /** Options for createNatsDecisionSink. */
 export interface NatsDecisionSinkOptions {
@@ -31,31 +32,27 @@ const DUPLICATE_WINDOW_MS = 120_000;
 const NANOS = 1_000_000;
 
 /** The subjects of the stream, for a prefix. */
-export function natsSinkSubjects(prefix: string): { decisions: string; outcomes: string } {
-  return { decisions: `${prefix}.decisions.>`, outcomes: `${prefix}.outcomes.>` };
-}
-
-/**
- * One record as a JetStream message (docs/decision-log.md "NATS JetStream sink"): self-contained
- * JSON a stream processor reads without the file log. A decision carries its features by name
- * (`features`) instead of the file's array `f`; an outcome is the file's line as it is.
- */
-export function natsMessageOf(
-  x: SinkRecord,
-  prefix: string,
-): { subject: string; id: string; body: Record<string, unknown> } {
-  if (x.kind === 'outcome')
-    return { subject: `${prefix}.outcomes.${x.record.type}`, id: x.record.outcomeId, body: { ...x.record } };
-  const { f: _f, ...rest } = x.record;
+export function natsSinkSubjects(prefix: string): { decisions: string; outcomes: string; schemas: string } {
   return {
-    subject: `${prefix}.decisions.${x.record.decision}`,
-    id: x.record.decisionId,
-    body: { ...rest, features: featuresByName(x.record, x.schema) },
+    decisions: `${prefix}.decisions.>`,
+    outcomes: `${prefix}.outcomes.>`,
+    schemas: `${prefix}.schemas.>`,
   };
 }
 
 /**
- * The decision log on a NATS JetStream subject, for stream processors downstream (Flink): each
+ * One record as a JetStream message (docs/decision-log.md "NATS JetStream sink"): the line the
+ * file log writes, byte for byte (serialised once for all), on a subject naming the decision or
+ * the outcome type; `Nats-Msg-Id` is the decision or outcome id.
+ */
+export function natsMessageOf(x: SinkRecord, prefix: string): { subject: string; id: string; line: string } {
+  return x.kind === 'outcome'
+    ? { subject: `${prefix}.outcomes.${x.record.type}`, id: x.record.outcomeId, line: x.line }
+    : { subject: `${prefix}.decisions.${x.result.decision}`, id: x.result.decisionId, line: x.line };
+}
+
+/**
+ * The decision log on NATS JetStream subjects, for stream processors downstream (Flink): each
  * batch is published asynchronously and its acks awaited together, so at most `batchSize` acks are
  * in flight. `Nats-Msg-Id` is the decision (or outcome) id, so a batch retried after a lost ack is
  * stored once. The connection reconnects by itself; while the server is unreachable the batch is
@@ -70,7 +67,7 @@ export function createNatsDecisionSink(options: NatsDecisionSinkOptions): Decisi
   const encoder = new TextEncoder();
 
   const ensureStream = async (jsm: JetStreamManager) => {
-    const want = [subjects.decisions, subjects.outcomes];
+    const want = [subjects.decisions, subjects.outcomes, subjects.schemas];
     const info = await jsm.streams.info(options.stream).catch((err: unknown) => {
       if ((err as { code?: number }).code === 10059 || (err as Error).name === 'StreamNotFoundError')
         return undefined;
@@ -110,25 +107,45 @@ export function createNatsDecisionSink(options: NatsDecisionSinkOptions): Decisi
     return js as JetStreamClient;
   };
 
+  /** When each feature schema was last published on this stream (republished before max age removes it). */
+  const schemaSent = new Map<string, number>();
+  const republishMs = Math.min(3_600_000, options.maxAgeMs > 0 ? options.maxAgeMs / 2 : 3_600_000);
   const write = async (batch: readonly object[]) => {
     const client = await ready();
     const acks: Promise<unknown>[] = [];
+    const schemas: SchemaRecord[] = [];
+    const t = Date.now();
     for (const r of batch) {
       const x = sinkRecordOf(r);
       if (x === undefined) continue;
+      if (
+        x.kind === 'decision' &&
+        t - (schemaSent.get(x.schema.id) ?? Number.NEGATIVE_INFINITY) >= republishMs
+      ) {
+        // The names of `f`, before the first decision laid out by them (a consumer gets them by subject).
+        schemaSent.set(x.schema.id, t);
+        schemas.push(x.schema);
+        acks.push(
+          client.publish(
+            `${options.subjectPrefix}.schemas.${x.schema.id}`,
+            encoder.encode(JSON.stringify(x.schema)),
+            {
+              msgID: `schema-${x.schema.id}`,
+              timeout: timeoutMs,
+            },
+          ),
+        );
+      }
       const m = natsMessageOf(x, options.subjectPrefix);
-      acks.push(
-        client.publish(m.subject, encoder.encode(JSON.stringify(m.body)), {
-          msgID: m.id,
-          timeout: timeoutMs,
-        }),
-      );
+      acks.push(client.publish(m.subject, encoder.encode(m.line), { msgID: m.id, timeout: timeoutMs }));
     }
     const results = await Promise.allSettled(acks);
     const failed = results.find((r) => r.status === 'rejected');
     if (failed !== undefined) {
-      // The stream may be gone (a server restarted without its store): check it on the retry.
+      // The stream may be gone (a server restarted without its store): check it on the retry, and
+      // send the batch's schemas again.
       streamReady = false;
+      for (const x of schemas) schemaSent.delete(x.id);
       throw (failed as PromiseRejectedResult).reason;
     }
   };

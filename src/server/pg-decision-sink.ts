@@ -139,23 +139,23 @@ export function createPgDecisionSink(options: PgDecisionSinkOptions): DecisionSi
       if (x === undefined) continue;
       if (x.kind === 'outcome') {
         const v = x.record;
-        const row = [v.outcomeId, v.decisionId, v.eventId, v.type, v.at, JSON.stringify(v)];
+        const row = [v.outcomeId, v.decisionId, v.eventId, v.type, v.at, x.line];
         for (let i = 0; i < row.length; i++) o[i]?.push(row[i] as string);
         continue;
       }
-      const v = x.record;
+      const v = x.result;
       if (!stored.has(x.schema.id)) schemas.set(x.schema.id, x.schema);
       const row = [
         v.decisionId,
         v.eventId,
-        v.at,
+        new Date(x.wallMs).toISOString(),
         v.decision,
         v.score,
         v.modelScore ?? null,
         v.bundleVersion,
         v.modelVersion,
-        v.schema,
-        JSON.stringify(v),
+        x.schema.id,
+        x.line,
       ];
       for (let i = 0; i < row.length; i++) d[i]?.push(row[i] as string | number | null);
     }

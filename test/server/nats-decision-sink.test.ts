@@ -83,6 +83,12 @@ describe('NATS JetStream decision sink', () => {
 
     const got = await readStream(names.stream, `${names.prefix}.decisions.>`, 25);
     expect(got.map((m) => m.body.decisionId)).toEqual(answers.map((a) => a.decisionId));
+    // The feature names travel once, on the schema's own subject, before the first decision using them.
+    const schemas = await readStream(names.stream, `${names.prefix}.schemas.>`, 5);
+    expect(schemas).toHaveLength(1);
+    const schema = schemas[0]?.body as { kind: string; id: string; names: string[] };
+    expect(schemas[0]?.subject).toBe(`${names.prefix}.schemas.${schema.id}`);
+    expect(schema.kind).toBe('schema');
     for (const [i, m] of got.entries()) {
       const a = answers[i] as Answer;
       expect(m.subject).toBe(`${names.prefix}.decisions.${a.decision}`);
@@ -95,13 +101,16 @@ describe('NATS JetStream decision sink', () => {
         bundleVersion: a.bundleVersion,
         modelVersion: a.modelVersion,
         reasons: a.reasons,
+        schema: schema.id,
         event: { eventId: a.eventId, account: { id: 'user-5', emailDomain: 'example.com' } },
       });
       expect(m.body.modelScore).toBe(a.modelScore);
-      expect(m.body.f).toBeUndefined();
-      // Self-contained: the features by name, the nth payment of the card having seen n before it.
-      expect((m.body.features as Record<string, number | null>)['card.count_1h']).toBe(i);
-      expect((m.body.features as Record<string, number | null>).amount_usd).toBeGreaterThan(0);
+      const f = m.body.f as (number | null)[];
+      expect(f).toHaveLength(schema.names.length);
+      const features = Object.fromEntries(schema.names.map((n, k) => [n, f[k]]));
+      // The nth payment of the card saw n before it.
+      expect(features['card.count_1h']).toBe(i);
+      expect(features.amount_usd).toBeGreaterThan(0);
     }
     const text = JSON.stringify(got);
     for (const raw of ['ana.secret', '4915112345678', '4111111111111111']) expect(text).not.toContain(raw);
@@ -133,8 +142,8 @@ describe('NATS JetStream decision sink', () => {
         SHARED_NATS_URL,
         '--stream',
         names.stream,
-        '--subject',
-        `${names.prefix}.decisions.>`,
+        '--prefix',
+        names.prefix,
         '--max',
         '25',
         '--json',
@@ -144,8 +153,13 @@ describe('NATS JetStream decision sink', () => {
     const lines = stdout
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as { decisionId: string; subject: string });
+      .map(
+        (l) =>
+          JSON.parse(l) as { decisionId: string; subject: string; features: Record<string, number | null> },
+      );
     expect(lines.map((l) => l.decisionId)).toEqual(answers.map((a) => a.decisionId));
+    // It names the features by the schema it looked up by id.
+    expect(lines.map((l) => l.features['card.count_1h'])).toEqual(answers.map((_, i) => i));
   }, 30_000);
 
   it('a batch published twice is stored once (Nats-Msg-Id is the decision id)', async () => {

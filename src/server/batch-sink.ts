@@ -37,11 +37,14 @@ export interface BatchSinkOptions {
   readonly batchSize: number;
   /** Queued records are written at least this often (sooner once a batch is full). */
   readonly flushMs: number;
-  /** Writes one batch; a rejection retries the same batch after a backoff, so writes must be idempotent. */
+  /**
+   * Writes one batch; a rejection retries the same batch after a backoff, so writes must be
+   * idempotent. An error with `permanent: true` (the data is refused, say) drops the batch, counted.
+   */
   write(batch: readonly object[]): Promise<void>;
   /** Releases the connection, after the last write. */
   end?(): Promise<void>;
-  /** A write failed (`failures` in a row so far). */
+  /** A write failed (`failures` in a row so far; 0 for a permanent failure, whose batch was dropped). */
   onError?(err: Error, failures: number): void;
   /** A write succeeded after `failures` failures in a row. */
   onRecover?(failures: number): void;
@@ -95,15 +98,23 @@ export function createBatchSink(options: BatchSinkOptions): DecisionSink {
   /** Writes batches until nothing waits or one fails; a failure schedules the retry. */
   const drain = async (): Promise<void> => {
     while (pending !== undefined || waiting() > 0) {
-      if (pending === undefined) pending = take();
+      const batch = pending ?? take();
+      pending = batch;
       try {
-        await options.write(pending);
-        written += pending.length;
+        await options.write(batch);
+        written += batch.length;
         pending = undefined;
         if (failures > 0) options.onRecover?.(failures);
         failures = 0;
       } catch (err) {
         errors++;
+        if ((err as { permanent?: unknown }).permanent === true) {
+          // The destination refuses this batch's data (not its availability): retrying cannot help.
+          dropped += batch.length;
+          pending = undefined;
+          options.onError?.(err as Error, 0);
+          continue;
+        }
         failures++;
         options.onError?.(err as Error, failures);
         const delay = Math.min(retryMaxMs, retryMinMs * 2 ** Math.min(failures - 1, 16));

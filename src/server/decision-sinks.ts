@@ -20,7 +20,12 @@ export function createDecisionSinks(config: Config, log: SinkLog): DecisionSink[
     flushMs: config.decisionSinkFlushMs,
     maxQueue: config.decisionSinkMaxQueue,
     onError: (err: Error, failures: number) => {
-      if (failures === 1 || failures % 100 === 0)
+      if (failures === 0)
+        log.warn(
+          { sink, err: err.message, code: (err as { code?: unknown }).code },
+          'decision sink refused a batch: dropped (counted in risk_decision_sink{state="dropped"})',
+        );
+      else if (failures === 1 || failures % 100 === 0)
         log.warn(
           { sink, failures, err: err.message, code: (err as { code?: unknown }).code },
           'decision sink degraded: write failed, retrying with backoff (records queue up to RISK_DECISION_SINK_MAX_QUEUE, then are dropped)',

@@ -70,33 +70,31 @@ export async function ensurePgDecisionSchema(client: pg.ClientBase, schema: stri
 
 /**
  * The decision log in PostgreSQL: batches of records written by one statement (the new feature
- * schemas, the outcomes and the decisions, each `INSERT … SELECT FROM unnest(arrays) ON CONFLICT
- * DO NOTHING`, so a retried batch is harmless) over one connection, reconnected after any failure.
+ * schemas, the outcomes and the decisions, each `INSERT … SELECT FROM jsonb_array_elements(…) ON
+ * CONFLICT DO NOTHING`, so a retried batch is harmless) over one connection, reconnected after any failure.
  * While the server is down the batch is retried with backoff and the queue stays bounded.
  */
 export function createPgDecisionSink(options: PgDecisionSinkOptions): DecisionSink {
   const s = quoteIdent(options.schema);
   const timeoutMs = options.timeoutMs ?? 5000;
+  // The batch travels as three JSON arrays of the records' own lines: joining strings is all the
+  // service does (no per-column arrays to escape); PostgreSQL takes the columns out of the jsonb.
   const insert = `
     WITH fs AS (
       INSERT INTO ${s}.feature_schemas (id, names)
-      SELECT id, names::jsonb FROM unnest($1::text[], $2::text[]) AS u(id, names)
+      SELECT e->>'id', e->'names' FROM jsonb_array_elements($1::jsonb) AS e
       ON CONFLICT DO NOTHING
     ), o AS (
       INSERT INTO ${s}.outcomes (outcome_id, decision_id, event_id, type, at, record)
-      SELECT outcome_id, decision_id, event_id, type, at::timestamptz, record::jsonb
-      FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-        AS u(outcome_id, decision_id, event_id, type, at, record)
+      SELECT e->>'outcomeId', e->>'decisionId', e->>'eventId', e->>'type', (e->>'at')::timestamptz, e
+      FROM jsonb_array_elements($2::jsonb) AS e
       ON CONFLICT DO NOTHING
     )
     INSERT INTO ${s}.decisions (decision_id, event_id, at, decision, score, model_score, bundle_version,
       model_version, feature_schema, record)
-    SELECT decision_id, event_id, at::timestamptz, decision, score, model_score, bundle_version,
-      model_version, feature_schema, record::jsonb
-    FROM unnest($9::text[], $10::text[], $11::text[], $12::text[], $13::float8[], $14::float8[],
-      $15::text[], $16::text[], $17::text[], $18::text[])
-      AS u(decision_id, event_id, at, decision, score, model_score, bundle_version, model_version,
-        feature_schema, record)
+    SELECT e->>'decisionId', e->>'eventId', (e->>'at')::timestamptz, e->>'decision', (e->>'score')::float8,
+      (e->>'modelScore')::float8, e->>'bundleVersion', e->>'modelVersion', e->>'schema', e
+    FROM jsonb_array_elements($3::jsonb) AS e
     ON CONFLICT DO NOTHING`;
   let client: pg.Client | undefined;
   /** Feature schemas this connection's statements have committed (a reconnect forgets none: the rows stay). */
@@ -132,38 +130,26 @@ export function createPgDecisionSink(options: PgDecisionSinkOptions): DecisionSi
 
   const write = async (batch: readonly object[]) => {
     const schemas = new Map<string, SchemaRecord>();
-    const o: string[][] = [[], [], [], [], [], []];
-    const d: (string | number | null)[][] = [[], [], [], [], [], [], [], [], [], []];
+    const outcomes: string[] = [];
+    const decisions: string[] = [];
     for (const r of batch) {
       const x = sinkRecordOf(r);
       if (x === undefined) continue;
-      if (x.kind === 'outcome') {
-        const v = x.record;
-        const row = [v.outcomeId, v.decisionId, v.eventId, v.type, v.at, x.line];
-        for (let i = 0; i < row.length; i++) o[i]?.push(row[i] as string);
-        continue;
+      if (x.kind === 'outcome') outcomes.push(x.line);
+      else {
+        if (!stored.has(x.schema.id)) schemas.set(x.schema.id, x.schema);
+        decisions.push(x.line);
       }
-      const v = x.result;
-      if (!stored.has(x.schema.id)) schemas.set(x.schema.id, x.schema);
-      const row = [
-        v.decisionId,
-        v.eventId,
-        new Date(x.wallMs).toISOString(),
-        v.decision,
-        v.score,
-        v.modelScore ?? null,
-        v.bundleVersion,
-        v.modelVersion,
-        x.schema.id,
-        x.line,
-      ];
-      for (let i = 0; i < row.length; i++) d[i]?.push(row[i] as string | number | null);
     }
     const c = await connected();
     const fresh = [...schemas.values()];
     try {
-      await c.query(insert, [fresh.map((x) => x.id), fresh.map((x) => JSON.stringify(x.names)), ...o, ...d]);
+      await c.query(insert, [JSON.stringify(fresh), `[${outcomes.join(',')}]`, `[${decisions.join(',')}]`]);
     } catch (err) {
+      // Data exceptions and constraint violations (SQLSTATE classes 22, 23) come back on a retry.
+      const code = String((err as { code?: unknown }).code ?? '');
+      if (code.startsWith('22') || code.startsWith('23'))
+        throw Object.assign(err as Error, { permanent: true });
       await drop(c);
       throw err;
     }

@@ -238,6 +238,30 @@ describe('PostgreSQL decision sink', () => {
     }
   });
 
+  it('drops a batch PostgreSQL refuses (counted) instead of retrying it forever, and goes on', async () => {
+    const schema = fresh('refused');
+    const refused: number[] = [];
+    const sink = createPgDecisionSink({
+      url: SHARED_DATABASE_URL,
+      schema,
+      batchSize: 10,
+      flushMs: 20,
+      maxQueue: 100,
+      onError: (_err, failures) => refused.push(failures),
+    });
+    try {
+      sink.append({ ...outcome(1), at: 'not a time' });
+      await sink.flush();
+      sink.append(outcome(2));
+      await sink.flush();
+      expect(sink.stats()).toMatchObject({ appended: 2, written: 1, dropped: 1, errors: 1, queued: 0 });
+      expect(refused).toEqual([0]);
+      expect(await sql(`SELECT outcome_id FROM "${schema}".outcomes`)).toEqual([{ outcome_id: 'o-2' }]);
+    } finally {
+      await sink.close();
+    }
+  });
+
   it('close drops what it cannot write within its budget, counted', async () => {
     const r = await relay();
     r.cut(true);

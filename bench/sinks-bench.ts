@@ -77,8 +77,9 @@ for (const name of names) {
 
 const templates = pickTemplates(N);
 /** Decides `events` with C callers, yielding to the event loop every few decisions as a server would. */
-async function slice(s: Service, events: readonly RiskEvent[]): Promise<number> {
+async function slice(s: Service, events: readonly RiskEvent[]): Promise<{ seconds: number; cpu: number }> {
   const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   let next = 0;
   const caller = async () => {
     for (let k = 0; next < events.length; k++) {
@@ -90,12 +91,12 @@ async function slice(s: Service, events: readonly RiskEvent[]): Promise<number> 
   // Until every record taken has been written (the files' group commit and each sink).
   await s.flushDecisionLog();
   for (const sink of s.decisionSinks) while (sink.stats().queued > 0) await sink.flush();
-  return Number(process.hrtime.bigint() - t0) / 1e9;
+  const c = process.cpuUsage(c0);
+  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, cpu: (c.user + c.system) / 1e6 };
 }
 
-const totals = new Map<string, { seconds: number; decisions: number }>(
-  names.map((n) => [n, { seconds: 0, decisions: 0 }]),
-);
+type Total = { seconds: number; cpu: number; decisions: number };
+const totals = new Map<string, Total>(names.map((n) => [n, { seconds: 0, cpu: 0, decisions: 0 }]));
 // Warm-up slice per service, not counted.
 for (const name of names) {
   const s = services.get(name) as Service;
@@ -106,35 +107,42 @@ for (let r = 0; r < ROUNDS; r++) {
   for (const name of order) {
     const s = services.get(name) as Service;
     const events = domainEvents(s.tokenizer, templates, `r${r}-${name}`);
-    const seconds = await slice(s, events);
-    const t = totals.get(name) as { seconds: number; decisions: number };
+    const { seconds, cpu } = await slice(s, events);
+    const t = totals.get(name) as Total;
     t.seconds += seconds;
+    t.cpu += cpu;
     t.decisions += events.length;
     process.stderr.write(
-      `round ${r + 1}/${ROUNDS} ${name}: ${Math.round(events.length / seconds)} decisions/s\n`,
+      `round ${r + 1}/${ROUNDS} ${name}: ${Math.round(events.length / seconds)} decisions/s, ${((cpu / events.length) * 1e6).toFixed(1)} µs CPU each\n`,
     );
   }
 }
 
 const base = totals.get('off');
 const baseRate = base !== undefined ? base.decisions / base.seconds : Number.NaN;
+const baseCpu = base !== undefined ? base.cpu / base.decisions : Number.NaN;
 console.log(
-  `\nDecision-log overhead: ${N} decisions x ${ROUNDS} rounds per configuration, ${C} callers, in process\n`,
+  `\nDecision-log overhead: ${N} decisions x ${ROUNDS} rounds per configuration, ${C} callers, in process`,
 );
 console.log(
-  '| configuration | decisions/s | ratio to off | overhead | sink written | sink dropped | sink errors |',
+  "(wall: until every sink wrote everything, the servers' own CPU included when they share the machine;",
+);
+console.log(' CPU: this process only, user + system, per decision, the writers included)\n');
+console.log(
+  '| configuration | decisions/s (wall) | ratio to off | CPU per decision | CPU ratio to off | sink written | sink dropped | sink errors |',
 );
 console.log(
-  '| ------------- | ----------: | -----------: | -------: | -----------: | -----------: | ----------: |',
+  '| ------------- | -----------------: | -----------: | ---------------: | ---------------: | -----------: | -----------: | ----------: |',
 );
 for (const name of names) {
-  const t = totals.get(name) as { seconds: number; decisions: number };
+  const t = totals.get(name) as Total;
   const rate = t.decisions / t.seconds;
+  const cpu = t.cpu / t.decisions;
   const sinks = (services.get(name) as Service).decisionSinks.map((x) => x.stats());
   const sum = (k: 'written' | 'dropped' | 'errors') =>
     sinks.length === 0 ? '–' : String(sinks.reduce((a, x) => a + x[k], 0));
   console.log(
-    `| ${name} | ${Math.round(rate)} | ${(rate / baseRate).toFixed(3)} | ${((1 - rate / baseRate) * 100).toFixed(1)} % | ${sum('written')} | ${sum('dropped')} | ${sum('errors')} |`,
+    `| ${name} | ${Math.round(rate)} | ${(rate / baseRate).toFixed(3)} | ${(cpu * 1e6).toFixed(1)} µs | ${(cpu / baseCpu).toFixed(3)} | ${sum('written')} | ${sum('dropped')} | ${sum('errors')} |`,
   );
 }
 

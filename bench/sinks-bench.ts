@@ -29,7 +29,7 @@ const { values } = parseArgs({
     decisions: { type: 'string', default: '20000' },
     rounds: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '16' },
-    only: { type: 'string', default: 'off,file,file+pg,file+nats' },
+    only: { type: 'string', default: 'off,file,file+pg,file+nats,file+nats(batch acks)' },
   },
 });
 const N = Number(values.decisions);
@@ -59,6 +59,14 @@ const configs: Record<string, Record<string, string>> = {
     NATS_URL,
     RISK_NATS_SUBJECT_PREFIX: `riskbench.${id}`,
     RISK_NATS_STREAM: stream,
+  },
+  'file+nats(batch acks)': {
+    RISK_DECISION_LOG: 'file',
+    RISK_DECISION_SINKS: 'nats',
+    NATS_URL,
+    RISK_NATS_SUBJECT_PREFIX: `riskbench.${id}b`,
+    RISK_NATS_STREAM: `${stream}B`,
+    RISK_NATS_ACKS: 'batch',
   },
 };
 const names = values.only.split(',').filter((n) => n in configs);
@@ -154,9 +162,10 @@ if (names.includes('file+pg')) {
   await c.query(`DROP SCHEMA IF EXISTS "${bundleSchema}" CASCADE`);
   await c.end();
 }
-if (names.includes('file+nats')) {
+if (names.some((n) => n.startsWith('file+nats'))) {
   const nc = await connect({ servers: NATS_URL });
-  await (await jetstreamManager(nc)).streams.delete(stream).catch(() => undefined);
+  const jsm = await jetstreamManager(nc);
+  for (const x of [stream, `${stream}B`]) await jsm.streams.delete(x).catch(() => undefined);
   await nc.close();
 }
 rmSync(dataDir, { recursive: true, force: true });

@@ -58,6 +58,8 @@ export interface Config {
   readonly natsStream: string;
   readonly natsMaxAgeHours: number;
   readonly natsMaxMb: number;
+  /** `each`: an ack per message; `batch`: one ack per batch (less CPU). */
+  readonly natsAcks: string;
   readonly decisionSinkBatch: number;
   readonly decisionSinkFlushMs: number;
   readonly decisionSinkMaxQueue: number;
@@ -363,6 +365,12 @@ export const CONFIG_FIELDS = {
     max: 16_777_216,
     doc: 'retention of a stream the sink creates: at most this many MiB, oldest removed first (0: no size limit)',
   },
+  natsAcks: {
+    env: 'RISK_NATS_ACKS',
+    kind: 'string',
+    default: 'each',
+    doc: '`each`: every message of the JetStream sink is acknowledged (a refused one fails its batch, which is retried); `batch`: plain publishes and one acknowledged publish closing each batch (about a fifth of the client CPU per message; a lost connection still fails the batch, a single message the stream refuses goes unnoticed)',
+  },
   decisionSinkBatch: {
     env: 'RISK_DECISION_SINK_BATCH',
     kind: 'int',
@@ -470,6 +478,8 @@ function decisionSinkProblems(out: Record<string, unknown>): string[] {
     problems.push(
       `RISK_NATS_SUBJECT_PREFIX=${out.natsSubjectPrefix}: must be dot-separated tokens of letters, digits, _ and -`,
     );
+  if (out.natsAcks !== 'each' && out.natsAcks !== 'batch')
+    problems.push(`RISK_NATS_ACKS=${out.natsAcks}: must be each or batch`);
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(String(out.natsStream)))
     problems.push(`RISK_NATS_STREAM=${out.natsStream}: must be 1 to 64 letters, digits, _ or -`);
   return problems;

@@ -42,6 +42,7 @@ export function createDecisionSinks(config: Config, log: SinkLog): DecisionSink[
           stream: config.natsStream,
           maxAgeMs: config.natsMaxAgeHours * 3_600_000,
           maxBytes: config.natsMaxMb * 1024 * 1024,
+          acks: config.natsAcks === 'batch' ? 'batch' : 'each',
           ...common('nats'),
         }),
   );

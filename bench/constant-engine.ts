@@ -16,6 +16,7 @@ export function constantEngine(inner: DecisionEngine): DecisionEngine {
       return inner.bundle;
     },
     swapBundle: (next) => inner.swapBundle(next),
+    recordOutcome: (event, decision, type) => inner.recordOutcome(event, decision, type),
     get store() {
       return inner.store;
     },

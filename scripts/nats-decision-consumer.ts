@@ -41,9 +41,9 @@ interface DecisionMessage {
   decision?: string;
   score?: number;
   type?: string;
-  /** Feature schema id and the snapshot laid out by it (decisions only). */
+  /** Feature schema id and the snapshot laid out by it: base64 of little-endian float64s, NaN missing (decisions only). */
   schema?: string;
-  f?: (number | null)[];
+  fb?: string;
 }
 
 const nc = await connect({ servers: args.url.split(','), name: 'risk-example-consumer' });
@@ -75,9 +75,14 @@ while (seen < max && !nc.isClosed()) {
   for await (const m of batch) {
     got++;
     seen++;
-    const { f, ...d } = m.json<DecisionMessage>();
+    const { fb, ...d } = m.json<DecisionMessage>();
     const names = d.schema !== undefined ? await namesOf(d.schema) : [];
-    const features = Object.fromEntries(names.map((n, i) => [n, f?.[i] ?? null]));
+    const bytes = Buffer.from(fb ?? '', 'base64');
+    const value = (i: number) => {
+      const v = (i + 1) * 8 <= bytes.length ? bytes.readDoubleLE(i * 8) : Number.NaN;
+      return Number.isNaN(v) ? null : v;
+    };
+    const features = Object.fromEntries(names.map((n, i) => [n, value(i)]));
     if (args.json) console.log(JSON.stringify({ subject: m.subject, ...d, features }));
     else {
       const top = Object.entries(features)

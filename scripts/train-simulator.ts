@@ -16,6 +16,7 @@ import {
   createDecisionEngine,
   createSnapshotReader,
   defaultBundleDir,
+  type LoggedSnapshot,
   loadBundleDir,
   readDecisionLog,
 } from '../src/engine/index.js';
@@ -370,10 +371,7 @@ async function rowsFromLog(
       continue;
     }
     if (r.kind !== 'decision' || r.featureNames === undefined) continue;
-    const row = snapshot(
-      r.featureNames as readonly string[] | undefined,
-      r.f as readonly (number | null)[] | undefined,
-    );
+    const row = snapshot(r.featureNames as readonly string[] | undefined, r.f as LoggedSnapshot | undefined);
     decided.push({ id: String(r.decisionId), row });
   }
   const rows: Float64Array[] = [];

@@ -44,3 +44,5 @@ export {
   type StateSection,
   writeSnapshot,
 } from './snapshot.js';
+/** A decision record's feature snapshot as base64 of its float64 bytes, and back. */
+export { snapshotBase64, snapshotFromBase64 } from './snapshot-base64.js';

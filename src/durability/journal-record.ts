@@ -1,4 +1,4 @@
-import type { Action, RiskEvent } from '../domain/index.js';
+import type { Action, OutcomeType, RiskEvent } from '../domain/index.js';
 
 /**
  * One committed decision as the journal keeps it: what the counters need to count it again
@@ -22,6 +22,11 @@ export interface JournalRecord {
    * same transitions without the features they were computed from.
    */
   readonly sequences?: Readonly<Record<string, number>>;
+  /**
+   * Set on a reported outcome about `event` (not a decision): recovery adds it to the outcome
+   * counters only (`store.commit(event, t, { decision, outcome })`).
+   */
+  readonly outcome?: OutcomeType;
 }
 
 interface Head {
@@ -31,6 +36,7 @@ interface Head {
   readonly c: number;
   readonly f?: string;
   readonly s?: Readonly<Record<string, number>>;
+  readonly o?: OutcomeType;
 }
 
 const NL = 0x0a;
@@ -48,6 +54,7 @@ export function encodeJournalRecord(r: JournalRecord): string {
     c: r.createdMs,
     ...(r.fingerprint !== undefined ? { f: r.fingerprint } : {}),
     ...(r.sequences !== undefined ? { s: r.sequences } : {}),
+    ...(r.outcome !== undefined ? { o: r.outcome } : {}),
   };
   return r.json === undefined ? JSON.stringify(head) : `${JSON.stringify(head)}\n${r.json}`;
 }
@@ -65,6 +72,7 @@ export function decodeJournalRecord(body: Buffer): JournalRecord {
     createdMs: head.c,
     ...(head.f !== undefined ? { fingerprint: head.f } : {}),
     ...(head.s !== undefined ? { sequences: head.s } : {}),
+    ...(head.o !== undefined ? { outcome: head.o } : {}),
     ...(nl >= 0 ? { json: body.toString('utf8', nl + 1) } : {}),
   };
 }

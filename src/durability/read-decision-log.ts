@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listDecisionSegments } from './decision-log.js';
+import { snapshotFromBase64 } from './snapshot-base64.js';
 
 /** What reading the decision log skipped. */
 export interface DecisionLogReadStats {
@@ -12,7 +13,9 @@ export interface DecisionLogReadStats {
  * Reads every record of the decision log in `dir`, oldest segment first, in write order. A line
  * that does not parse (the torn tail a crash can leave) is skipped and counted in `stats`. Schema
  * lines are not yielded: a record naming one gets its feature names as `featureNames` (the same
- * array for every record of the schema); `featuresOf` turns a record's snapshot into an object.
+ * array for every record of the schema), and its snapshot decoded as `f` (a Float64Array, NaN
+ * missing; logs written before 2026-12-03 carry a JSON array there, null missing); `featuresOf`
+ * turns a record's snapshot into an object.
  */
 export async function* readDecisionLog(
   dir: string,
@@ -38,6 +41,10 @@ export async function* readDecisionLog(
         if (typeof r.id === 'string' && Array.isArray(r.names)) schemas.set(r.id, r.names as string[]);
         continue;
       }
+      if (typeof r.fb === 'string') {
+        r.f = snapshotFromBase64(r.fb);
+        delete r.fb;
+      }
       if (typeof r.schema === 'string') {
         const names = schemas.get(r.schema);
         if (names !== undefined) r.featureNames = names;
@@ -51,11 +58,11 @@ export async function* readDecisionLog(
 export function featuresOf(record: Record<string, unknown>): Record<string, number> {
   const out: Record<string, number> = {};
   const names = record.featureNames as readonly string[] | undefined;
-  const f = record.f as readonly (number | null)[] | undefined;
+  const f = record.f as ArrayLike<number | null> | undefined;
   if (names === undefined || f === undefined) return out;
   for (let i = 0; i < names.length && i < f.length; i++) {
     const v = f[i];
-    if (typeof v === 'number') out[names[i] as string] = v;
+    if (typeof v === 'number' && !Number.isNaN(v)) out[names[i] as string] = v;
   }
   return out;
 }

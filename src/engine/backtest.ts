@@ -3,7 +3,7 @@ import { FRAUD_OUTCOMES, type OutcomeType } from '../domain/index.js';
 import type { EvalContext } from '../policies/index.js';
 import type { Bundle } from './bundle.js';
 import { combine } from './combine.js';
-import { createSnapshotReader } from './decision-record.js';
+import { createSnapshotReader, type LoggedSnapshot } from './decision-record.js';
 import { evaluate, finalScore, listReasons, modelReasons, sequenceMatched } from './stage-reasons.js';
 
 /** What to backtest: a candidate bundle against the live one, over a time range of the log. */
@@ -74,17 +74,16 @@ export interface BacktestReport {
     readonly live: LabelScore;
     readonly candidate: LabelScore;
   };
+  /** Over a CSV: rows that made no event (bad values), with the first problems by line. */
+  readonly rejected?: { readonly rows: number; readonly sample: readonly string[] };
 }
 
-const emptyMix = (): DecisionMix => ({ ALLOW: 0, CHALLENGE: 0, REVIEW: 0, BLOCK: 0 });
+/** A mix with no decisions. */
+export const emptyMix = (): DecisionMix => ({ ALLOW: 0, CHALLENGE: 0, REVIEW: 0, BLOCK: 0 });
 const flagged = (a: Action) => a === 'REVIEW' || a === 'BLOCK';
 
 /** One bundle's view of the log: its snapshot layout and running tallies. */
-interface Side {
-  readonly bundle: Bundle;
-  readonly mix: DecisionMix;
-  readonly hits: Map<string, number>;
-  readonly shadow: Map<string, number>;
+interface Side extends Tallies {
   /** Lays a logged snapshot out by this bundle's schema. */
   readonly snapshot: ReturnType<typeof createSnapshotReader>;
 }
@@ -154,18 +153,65 @@ export async function backtest(
     }
   }
 
+  const judged: Judged[] = [];
+  for (const [id, type] of labels) {
+    const d = decided.get(id);
+    if (d !== undefined) judged.push({ ...d, fraud: FRAUD_OUTCOMES.has(type) });
+  }
+  return backtestReport({
+    started,
+    events,
+    first,
+    last,
+    live,
+    candidate,
+    recorded,
+    recordedDiffers,
+    changed,
+    changedSample,
+    judged,
+  });
+}
+
+/** A labelled event's two decisions. */
+export interface Judged {
+  readonly live: Action;
+  readonly candidate: Action;
+  readonly fraud: boolean;
+}
+
+/** The tallies of one bundle's run: its decision mix and hits per id, live and shadow. */
+export interface Tallies {
+  readonly bundle: Bundle;
+  readonly mix: DecisionMix;
+  readonly hits: Map<string, number>;
+  readonly shadow: Map<string, number>;
+}
+
+/** Assembles a backtest's report from its tallies (shared by the log and the CSV backtests). */
+export function backtestReport(t: {
+  readonly started: number;
+  readonly events: number;
+  readonly first: number | undefined;
+  readonly last: number | undefined;
+  readonly live: Tallies;
+  readonly candidate: Tallies;
+  readonly recorded: DecisionMix;
+  readonly recordedDiffers: number;
+  readonly changed: number;
+  readonly changedSample: BacktestReport['changedSample'];
+  readonly judged: readonly Judged[];
+}): BacktestReport {
+  const { live, candidate, judged } = t;
   const score = (pick: 'live' | 'candidate'): LabelScore => {
     let f = 0;
     let tp = 0;
     let fraud = 0;
-    for (const [id, type] of labels) {
-      const d = decided.get(id);
-      if (d === undefined) continue;
-      const isFraud = FRAUD_OUTCOMES.has(type);
-      if (isFraud) fraud++;
+    for (const d of judged) {
+      if (d.fraud) fraud++;
       if (flagged(d[pick])) {
         f++;
-        if (isFraud) tp++;
+        if (d.fraud) tp++;
       }
     }
     return {
@@ -175,29 +221,22 @@ export async function backtest(
       recall: fraud === 0 ? Number.NaN : tp / fraud,
     };
   };
-  let labelled = 0;
-  let fraud = 0;
-  for (const [id, type] of labels)
-    if (decided.has(id)) {
-      labelled++;
-      if (FRAUD_OUTCOMES.has(type)) fraud++;
-    }
   const ids = new Set([
     ...live.hits.keys(),
     ...candidate.hits.keys(),
     ...live.shadow.keys(),
     ...candidate.shadow.keys(),
   ]);
-  const seconds = (performance.now() - started) / 1000;
+  const seconds = (performance.now() - t.started) / 1000;
   return {
-    events,
-    ...(first !== undefined ? { from: new Date(first).toISOString() } : {}),
-    ...(last !== undefined ? { to: new Date(last).toISOString() } : {}),
-    liveVersion: options.live.version,
-    candidateVersion: options.candidate.version,
+    events: t.events,
+    ...(t.first !== undefined ? { from: new Date(t.first).toISOString() } : {}),
+    ...(t.last !== undefined ? { to: new Date(t.last).toISOString() } : {}),
+    liveVersion: live.bundle.version,
+    candidateVersion: candidate.bundle.version,
     seconds,
-    eventsPerSecond: events / Math.max(seconds, 1e-9),
-    mix: { recorded, live: live.mix, candidate: candidate.mix },
+    eventsPerSecond: t.events / Math.max(seconds, 1e-9),
+    mix: { recorded: t.recorded, live: live.mix, candidate: candidate.mix },
     rules: [...ids].sort().map((id) => ({
       id,
       live: live.hits.get(id) ?? 0,
@@ -205,10 +244,15 @@ export async function backtest(
       liveShadow: live.shadow.get(id) ?? 0,
       candidateShadow: candidate.shadow.get(id) ?? 0,
     })),
-    recordedDiffers,
-    changed,
-    changedSample,
-    labels: { labelled, fraud, live: score('live'), candidate: score('candidate') },
+    recordedDiffers: t.recordedDiffers,
+    changed: t.changed,
+    changedSample: t.changedSample,
+    labels: {
+      labelled: judged.length,
+      fraud: judged.filter((d) => d.fraud).length,
+      live: score('live'),
+      candidate: score('candidate'),
+    },
   };
 }
 
@@ -224,7 +268,7 @@ interface LoggedDecision {
   readonly shadowHits: readonly string[];
   readonly windowTime: string;
   /** The snapshot in the order of `featureNames` (the reader attaches the segment's schema). */
-  readonly f: readonly (number | null)[];
+  readonly f: LoggedSnapshot;
   readonly featureNames?: readonly string[];
 }
 

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock, DecisionResult, Reason, RiskEvent, StageTiming } from '../domain/index.js';
+import type {
+  Action,
+  Clock,
+  DecisionResult,
+  OutcomeType,
+  Reason,
+  RiskEvent,
+  StageTiming,
+} from '../domain/index.js';
 import { createIsoFormatter, fingerprint as fingerprintOf, hash53, RiskError } from '../domain/index.js';
 import type { JournalRecord } from '../durability/index.js';
 import {
@@ -117,6 +125,13 @@ export interface DecisionEngine {
   swapBundle(next: Bundle): Bundle;
   /** The counter store new decisions read and every decision commits to. */
   readonly store: CounterStore;
+  /**
+   * Counts an outcome reported about `event` (decided `decision` earlier) in the bundle's outcome
+   * counters (`outcomes` metrics), at once and at the current time, journaled like a decision:
+   * the next decision on the same card, account... reads it. Resolves once it is as durable as a
+   * decision would be.
+   */
+  recordOutcome(event: RiskEvent, decision: Action, type: OutcomeType): Promise<void>;
 }
 
 const MODEL_MARGIN_MS = 1;
@@ -318,6 +333,12 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     },
     get store() {
       return store;
+    },
+    async recordOutcome(event, decision, type) {
+      const t = clock();
+      store.commit(event, t, { decision, outcome: type });
+      const durable = onCommit?.({ event, t, decision, createdMs: wall(), outcome: type });
+      if (durable !== undefined) await durable;
     },
     swapBundle(next) {
       const prev = bundle;

@@ -16,12 +16,16 @@ export {
   type DecisionMix,
   type LabelScore,
 } from './backtest.js';
+/** The backtest over events (a labelled CSV mapped to events): both bundles run the whole engine on fresh counters. */
+export { backtestEvents, type EventBacktestOptions } from './backtest-events.js';
 /** The immutable, versioned configuration a decision reads. */
 export type { Bundle } from './bundle.js';
 /** Loads, compiles and probes a bundle directory; a bad bundle is a BundleError listing every problem. */
 export { BundleError, type BundleLoadOptions, defaultBundleDir, loadBundleDir } from './bundle-loader.js';
 /** Reasons to one action: allowlist > BLOCK > REVIEW > CHALLENGE > ALLOW. */
 export { combine } from './combine.js';
+/** A labelled CSV's rows as events, by a column mapping, through the API's intake. */
+export { type CsvEventRow, type CsvMapping, csvEvents, parseCsvMapping } from './csv-events.js';
 /** The transport-neutral decision core: decide(event, deadline). */
 export {
   type ChallengerScore,
@@ -37,6 +41,7 @@ export {
   type DecisionRecord,
   decisionRecord,
   type LoggedDecision,
+  type LoggedSnapshot,
   type SchemaRecord,
   schemaRecordOf,
 } from './decision-record.js';

@@ -61,6 +61,11 @@ export function recoverState(
   }
   const read = readJournal(paths.journal, snapshotSeq, (_seq, body) => {
     const r = decodeJournalRecord(body);
+    if (r.outcome !== undefined) {
+      // A reported outcome: the outcome counters only.
+      store.commit(r.event, r.t, { decision: r.decision, outcome: r.outcome });
+      return;
+    }
     store.commit(r.event, r.t, { decision: r.decision });
     if (sequences !== undefined && r.sequences !== undefined)
       for (const [identity, mask] of Object.entries(r.sequences))

@@ -156,6 +156,7 @@ export function withSharedReplay(
       return engine.store;
     },
     swapBundle: (next) => engine.swapBundle(next),
+    recordOutcome: (event, decision, type) => engine.recordOutcome(event, decision, type),
     async decide(event, deadlineMs, options) {
       if (deadlineMs !== undefined && wallClock() >= deadlineMs)
         throw new RiskError('RISK_ERR_DEADLINE_EXCEEDED');

@@ -1,4 +1,4 @@
-import type { Action, RiskEvent } from '../domain/index.js';
+import type { Action, OutcomeType, RiskEvent } from '../domain/index.js';
 import { hash53 } from '../domain/index.js';
 import { distinctAdd, distinctCount, distinctLayout, distinctSecond } from './distinct-sets.js';
 import { createEntityIndex, type EntityIndex, type EntityIndexState } from './entity-index.js';
@@ -15,6 +15,12 @@ import { windowMs } from './windows.js';
 /** What the commit step tells the store about a decided event. */
 export interface CommitInfo {
   readonly decision: Action;
+  /**
+   * Set when this commit is an outcome reported later about the event (a chargeback...), not the
+   * event itself: only `outcomes` metrics counting that type add one; nothing else changes (no
+   * count, value, distinct value or last-seen time).
+   */
+  readonly outcome?: OutcomeType;
 }
 
 /**
@@ -571,6 +577,7 @@ export function createCounterStore(options: CounterStoreOptions): MemoryCounterS
     }
     const second = distinctSecond(t);
     const decision = info.decision;
+    const outcome = info.outcome;
     for (let k = 0; k < K; k++) {
       const key = keys[k];
       if (key === undefined) continue;
@@ -588,11 +595,19 @@ export function createCounterStore(options: CounterStoreOptions): MemoryCounterS
       }
       locate(pool, slot & (KIND_SPAN - 1));
       const { f64, o64, f32, o32, u32, o: ou } = at;
-      if (t < (f64[o64 + FIRST] as number)) f64[o64 + FIRST] = t;
-      if (t > (f64[o64 + LAST] as number)) f64[o64 + LAST] = t;
+      if (outcome === undefined) {
+        if (t < (f64[o64 + FIRST] as number)) f64[o64 + FIRST] = t;
+        if (t > (f64[o64 + LAST] as number)) f64[o64 + LAST] = t;
+      }
       // The commit inputs of each metric, in plan order (see layoutOf).
       let n = 0;
       for (const m of l.plan.metrics) {
+        if (outcome !== undefined) {
+          // An outcome adds to its outcomes metrics only: NaN adds nothing to any lane.
+          inputs[n++] = m.op === 'outcomes' && m.types?.has(outcome) === true ? 1 : Number.NaN;
+          if (m.op === 'avg') inputs[n++] = Number.NaN;
+          continue;
+        }
         switch (m.op) {
           case 'count':
             inputs[n++] = 1;
@@ -619,6 +634,9 @@ export function createCounterStore(options: CounterStoreOptions): MemoryCounterS
             break;
           case 'blocked':
             inputs[n++] = decision === 'BLOCK' ? 1 : 0;
+            break;
+          case 'outcomes':
+            inputs[n++] = 0;
             break;
         }
       }
@@ -653,7 +671,7 @@ export function createCounterStore(options: CounterStoreOptions): MemoryCounterS
         fold(l, w, f32, to, (ring & (RING_CHUNK - 1)) * rp.stride + (ep % nb) * L);
       }
       const offsets = l.distinctOffsets;
-      for (let d = 0; d < offsets.length; d++) {
+      for (let d = 0; d < offsets.length && outcome === undefined; d++) {
         const h = valueHashes[l.distinctValue[d] as number] as number;
         if (!Number.isNaN(h))
           distinctAdd(u32, ou + (offsets[d] as number), l.distinctCaps[d] as number, h, second);

@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { AttributeType, RiskEvent } from '../domain/index.js';
+import {
+  type AttributeType,
+  FRAUD_OUTCOMES,
+  OUTCOME_TYPES,
+  type OutcomeType,
+  type RiskEvent,
+} from '../domain/index.js';
 import { EVENT_FEATURE_NAMES } from './event-features.js';
 import { createFeatureSchema, type FeatureSchema } from './feature-schema.js';
 import { resolveField } from './fields.js';
@@ -15,7 +21,8 @@ export type MetricOp =
   | 'allowed'
   | 'challenged'
   | 'reviewed'
-  | 'blocked';
+  | 'blocked'
+  | 'outcomes';
 
 /** One metric of an entity, kept in each of its windows. */
 export interface MetricPlan {
@@ -24,6 +31,8 @@ export interface MetricPlan {
   /** The numeric field aggregated (sum, min, max, avg); NaN (missing) adds nothing. */
   readonly of?: string;
   readonly value?: (e: RiskEvent) => number;
+  /** The outcome types an `outcomes` metric counts (reported outcomes, not decisions). */
+  readonly types?: ReadonlySet<OutcomeType>;
   readonly windows: readonly WindowSpec[];
 }
 
@@ -91,7 +100,15 @@ const NAME = /^[a-z][a-z0-9_]{0,47}$/;
 const ATTRIBUTE = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const TYPES = new Set<AttributeType>(['string', 'number', 'bool', 'timestamp']);
 const VALUE_OPS = new Set<MetricOp>(['sum', 'min', 'max', 'avg']);
-const OPS = new Set<MetricOp>([...VALUE_OPS, 'count', 'allowed', 'challenged', 'reviewed', 'blocked']);
+const OPS = new Set<MetricOp>([
+  ...VALUE_OPS,
+  'count',
+  'allowed',
+  'challenged',
+  'reviewed',
+  'blocked',
+  'outcomes',
+]);
 const CATALOGUE = Object.keys(WINDOWS);
 /** Separates the parts of a compound key; no field value at the edge contains it. */
 const KEY_SEPARATOR = '\u001f';
@@ -216,7 +233,7 @@ export function compileFeaturePlan(
         continue;
       }
       for (const k of Object.keys(def))
-        if (k !== 'op' && k !== 'of' && k !== 'windows') bad(`${mAt}.${k}`, 'unknown key');
+        if (k !== 'op' && k !== 'of' && k !== 'windows' && k !== 'types') bad(`${mAt}.${k}`, 'unknown key');
       const op = def.op as MetricOp;
       if (typeof def.op !== 'string' || !OPS.has(op)) {
         bad(`${mAt}.op`, `must be one of ${[...OPS].join(', ')}`);
@@ -230,6 +247,21 @@ export function compileFeaturePlan(
         else if (field.type === 'string') bad(`${mAt}.of`, `${def.of} is text; ${op} needs a numeric field`);
         else value = field.get;
       } else if (def.of !== undefined) bad(`${mAt}.of`, `${op} takes no field`);
+      let types: ReadonlySet<OutcomeType> | undefined;
+      if (op === 'outcomes') {
+        const raw = def.types ?? [...FRAUD_OUTCOMES];
+        if (!Array.isArray(raw) || raw.length === 0)
+          bad(`${mAt}.types`, `must be a non-empty list of ${OUTCOME_TYPES.join(', ')}`);
+        else {
+          for (const [j, ty] of raw.entries())
+            if (!OUTCOME_TYPES.includes(ty as OutcomeType))
+              bad(
+                `${mAt}.types[${j}]`,
+                `unknown outcome type ${JSON.stringify(ty)}; one of ${OUTCOME_TYPES.join(', ')}`,
+              );
+          types = new Set(raw as OutcomeType[]);
+        }
+      } else if (def.types !== undefined) bad(`${mAt}.types`, `only an outcomes metric takes types`);
       const windows = def.windows === undefined ? defaultWindows : windowList(`${mAt}.windows`, def.windows);
       if (windows === undefined) {
         if (def.windows === undefined) bad(mAt, 'needs windows (its own or the entity’s)');
@@ -239,6 +271,7 @@ export function compileFeaturePlan(
         name: mName,
         op,
         ...(value !== undefined ? { of: def.of as string, value } : {}),
+        ...(types !== undefined ? { types } : {}),
         windows,
       });
     }
@@ -323,7 +356,7 @@ export function entityIdentity(e: EntityPlan): string {
 
 /** A stable text identity of a metric; counters carry over between metrics with equal ones. */
 export function metricIdentity(m: MetricPlan): string {
-  return `${m.name}:${m.op}:${m.of ?? ''}`;
+  return `${m.name}:${m.op}:${m.of ?? [...(m.types ?? [])].sort().join(',')}`;
 }
 
 /** Metric ops that count decisions by their outcome. */

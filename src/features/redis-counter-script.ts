@@ -177,12 +177,14 @@ ${fold}
     const distinctAdds = e.distinct
       .map((d, i) => `  dadd(v, ${distinctAt[i]}, ${d.cap}, ARGV[a + ${inputs + i}], sec, mark)`)
       .join('\n');
-    commitFns.push(`C[${kind + 1}] = function(key, t, sec, a)
+    commitFns.push(`C[${kind + 1}] = function(key, t, sec, a, o)
   ${F}
   local first, last = t, t
   if v[1] then first, last = struct.unpack('<dd', v[1]) end
-  if t < first then first = t end
-  if t > last then last = t end
+  if not o then
+    if t < first then first = t end
+    if t > last then last = t end
+  end
   local mark = {}
 ${winAll(true)}
   local inp = {}
@@ -352,15 +354,18 @@ return res
 `;
 
 /**
- * KEYS: entities; ARGV: t, then per key its kind (1-based), its commit inputs ('' is missing) and
- * one value hash per distinct set ('' when the event has no value).
+ * KEYS: entities; ARGV: t, then per key its kind (1-based; negative for an outcome commit, which
+ * leaves first and last seen alone), its commit inputs ('' is missing) and one value hash per
+ * distinct set ('' when the event has no value).
  */
 const COMMIT = `local t = tonumber(ARGV[1])
 local sec = math.floor(t / 1000) % 4294967296
 local a = 2
 for i = 1, #KEYS do
   local k = tonumber(ARGV[a])
-  a = C[k](KEYS[i], t, sec, a + 1)
+  local o = k < 0
+  if o then k = -k end
+  a = C[k](KEYS[i], t, sec, a + 1, o)
 end
 return #KEYS
 `;

@@ -228,7 +228,8 @@ export function createRedisCounterStore(options: RedisCounterStoreOptions): Redi
       if (key === undefined) continue;
       const l = layouts[k] as RedisKindLayout;
       rkeys.push(redisKey(k, key));
-      argv.push(String(k + 1));
+      // A negative kind marks an outcome commit: the script leaves first and last seen alone.
+      argv.push(String(info.outcome !== undefined ? -(k + 1) : k + 1));
       commitInputs(l, event, info, argv);
       if (perKey) {
         exec(commitScript, rkeys, argv).catch(fail);
@@ -256,6 +257,16 @@ const num = (v: number): string =>
 /** Appends the commit inputs of an entity kind (as counter-store.ts computes them), then its distinct value hashes. */
 function commitInputs(l: RedisKindLayout, event: RiskEvent, info: CommitInfo, argv: string[]): void {
   const decision = info.decision;
+  const outcome = info.outcome;
+  if (outcome !== undefined) {
+    // An outcome adds to its outcomes metrics only ('' adds nothing), and to no distinct set.
+    for (const m of l.plan.metrics) {
+      argv.push(m.op === 'outcomes' && m.types?.has(outcome) === true ? '1' : '');
+      if (m.op === 'avg') argv.push('');
+    }
+    for (let d = 0; d < l.plan.distinct.length; d++) argv.push('');
+    return;
+  }
   for (const m of l.plan.metrics) {
     switch (m.op) {
       case 'count':
@@ -282,6 +293,9 @@ function commitInputs(l: RedisKindLayout, event: RiskEvent, info: CommitInfo, ar
         break;
       case 'blocked':
         argv.push(decision === 'BLOCK' ? '1' : '0');
+        break;
+      case 'outcomes':
+        argv.push('0');
         break;
     }
   }

@@ -25,6 +25,7 @@ import {
   redisReady,
 } from '../features/index.js';
 import { createSequenceState, type SequenceState } from '../policies/index.js';
+import { registerAccessLog } from './access-log.js';
 import { decideAuthorizer, registerAdmin } from './admin-routes.js';
 import { loadApiKeys } from './api-keys.js';
 import type { DecisionSink } from './batch-sink.js';
@@ -129,6 +130,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     durable: () => decisionLog?.flush() ?? Promise.resolve(),
     logDir: decisionLog === undefined ? undefined : join(resolve(config.dataDir), 'decisions'),
     recent: Math.max(config.idempotencyMax, 10_000),
+    count: (event, decision, type) => core.recordOutcome(event, decision, type),
   });
   const metrics = createMetrics({
     entities: () => engine?.store.stats().entities ?? 0,
@@ -227,7 +229,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
       metrics.modelScores(result.modelScore, challenger);
       if (decisionLog !== undefined || sinks.length > 0)
         records.append(decisionRecord(event, result, features, schema, shadow, live, challenger, Date.now()));
-      outcomes.remember(result);
+      outcomes.remember(result, event);
     },
     replayStore: replay,
     sequences,
@@ -289,10 +291,12 @@ export async function buildService(config: Config, options: ServiceOptions = {})
   registerAdmin(http, {
     control,
     keys,
+    tokenizer,
     decisionLogDir: decisionLog === undefined ? undefined : join(resolve(config.dataDir), 'decisions'),
     ...(decisionLog !== undefined ? { flushDecisionLog: () => decisionLog.flush() } : {}),
   });
   registerOutcomes(http, { desk: outcomes, authorize });
+  if (config.accessLog === 1) registerAccessLog(http);
   const grpc = buildGrpc({
     gate,
     metrics,
@@ -301,6 +305,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     log: http.log,
     authorize,
     outcomes,
+    accessLog: config.accessLog === 1,
   });
 
   const setReady = (r: boolean) => {

@@ -27,6 +27,7 @@ export interface Config {
   readonly explainTopK: number;
   readonly grpcMaxConcurrentStreams: number;
   readonly logLevel: string;
+  readonly accessLog: number;
   /** Event time drives the windows when within this skew of the clock; raise it to replay history. */
   readonly maxEventSkewMs: number;
   /** Deadline applied to REST requests without an x-risk-timeout-ms header. */
@@ -193,6 +194,14 @@ export const CONFIG_FIELDS = {
     kind: 'string',
     default: 'info',
     doc: 'fatal, error, warn, info, debug, trace or silent',
+  },
+  accessLog: {
+    env: 'RISK_ACCESS_LOG',
+    kind: 'int',
+    default: 0,
+    min: 0,
+    max: 1,
+    doc: '1 writes one structured line per REST response and gRPC call (method, route, status, time; never a body, header, address or query)',
   },
   defaultTimeoutMs: {
     env: 'RISK_DEFAULT_TIMEOUT_MS',

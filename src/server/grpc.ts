@@ -13,6 +13,7 @@ import {
   decideResponseToBinary,
 } from '../gen/risk/v1/risk_codec.js';
 import { type DecideRequest, type DecideResponse, file_risk_v1_risk } from '../gen/risk/v1/risk_pb.js';
+import { loggedUnary } from './access-log.js';
 import type { DecisionGate } from './decision-gate.js';
 import { decisionToProto } from './decision-wire.js';
 import { deniedCall, grpcStatusOf } from './grpc-call.js';
@@ -28,7 +29,9 @@ export interface GrpcDeps {
   readonly metrics: Metrics;
   readonly maxBodyBytes: number;
   readonly maxConcurrentStreams: number;
-  readonly log: { error(obj: unknown, msg: string): void };
+  readonly log: { error(obj: unknown, msg: string): void; info(obj: unknown, msg: string): void };
+  /** One access-log line per call (RISK_ACCESS_LOG). */
+  readonly accessLog?: boolean;
   /** Where ReportOutcome records outcomes (the same desk as POST /v1/outcomes). */
   readonly outcomes?: OutcomeDesk;
   /** Checks a call's key (authorization, x-api-key metadata); returns the error to answer, or undefined. */
@@ -130,6 +133,13 @@ export function buildGrpc(deps: GrpcDeps): GrpcService {
       m.definition as grpc.MethodDefinition<unknown, unknown>;
     handlers.ReportOutcome = m.handler as grpc.UntypedHandleCall;
   }
+  if (deps.accessLog === true)
+    for (const [name, h] of Object.entries(handlers))
+      handlers[name] = loggedUnary(
+        name,
+        h as grpc.handleUnaryCall<unknown, unknown>,
+        deps.log,
+      ) as grpc.UntypedHandleCall;
   server.addService(definition, handlers);
 
   const health = new HealthImplementation({ '': 'NOT_SERVING', [SERVICE]: 'NOT_SERVING' });

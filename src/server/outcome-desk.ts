@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DecisionResult, OutcomeReport } from '../domain/index.js';
+import type { DecisionResult, OutcomeReport, RiskEvent } from '../domain/index.js';
 import { RiskError } from '../domain/index.js';
 import { readDecisionLog } from '../engine/index.js';
 
@@ -31,13 +31,22 @@ export interface OutcomeDeskOptions {
   readonly logDir: string | undefined;
   /** Recent decisions remembered in memory for a fast lookup. */
   readonly recent: number;
+  /**
+   * Counts a durable outcome in the outcome counters (the engine's recordOutcome), given the
+   * tokenised event the decision was about.
+   */
+  readonly count?: (
+    event: RiskEvent,
+    decision: DecisionResult['decision'],
+    type: OutcomeReport['type'],
+  ) => Promise<void>;
   readonly now?: () => number;
 }
 
 /** Records outcomes against decisions (POST /v1/outcomes). */
 export interface OutcomeDesk {
-  /** Remembers a fresh decision for later outcomes. */
-  remember(result: DecisionResult): void;
+  /** Remembers a fresh decision (and its tokenised event, for the outcome counters) for later outcomes. */
+  remember(result: DecisionResult, event?: RiskEvent): void;
   /**
    * Finds the decision (by decisionId, else the latest of eventId), appends the outcome to the
    * decision log and returns it; RISK_ERR_UNKNOWN_RESOURCE when there is no such decision.
@@ -50,7 +59,11 @@ interface Known {
   readonly decisionId: string;
   readonly eventId: string;
   readonly decision: DecisionResult['decision'];
+  readonly event?: RiskEvent | undefined;
 }
+
+/** Events kept in memory for the outcome counters; older decisions' events are read from the log. */
+const RECENT_EVENTS = 10_000;
 
 /**
  * Creates the desk. The last `recent` decisions are looked up in memory; older ones by reading the
@@ -61,12 +74,21 @@ export function createOutcomeDesk(options: OutcomeDeskOptions): OutcomeDesk {
   const now = options.now ?? Date.now;
   const byDecision = new Map<string, Known>();
   const byEvent = new Map<string, Known>();
+  const events = new Map<string, RiskEvent>();
   const counts: Record<string, number> = {};
   const find = async (o: OutcomeReport): Promise<Known | undefined> => {
     const hit =
       (o.decisionId !== undefined ? byDecision.get(o.decisionId) : undefined) ??
       (o.decisionId === undefined && o.eventId !== undefined ? byEvent.get(o.eventId) : undefined);
-    if (hit !== undefined) return hit.eventId === (o.eventId ?? hit.eventId) ? hit : undefined;
+    if (hit !== undefined) {
+      if (hit.eventId !== (o.eventId ?? hit.eventId)) return undefined;
+      const event = events.get(hit.decisionId);
+      if (event !== undefined || options.logDir === undefined || options.count === undefined)
+        return { ...hit, event };
+      // Known, but its event is no longer in memory: the log has it (once what is queued is written).
+      o = { ...o, decisionId: hit.decisionId };
+      await options.durable();
+    }
     if (options.logDir === undefined) return undefined;
     let found: Known | undefined;
     for await (const r of readDecisionLog(options.logDir)) {
@@ -75,14 +97,19 @@ export function createOutcomeDesk(options: OutcomeDeskOptions): OutcomeDesk {
         decisionId: String(r.decisionId),
         eventId: String(r.eventId),
         decision: r.decision as Known['decision'],
+        event: r.event as RiskEvent | undefined,
       };
       if (o.decisionId !== undefined ? k.decisionId === o.decisionId : k.eventId === o.eventId) found = k;
     }
     return found !== undefined && found.eventId === (o.eventId ?? found.eventId) ? found : undefined;
   };
   return {
-    remember(result) {
+    remember(result, event) {
       const k = { decisionId: result.decisionId, eventId: result.eventId, decision: result.decision };
+      if (event !== undefined) {
+        events.set(k.decisionId, event);
+        if (events.size > RECENT_EVENTS) events.delete(events.keys().next().value as string);
+      }
       byDecision.set(k.decisionId, k);
       byEvent.delete(k.eventId);
       byEvent.set(k.eventId, k);
@@ -120,6 +147,8 @@ export function createOutcomeDesk(options: OutcomeDeskOptions): OutcomeDesk {
       if (!options.append(record))
         throw new RiskError('RISK_ERR_OVERLOADED', 'the decision log queue is full; retry the outcome');
       await options.durable();
+      // Counted once durable: the next decision on the same card, account... reads it.
+      if (k.event !== undefined) await options.count?.(k.event, k.decision, o.type);
       counts[o.type] = (counts[o.type] ?? 0) + 1;
       return record;
     },

@@ -1,5 +1,6 @@
 import type { ChannelOptions } from '@grpc/grpc-js';
 import { type FastifyServerOptions, LogController } from 'fastify';
+import { LOG_REDACT } from './access-log.js';
 import type { Config } from './config.js';
 
 /** fastify options of the REST server (the benchmark's empty endpoint uses the same). */
@@ -8,7 +9,7 @@ export function httpServerOptions(
   logger?: FastifyServerOptions['logger'],
 ): FastifyServerOptions {
   return {
-    logger: logger ?? { level: config.logLevel },
+    logger: logger ?? { level: config.logLevel, redact: LOG_REDACT },
     bodyLimit: config.maxBodyBytes,
     // One log line per decision would cost more than the decision; /metrics counts them instead.
     logController: new LogController({ disableRequestLogging: true }),

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Action, RiskEvent } from '../../src/domain/index.js';
+import { type Action, OUTCOME_TYPES, type OutcomeType, type RiskEvent } from '../../src/domain/index.js';
 import {
   type CounterStore,
   createCounterStore,
@@ -46,6 +46,8 @@ const PLAN_A = featurePlan({
         avg_usd: { op: 'avg', of: 'amount_usd', windows: ['1h'] },
         blocked: 'blocked',
         reviewed: { op: 'reviewed', windows: ['24h'] },
+        disputes: { op: 'outcomes', types: ['CHARGEBACK'], windows: ['24h'] },
+        fraud_reports: { op: 'outcomes', windows: ['1h', '24h'] },
       },
       distinct: { devices: { of: 'device.id', cap: 3, window: '1h' } },
     },
@@ -78,6 +80,8 @@ const PLAN_B = featurePlan({
         max_usd: { op: 'max', of: 'amount_usd', windows: ['1h'] },
         avg_usd: { op: 'avg', of: 'amount_usd', windows: ['1h', '5m'] },
         declined: 'blocked',
+        // Carried over with its counts; the other outcomes metric is dropped.
+        fraud_reports: { op: 'outcomes', windows: ['1h', '30d'] },
       },
       distinct: {
         devices: { of: 'device.id', cap: 3, window: '1h' },
@@ -108,6 +112,8 @@ interface Step {
   readonly decision: Action;
   /** Whether the event names a card (a missing key reads as NaN). */
   readonly hasCard: boolean;
+  /** An outcome reported about the event right after it was decided. */
+  readonly outcome: OutcomeType | null;
 }
 
 const step = (maxJump: number): fc.Arbitrary<Step> =>
@@ -125,6 +131,7 @@ const step = (maxJump: number): fc.Arbitrary<Step> =>
     amount: fc.integer({ min: 1, max: 2_000_000 }),
     decision: fc.constantFrom<Action>('ALLOW', 'REVIEW', 'CHALLENGE', 'BLOCK'),
     hasCard: fc.boolean(),
+    outcome: fc.option(fc.constantFrom(...OUTCOME_TYPES), { freq: 3 }),
   });
 
 const eventOf = (s: Step, i: number): RiskEvent => ({
@@ -158,6 +165,11 @@ async function replay(steps: readonly Step[], ref: CounterStore, other: CounterS
     expect(b.values, `step ${i} at t0+${t - t0} ms`).toEqual(a.values);
     ref.commit(e, t, { decision: s.decision }, a.touched);
     other.commit(e, t, { decision: s.decision }, b.touched);
+    if (s.outcome !== null) {
+      // Reported a little later, as the outcome desk does: outcome counters only.
+      ref.commit(e, t + 1, { decision: s.decision, outcome: s.outcome });
+      other.commit(e, t + 1, { decision: s.decision, outcome: s.outcome });
+    }
   }
   return t;
 }
@@ -299,9 +311,15 @@ for (const def of backends) {
     it('counts, sums and expires a worked example (the reference values, written out)', async () => {
       const s = backend.make(PLAN_A);
       const e = (amount: number, device = 1): RiskEvent =>
-        eventOf({ dt: 0, card: 1, device, user: 1, amount, decision: 'ALLOW', hasCard: true }, 0);
+        eventOf(
+          { dt: 0, card: 1, device, user: 1, amount, decision: 'ALLOW', hasCard: true, outcome: null },
+          0,
+        );
       s.commit(e(1000), T, { decision: 'ALLOW' });
       s.commit(e(2550, 2), T + 10 * M, { decision: 'BLOCK' });
+      // Outcomes reported later count in their metrics only: no count, sum, device or last-seen.
+      s.commit(e(9999, 3), T + 15 * M, { decision: 'ALLOW', outcome: 'CHARGEBACK' });
+      s.commit(e(9999, 3), T + 16 * M, { decision: 'ALLOW', outcome: 'REFUND' });
       await backend.settle(s);
       const names = PLAN_A.entities.flatMap((x) => x.featureNames);
       const byName = async (t: number) => {
@@ -320,6 +338,8 @@ for (const def of backends) {
         'card.last_seen_s': 600,
         'card.is_new': 0,
         'card.devices_1h': 2,
+        'card.disputes_24h': 1,
+        'card.fraud_reports_1h': 1,
       });
       const later = await byName(T + 2 * H);
       expect(later['card.count_1h']).toBe(0);

@@ -26,6 +26,7 @@ function slowEngine() {
       return engine.bundle;
     },
     swapBundle: (next) => engine.swapBundle(next),
+    recordOutcome: (event, decision, type) => engine.recordOutcome(event, decision, type),
     get store() {
       return engine.store;
     },

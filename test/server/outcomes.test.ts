@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readDecisionLog } from '../../src/durability/index.js';
 import type { Service } from '../../src/server/index.js';
 import { paymentRequest, testService } from '../helpers.js';
+import { SHARED_REDIS_URL, uniquePrefix } from '../redis-servers.js';
 
 const dirs: string[] = [];
 const services: Service[] = [];
@@ -200,5 +201,62 @@ describe('POST /admin/v1/backtest', () => {
     expect(s.engine.bundle.rules.some((x) => x.id === 'review_all')).toBe(false);
     expect((await admin({ from: 'soon' })).statusCode).toBe(400);
     expect((await admin({ files: { 'rules.txt': 'review if nope >' } })).statusCode).toBe(422);
+  });
+});
+
+describe('outcome counters', () => {
+  type Features = Record<string, number | null>;
+  const decideWith = async (s: Service, id: string) => {
+    const res = await s.http.inject({
+      method: 'POST',
+      url: '/v1/decisions?features=true',
+      payload: paymentRequest(id),
+    });
+    expect(res.statusCode).toBe(200);
+    return res.json() as { decisionId: string; features: Features; reasons: { code: string }[] };
+  };
+
+  const run = async (overrides: Parameters<typeof testService>[0], restart: boolean) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'risk-outcome-counters-'));
+    dirs.push(dataDir);
+    const a = await start({ dataDir, decisionLog: 'file', ...overrides });
+    const first = await decideWith(a, 'oc-1');
+    expect(first.features['card.disputes_30d']).toBe(0);
+    expect(first.features['card.fraud_reports_30d']).toBe(0);
+    // A refund is not a dispute nor fraud: nothing changes.
+    expect((await report(a, { decisionId: first.decisionId, type: 'REFUND' })).statusCode).toBe(201);
+    const second = await decideWith(a, 'oc-2');
+    expect(second.features['card.disputes_30d']).toBe(0);
+    // A chargeback counts at once: the next decision on the same card reads it, and a rule acts on it.
+    expect((await report(a, { decisionId: first.decisionId, type: 'CHARGEBACK' })).statusCode).toBe(201);
+    const third = await decideWith(a, 'oc-3');
+    expect(third.features).toMatchObject({
+      'card.disputes_30d': 1,
+      'card.fraud_reports_30d': 1,
+      'user.fraud_reports_30d': 1,
+      'device.fraud_reports_30d': 1,
+    });
+    expect(third.reasons.map((r) => r.code)).toContain('card_disputed');
+    // The outcome is not an event: the card's count is the three decisions.
+    expect(third.features['card.count_1h']).toBe(2);
+    expect((await report(a, { eventId: 'oc-2', type: 'CONFIRMED_FRAUD' })).statusCode).toBe(201);
+    const fourth = await decideWith(a, 'oc-4');
+    expect(fourth.features).toMatchObject({ 'card.disputes_30d': 1, 'card.fraud_reports_30d': 2 });
+    expect(fourth.reasons.map((r) => r.code)).toContain('reported_fraud');
+    if (!restart) return;
+    await a.close();
+    services.length = 0;
+    // The journal kept the outcomes: a restarted process reads the same counters.
+    const b = await start({ dataDir, decisionLog: 'file', ...overrides });
+    const fifth = await decideWith(b, 'oc-5');
+    expect(fifth.features).toMatchObject({ 'card.disputes_30d': 1, 'card.fraud_reports_30d': 2 });
+  };
+
+  it('count an outcome at once for the event’s card, account and device; the journal keeps them over a restart', async () => {
+    await run({ journalMode: 'sync' }, true);
+  });
+
+  it('count in Redis too (REDIS_URL)', async () => {
+    await run({ redisUrl: SHARED_REDIS_URL, redisKeyPrefix: uniquePrefix('outcomes') }, false);
   });
 });

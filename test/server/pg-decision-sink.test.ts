@@ -3,6 +3,7 @@ import { type AddressInfo, connect, createServer, type Server, type Socket } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { snapshotFromBase64 } from '../../src/durability/index.js';
 import type { Service } from '../../src/server/app.js';
 import { loadConfig } from '../../src/server/config.js';
 import { createPgDecisionSink } from '../../src/server/pg-decision-sink.js';
@@ -136,7 +137,7 @@ describe('PostgreSQL decision sink', () => {
       bundle_version: string;
       model_version: string;
       feature_schema: string;
-      record: { event: unknown; reasons: unknown; f: (number | null)[]; schema: string };
+      record: { event: unknown; reasons: unknown; fb: string; schema: string };
     }>(`SELECT * FROM "${schema}".decisions ORDER BY event_id`);
     expect(rows).toHaveLength(30);
     const byId = new Map(rows.map((r) => [r.decision_id, r]));
@@ -165,15 +166,13 @@ describe('PostgreSQL decision sink', () => {
       expect(r?.at).toBeInstanceOf(Date);
     }
     // The features by name, through the schema table: the 30th payment saw the 29 before it.
-    const [named] = await sql<{ count: number }>(
-      `SELECT (d.record->'f'->>(idx.i - 1)::int)::float8 AS count
-         FROM "${schema}".decisions d
-         JOIN "${schema}".feature_schemas fs ON fs.id = d.feature_schema,
-         LATERAL (SELECT ordinality AS i FROM jsonb_array_elements_text(fs.names) WITH ORDINALITY
-                  WHERE value = 'card.count_1h') idx
+    const [named] = await sql<{ fb: string; names: string[] }>(
+      `SELECT d.record->>'fb' AS fb, fs.names
+         FROM "${schema}".decisions d JOIN "${schema}".feature_schemas fs ON fs.id = d.feature_schema
         WHERE d.event_id = 'pg-sink-29'`,
     );
-    expect(named?.count).toBe(29);
+    const f = snapshotFromBase64(named?.fb ?? '');
+    expect(f[named?.names.indexOf('card.count_1h') ?? -1]).toBe(29);
     // Tokenised only: no raw email, phone or card number anywhere in the table.
     const [{ text } = { text: '' }] = await sql<{ text: string }>(
       `SELECT string_agg(record::text, '') AS text FROM "${schema}".decisions`,

@@ -235,9 +235,21 @@ function finishCategories(col: Float32Array, seen: Map<string, number>, max: num
 }
 
 /** Yields the file's records with the line each starts on; blank lines are skipped. */
-async function* records(path: string, delimiter: string): AsyncGenerator<{ fields: string[]; line: number }> {
+const records = (path: string, delimiter: string) => csvRecords(path, delimiter);
+
+/**
+ * The records of a CSV (RFC 4180: quoted fields may hold delimiters, doubled quotes and line breaks),
+ * each with the line it starts on; blank lines are skipped. Reads `input` when given (`name` then
+ * only names it in errors), else the file `name`.
+ */
+export async function* csvRecords(
+  name: string,
+  delimiter = ',',
+  input?: NodeJS.ReadableStream,
+): AsyncGenerator<{ fields: string[]; line: number }> {
+  const path = name;
   const rl = createInterface({
-    input: createReadStream(path, { encoding: 'utf8' }),
+    input: input ?? createReadStream(path, { encoding: 'utf8' }),
     crlfDelay: Number.POSITIVE_INFINITY,
   });
   let lineNo = 0;

@@ -7,7 +7,7 @@
 export type { BinLayout, BinnedData } from './binning.js';
 /** Streaming CSV reader into typed columns. */
 export type { CategoricalColumn, CsvColumn, CsvReadOptions, CsvTable, NumericColumn } from './csv-reader.js';
-export { CsvError, isMissing, readCsv } from './csv-reader.js';
+export { CsvError, csvRecords, isMissing, readCsv } from './csv-reader.js';
 /** Model and option types, exported so callers can persist models as JSON and type their configs. */
 /** Early-stopping and input types of the GBDT. */
 export type {

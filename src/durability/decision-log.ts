@@ -27,6 +27,14 @@ export interface WithLogSchema {
   readonly logSchema: { readonly id: string };
 }
 
+/**
+ * A record that serialises itself (once, shared with the decision sinks): the writer uses `line()`
+ * instead of JSON.stringify.
+ */
+export interface WithLine {
+  line(): string;
+}
+
 /** Counters of the log's work, for metrics and tests. */
 export interface DecisionLogStats {
   readonly appended: number;
@@ -127,7 +135,8 @@ export function createDecisionLog(options: DecisionLogOptions): DecisionLog {
           declared.add(schema.id);
           text += `${JSON.stringify(schema)}\n`;
         }
-        text += `${JSON.stringify(r)}\n`;
+        const own = (r as Partial<WithLine>).line;
+        text += `${typeof own === 'function' ? own.call(r) : JSON.stringify(r)}\n`;
       }
       const bytes = Buffer.from(text, 'utf8');
       await file.write(bytes);

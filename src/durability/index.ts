@@ -11,6 +11,7 @@ export {
   type DecisionLogStats,
   decisionSegmentName,
   listDecisionSegments,
+  type WithLine,
   type WithLogSchema,
 } from './decision-log.js';
 /** An append-only NDJSON journal of small events with group commit and atomic compaction (the review queue's). */

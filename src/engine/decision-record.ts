@@ -58,6 +58,22 @@ export function schemaRecordOf(schema: FeatureSchema): SchemaRecord {
   return r;
 }
 
+/** A fresh decision as queued for the decision log and its sinks (docs/decision-log.md). */
+export interface LoggedDecision {
+  /** The schema `f` is laid out by, declared once per segment (or stream) before the first record using it. */
+  readonly logSchema: SchemaRecord;
+  /** The decision as answered: the sinks' columns and subjects come from it. */
+  readonly result: DecisionResult;
+  /** Wall time the record was made (epoch ms). */
+  readonly wallMs: number;
+  toJSON(): DecisionRecord;
+  /**
+   * The record as one line of JSON, serialised once by whichever writer asks first and shared by
+   * the file log and every sink (serialising is most of what a record costs).
+   */
+  line(): string;
+}
+
 /**
  * The record of one fresh decision, made cheaply on the decision path: the feature vector is
  * copied (the engine may reuse it) and serialised by the log's writer, which declares its schema
@@ -74,33 +90,41 @@ export function decisionRecord(
   liveHits: readonly string[],
   challenger: ChallengerScore | undefined,
   wallMs: number,
-): { toJSON(): DecisionRecord; readonly logSchema: SchemaRecord } {
+): LoggedDecision {
   const copy = features.slice();
   const logSchema = schemaRecordOf(schema);
+  let json: string | undefined;
+  const record = (): DecisionRecord => ({
+    kind: 'decision',
+    decisionId: result.decisionId,
+    eventId: result.eventId,
+    at: new Date(wallMs).toISOString(),
+    event,
+    decision: result.decision,
+    score: result.score,
+    ...(result.modelScore !== undefined ? { modelScore: result.modelScore } : {}),
+    reasons: result.reasons,
+    liveHits,
+    shadowHits,
+    ...(challenger !== undefined ? { challenger } : {}),
+    bundleVersion: result.bundleVersion,
+    modelVersion: result.modelVersion,
+    degraded: result.degraded,
+    timings: result.timings,
+    timeBasis: result.timeBasis,
+    windowTime: result.windowTime,
+    schema: logSchema.id,
+    fb: snapshotBase64(copy),
+  });
   return {
     logSchema,
-    toJSON: () => ({
-      kind: 'decision',
-      decisionId: result.decisionId,
-      eventId: result.eventId,
-      at: new Date(wallMs).toISOString(),
-      event,
-      decision: result.decision,
-      score: result.score,
-      ...(result.modelScore !== undefined ? { modelScore: result.modelScore } : {}),
-      reasons: result.reasons,
-      liveHits,
-      shadowHits,
-      ...(challenger !== undefined ? { challenger } : {}),
-      bundleVersion: result.bundleVersion,
-      modelVersion: result.modelVersion,
-      degraded: result.degraded,
-      timings: result.timings,
-      timeBasis: result.timeBasis,
-      windowTime: result.windowTime,
-      schema: logSchema.id,
-      fb: snapshotBase64(copy),
-    }),
+    result,
+    wallMs,
+    toJSON: record,
+    line: () => {
+      json ??= JSON.stringify(record());
+      return json;
+    },
   };
 }
 

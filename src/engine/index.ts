@@ -3,6 +3,7 @@
 /** The decision log's embedded sink, for the server to open (the engine owns what goes in it). */
 export {
   createDecisionLog,
+  type DecisionLog,
   type DecisionLogReadOptions,
   type DecisionLogStats,
   featuresOf,
@@ -56,6 +57,7 @@ export {
   createSnapshotReader,
   type DecisionRecord,
   decisionRecord,
+  type LoggedDecision,
   type LoggedSnapshot,
   type SchemaRecord,
   schemaRecordOf,

@@ -33,13 +33,16 @@ import { createAlertDelivery } from './alert-delivery.js';
 import { type Alerts, createAlerts } from './alerts.js';
 import { type AlertsConfig, loadAlertsConfig } from './alerts-config.js';
 import { loadApiKeys } from './api-keys.js';
+import type { DecisionSink } from './batch-sink.js';
 import type { Config } from './config.js';
 import { createConsoleFeed } from './console-feed.js';
 import { createDecisionLookup } from './console-lookup.js';
 import { consoleRoutes } from './console-routes.js';
 import { registerConsoleStatic } from './console-static.js';
 import { type ControlPlane, createControlPlane } from './control-plane.js';
+import { createDecisionFanout } from './decision-fanout.js';
 import { createDecisionGate } from './decision-gate.js';
+import { createDecisionSinks } from './decision-sinks.js';
 import { createFileBundleStore } from './file-bundle-store.js';
 import { buildGrpc, type GrpcService } from './grpc.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -62,6 +65,10 @@ export interface Service {
   readonly grpc: GrpcService;
   /** The journal and snapshots under config.dataDir; undefined when RISK_JOURNAL_MODE is off. */
   readonly persistence: Persistence | undefined;
+  /** The decision log's optional sinks (RISK_DECISION_SINKS), for tests and the bench to flush and read. */
+  readonly decisionSinks: readonly DecisionSink[];
+  /** Writes what the decision log and every sink hold now (a sink that cannot write keeps its batch for the retry). */
+  flushDecisionLog(): Promise<void>;
   /** Bundle reloads, publishes, versions, rollbacks and live list items (the admin API's core). */
   readonly control: ControlPlane;
   /** Per-source, per-field completeness and validity of incoming events (docs/data-quality.md). */
@@ -132,8 +139,14 @@ export async function buildService(config: Config, options: ServiceOptions = {})
           onError: (err) => http.log.error({ err }, 'decision log write failed'),
         })
       : undefined;
+  // The file log and every sink of RISK_DECISION_SINKS get each record, each on its own bounded queue.
+  const sinks = createDecisionSinks(config, {
+    warn: (o: object, m: string) => http.log.warn(o, m),
+    info: (o: object, m: string) => http.log.info(o, m),
+  });
+  const records = createDecisionFanout(decisionLog, sinks);
   const outcomes = createOutcomeDesk({
-    append: decisionLog === undefined ? undefined : (r) => decisionLog.append(r),
+    append: decisionLog === undefined ? undefined : (r) => records.append(r),
     durable: () => decisionLog?.flush() ?? Promise.resolve(),
     logDir: decisionLog === undefined ? undefined : join(resolve(config.dataDir), 'decisions'),
     recent: Math.max(config.idempotencyMax, 10_000),
@@ -160,6 +173,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     inFlight: () => inFlight(),
     sequences: () => sequences?.stats() ?? { keys: 0, runs: 0, evictedKeys: 0, evictedRuns: 0 },
     ...(decisionLog !== undefined ? { decisionLog: () => decisionLog.stats() } : {}),
+    ...(sinks.length > 0 ? { decisionSinks: () => sinks.map((s) => ({ sink: s.name, ...s.stats() })) } : {}),
     outcomes: () => outcomes.stats(),
     quality: () => quality.snapshot(clock()),
     alerts: () => ({ ...(alerts?.stats() ?? {}) }),
@@ -255,11 +269,12 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     onDecision: (event, result, features, shadow, live, challenger, schema) => {
       metrics.ruleHits(live, shadow);
       metrics.modelScores(result.modelScore, challenger);
+      const sinking = decisionLog !== undefined || sinks.length > 0;
       const record =
-        decisionLog !== undefined || feed.keepsRecords
+        sinking || feed.keepsRecords
           ? decisionRecord(event, result, features, schema, shadow, live, challenger, Date.now())
           : undefined;
-      if (record !== undefined) decisionLog?.append(record);
+      if (record !== undefined && sinking) records.append(record);
       outcomes.remember(result, event);
       // Observers only: a fault in one is logged and never fails the decision.
       try {
@@ -400,6 +415,8 @@ export async function buildService(config: Config, options: ServiceOptions = {})
     http,
     grpc,
     persistence,
+    decisionSinks: sinks,
+    flushDecisionLog: () => records.flush(),
     control,
     quality,
     alerts: alertService,
@@ -418,7 +435,7 @@ export async function buildService(config: Config, options: ServiceOptions = {})
       await persistence?.close();
       // Before the decision log: the queue's last cases are stored, and no verdict is under way.
       await reviewQueue.close();
-      await decisionLog?.close();
+      await records.close();
       await alertService.close();
       await core.bundle.model?.close();
       await redis?.quit().catch(() => redis?.disconnect());

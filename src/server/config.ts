@@ -58,6 +58,21 @@ export interface Config {
   readonly decisionLogSegmentMb: number;
   readonly decisionLogRetentionDays: number;
   readonly decisionLogMaxQueue: number;
+  /** Optional decision-log sinks beside the files (comma list of `pg`, `nats`; empty: none). */
+  readonly decisionSinks: string;
+  /** Schema of the PostgreSQL sink's tables in DATABASE_URL. */
+  readonly decisionPgSchema: string;
+  /** NATS server(s) of the JetStream sink. */
+  readonly natsUrl: string;
+  readonly natsSubjectPrefix: string;
+  readonly natsStream: string;
+  readonly natsMaxAgeHours: number;
+  readonly natsMaxMb: number;
+  /** `each`: an ack per message; `batch`: one ack per batch (less CPU). */
+  readonly natsAcks: string;
+  readonly decisionSinkBatch: number;
+  readonly decisionSinkFlushMs: number;
+  readonly decisionSinkMaxQueue: number;
   /** Redis (or Redis Cluster) holding counters and replay for all replicas; empty: in memory. */
   readonly redisUrl: string;
   /** Budget of one Redis read; a later answer leaves the decision degraded ("features"). */
@@ -383,6 +398,82 @@ export const CONFIG_FIELDS = {
     max: 10_000_000,
     doc: 'records waiting for the decision log at most; beyond it records are dropped and counted (risk_decision_log_dropped), the decision never waits',
   },
+  decisionSinks: {
+    env: 'RISK_DECISION_SINKS',
+    kind: 'string',
+    default: '',
+    doc: 'optional sinks the decision log also goes to, comma-separated: `pg` (PostgreSQL at DATABASE_URL) and `nats` (a NATS JetStream stream at NATS_URL); each has its own bounded queue and never holds a decision up (docs/decision-log.md). Empty: the files only',
+  },
+  decisionPgSchema: {
+    env: 'RISK_DECISION_PG_SCHEMA',
+    kind: 'string',
+    default: 'risk_decision_log',
+    doc: 'with RISK_DECISION_SINKS=pg: schema of the tables decisions, outcomes and feature_schemas in DATABASE_URL (created if missing)',
+  },
+  natsUrl: {
+    env: 'NATS_URL',
+    kind: 'string',
+    default: '',
+    doc: 'with RISK_DECISION_SINKS=nats: the NATS server(s) with JetStream, nats://host:port (comma-separated for a cluster)',
+  },
+  natsSubjectPrefix: {
+    env: 'RISK_NATS_SUBJECT_PREFIX',
+    kind: 'string',
+    default: 'risk',
+    doc: "first token(s) of the JetStream sink's subjects: `<prefix>.decisions.<ALLOW|CHALLENGE|REVIEW|BLOCK>` and `<prefix>.outcomes.<TYPE>`",
+  },
+  natsStream: {
+    env: 'RISK_NATS_STREAM',
+    kind: 'string',
+    default: 'RISK_DECISIONS',
+    doc: 'the JetStream stream holding those subjects (created if missing; subjects added to an existing one)',
+  },
+  natsMaxAgeHours: {
+    env: 'RISK_NATS_MAX_AGE_HOURS',
+    kind: 'int',
+    default: 168,
+    min: 0,
+    max: 87_600,
+    doc: 'retention of a stream the sink creates: messages older than this are removed (0: no age limit)',
+  },
+  natsMaxMb: {
+    env: 'RISK_NATS_MAX_MB',
+    kind: 'int',
+    default: 0,
+    min: 0,
+    max: 16_777_216,
+    doc: 'retention of a stream the sink creates: at most this many MiB, oldest removed first (0: no size limit)',
+  },
+  natsAcks: {
+    env: 'RISK_NATS_ACKS',
+    kind: 'string',
+    default: 'each',
+    doc: '`each`: every message of the JetStream sink is acknowledged (a refused one fails its batch, which is retried); `batch`: plain publishes and one acknowledged publish closing each batch (about a fifth of the client CPU per message; a lost connection still fails the batch, a single message the stream refuses goes unnoticed)',
+  },
+  decisionSinkBatch: {
+    env: 'RISK_DECISION_SINK_BATCH',
+    kind: 'int',
+    default: 500,
+    min: 1,
+    max: 10_000,
+    doc: 'records per write of each sink: rows of one INSERT (pg), messages whose acks are in flight together (nats)',
+  },
+  decisionSinkFlushMs: {
+    env: 'RISK_DECISION_SINK_FLUSH_MS',
+    kind: 'int',
+    default: 200,
+    min: 1,
+    max: 60_000,
+    doc: 'each sink writes what is queued at least this often (sooner once a batch is full)',
+  },
+  decisionSinkMaxQueue: {
+    env: 'RISK_DECISION_SINK_MAX_QUEUE',
+    kind: 'int',
+    default: 100_000,
+    min: 1,
+    max: 10_000_000,
+    doc: 'records each sink queues at most (while its server is slow or down); beyond it records are dropped and counted (`risk_decision_sink{state="dropped"}`), never waited for',
+  },
   redisUrl: {
     env: 'REDIS_URL',
     kind: 'string',
@@ -550,6 +641,43 @@ export const CONFIG_FIELDS = {
 const JOURNAL_MODES = new Set(['interval', 'sync', 'off']);
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
+const SINKS = new Set(['pg', 'nats']);
+/** The decision sinks named by RISK_DECISION_SINKS, in order, without repeats. */
+export function decisionSinkNames(config: Pick<Config, 'decisionSinks'>): string[] {
+  return [
+    ...new Set(
+      config.decisionSinks
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    ),
+  ];
+}
+/** What is wrong with the sink settings: an unknown sink, or a sink without its server's URL. */
+function decisionSinkProblems(out: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const names = decisionSinkNames({ decisionSinks: String(out.decisionSinks) });
+  for (const n of names)
+    if (!SINKS.has(n)) problems.push(`RISK_DECISION_SINKS=${out.decisionSinks}: ${n} is not pg or nats`);
+  if (names.includes('pg') && out.databaseUrl === '')
+    problems.push('RISK_DECISION_SINKS=pg needs DATABASE_URL (the PostgreSQL sink writes there)');
+  if (names.includes('nats') && out.natsUrl === '')
+    problems.push('RISK_DECISION_SINKS=nats needs NATS_URL (the JetStream sink publishes there)');
+  if (!/^[a-z_][a-z0-9_]{0,47}$/.test(String(out.decisionPgSchema)))
+    problems.push(
+      `RISK_DECISION_PG_SCHEMA=${out.decisionPgSchema}: must be a lower-case identifier of at most 48 characters`,
+    );
+  if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(String(out.natsSubjectPrefix)))
+    problems.push(
+      `RISK_NATS_SUBJECT_PREFIX=${out.natsSubjectPrefix}: must be dot-separated tokens of letters, digits, _ and -`,
+    );
+  if (out.natsAcks !== 'each' && out.natsAcks !== 'batch')
+    problems.push(`RISK_NATS_ACKS=${out.natsAcks}: must be each or batch`);
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(String(out.natsStream)))
+    problems.push(`RISK_NATS_STREAM=${out.natsStream}: must be 1 to 64 letters, digits, _ or -`);
+  return problems;
+}
+
 /** Reads configuration from an environment; throws one error listing every problem. */
 export function loadConfig(
   env: Readonly<Record<string, string | undefined>> = process.env,
@@ -597,6 +725,7 @@ export function loadConfig(
       );
   if ((Number(out.qualityWindowMs) + Number(out.qualityBaselineMs)) / Number(out.qualityBucketMs) > 10_000)
     problems.push('RISK_QUALITY_BUCKET_MS: too small for the window and baseline (10,000 buckets at most)');
+  problems.push(...decisionSinkProblems(out));
   if (out.bundleDir === '') out.bundleDir = defaultBundleDir();
   if (problems.length > 0) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return Object.freeze({ ...(out as unknown as Config), tokenKeyIsDefault, ...overrides });

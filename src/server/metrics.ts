@@ -37,6 +37,15 @@ export function createMetrics(gauges: {
   outcomes?: () => Readonly<Record<string, number>>;
   /** The decision log's counters, when it is on. */
   decisionLog?: () => { appended: number; written: number; dropped: number; queued: number; errors: number };
+  /** Each decision sink's counters (RISK_DECISION_SINKS), when there are any. */
+  decisionSinks?: () => readonly {
+    sink: string;
+    appended: number;
+    written: number;
+    dropped: number;
+    queued: number;
+    errors: number;
+  }[];
   /** The journal's figures, when there is one. */
   durability?: () => {
     readonly skippedFrames: number;
@@ -176,6 +185,19 @@ export function createMetrics(gauges: {
         this.labels('dropped').set(s.dropped);
         this.labels('queued').set(s.queued);
         this.labels('errors').set(s.errors);
+      },
+    });
+  const sinks = gauges.decisionSinks;
+  if (sinks !== undefined)
+    new Gauge({
+      name: 'risk_decision_sink',
+      help: 'Decision sink records by sink and state: appended, written (acknowledged by the server), dropped (queue full), queued now, failed writes (errors; each retried)',
+      labelNames: ['sink', 'state'] as const,
+      registers: [registry],
+      collect() {
+        for (const s of sinks())
+          for (const state of ['appended', 'written', 'dropped', 'queued', 'errors'] as const)
+            this.labels(s.sink, state).set(s[state]);
       },
     });
   const durability = gauges.durability;

@@ -217,6 +217,7 @@ describe('the analyst console in Chromium', { timeout: 30_000 }, () => {
       .getByTestId('rule-status')
       .filter({ hasText: /^valid/ })
       .waitFor();
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText keeps the editor's line breaks.
     const original = (await page.locator('.cm-content').innerText()).replace(/\u00a0/g, ' ');
     const line5 = original.split('\n')[4] as string;
     expect(line5).toContain('card.count_1h >= 4');

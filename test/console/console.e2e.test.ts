@@ -97,7 +97,7 @@ beforeAll(async () => {
     clock.now,
   );
   let n = 0;
-  const outcomes: Promise<unknown>[] = [];
+  const outcomes: Promise<{ statusCode: number }>[] = [];
   for (const rec of createSimulator({ seed: 11, users: 400, fraudRate: 0.05 }).events()) {
     if (n++ >= HISTORY) break;
     clock.set(rec.at);
@@ -118,7 +118,7 @@ beforeAll(async () => {
         }),
       );
   }
-  await Promise.all(outcomes);
+  for (const r of await Promise.all(outcomes)) expect(r.statusCode).toBe(201);
   base = await service.http.listen({ host: '127.0.0.1', port: 0 });
   browser = await chromium.launch({
     executablePath: CHROMIUM,

@@ -128,17 +128,29 @@ export function createDecisionLog(options: DecisionLogOptions): DecisionLog {
         declared = new Set();
         await fsyncDir(dir);
       }
-      let text = '';
+      // Each line is encoded once into one buffer: concatenating them into one string first would
+      // copy every line again when the string is flattened for encoding.
+      const lines: string[] = [];
+      let size = 0;
       for (const r of batch) {
         const schema = (r as Partial<WithLogSchema>).logSchema;
         if (schema !== undefined && !declared.has(schema.id)) {
           declared.add(schema.id);
-          text += `${JSON.stringify(schema)}\n`;
+          const l = JSON.stringify(schema);
+          lines.push(l);
+          size += Buffer.byteLength(l) + 1;
         }
         const own = (r as Partial<WithLine>).line;
-        text += `${typeof own === 'function' ? own.call(r) : JSON.stringify(r)}\n`;
+        const l = typeof own === 'function' ? own.call(r) : JSON.stringify(r);
+        lines.push(l);
+        size += Buffer.byteLength(l) + 1;
       }
-      const bytes = Buffer.from(text, 'utf8');
+      const bytes = Buffer.allocUnsafe(size);
+      let at = 0;
+      for (const l of lines) {
+        at += bytes.write(l, at);
+        bytes[at++] = 0x0a;
+      }
       await file.write(bytes);
       await file.datasync();
       fileBytes += bytes.length;

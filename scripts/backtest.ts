@@ -32,13 +32,13 @@ const { values: args } = parseArgs({
     sample: { type: 'string', default: '20' },
     json: { type: 'boolean', default: false },
     csv: { type: 'string' },
-    workers: { type: 'string', default: '2' },
+    workers: { type: 'string', default: '1' },
     map: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 const usage =
-  'usage: npm run backtest -- --candidate DIR [--live DIR] [--data DATA_DIR] [--from RFC3339] [--to RFC3339] [--sample 20] [--workers 2] [--json]\n' +
+  'usage: npm run backtest -- --candidate DIR [--live DIR] [--data DATA_DIR] [--from RFC3339] [--to RFC3339] [--sample 20] [--workers 1] [--json]\n' +
   '       npm run backtest -- --candidate DIR [--live DIR] --csv FILE --map MAPPING.json [--sample 20] [--json]';
 if (args.help) {
   console.log(usage);

@@ -34,6 +34,40 @@ export function Failure({ error, what }: { error: unknown; what?: string }) {
   );
 }
 
+/** The from and to of a time range (datetime-local inputs), as the backtest and report panels take it. */
+export function TimeRange({
+  from,
+  to,
+  setFrom,
+  setTo,
+}: {
+  from: string;
+  to: string;
+  setFrom: (v: string) => void;
+  setTo: (v: string) => void;
+}) {
+  return (
+    <>
+      <label>
+        from{' '}
+        <input
+          type="datetime-local"
+          value={from}
+          onInput={(e) => setFrom((e.target as HTMLInputElement).value)}
+        />
+      </label>
+      <label>
+        to{' '}
+        <input
+          type="datetime-local"
+          value={to}
+          onInput={(e) => setTo((e.target as HTMLInputElement).value)}
+        />
+      </label>
+    </>
+  );
+}
+
 /** A titled section. */
 export function Section({
   title,

@@ -11,7 +11,6 @@ export interface ParallelBacktestOptions {
   readonly dir: string;
   readonly liveDir: string;
   readonly candidateDir: string;
-  /** Loads a bundle directory (each worker loads both). */
   readonly from?: number;
   readonly to?: number;
   readonly sample?: number;

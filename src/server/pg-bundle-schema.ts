@@ -1,9 +1,7 @@
 import type pg from 'pg';
+import { createPgSchema } from './create-pg-schema.js';
 
-/** A PostgreSQL identifier, double-quoted. */
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+export { quoteIdent } from './create-pg-schema.js';
 
 /** The channel the heads of schema `schema` are announced on (one per schema, so schemas never mix). */
 export function headChannel(schema: string): string {
@@ -23,12 +21,11 @@ export function headChannel(schema: string): string {
  * - `risk_bundle_audit`: every load, publish, rollback, rejection and list change.
  */
 export async function ensurePgBundleSchema(client: pg.ClientBase, schema: string): Promise<void> {
-  const s = quoteIdent(schema);
-  await client.query('BEGIN');
-  try {
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`risk_bundle_schema.${schema}`]);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
-    await client.query(`
+  await createPgSchema(
+    client,
+    schema,
+    'risk_bundle_schema',
+    (s) => `
       CREATE TABLE IF NOT EXISTS ${s}.risk_bundle_blobs (
         sha256 text PRIMARY KEY,
         content bytea NOT NULL
@@ -73,10 +70,6 @@ export async function ensurePgBundleSchema(client: pg.ClientBase, schema: string
       );
       INSERT INTO ${s}.risk_bundle_head (id, revision, version, lists) VALUES (1, 0, NULL, 0)
         ON CONFLICT (id) DO NOTHING;
-    `);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  }
+    `,
+  );
 }

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { SchemaRecord } from '../engine/index.js';
 import { createBatchSink, type DecisionSink } from './batch-sink.js';
-import { quoteIdent } from './pg-bundle-schema.js';
+import { createPgSchema, quoteIdent } from './create-pg-schema.js';
 import { sinkRecordOf } from './sink-record.js';
 
 /** Options for createPgDecisionSink. */
@@ -27,12 +27,11 @@ export interface PgDecisionSinkOptions {
  * record's `f`, by schema id) and `outcomes`.
  */
 export async function ensurePgDecisionSchema(client: pg.ClientBase, schema: string): Promise<void> {
-  const s = quoteIdent(schema);
-  await client.query('BEGIN');
-  try {
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`risk_decision_sink.${schema}`]);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
-    await client.query(`
+  await createPgSchema(
+    client,
+    schema,
+    'risk_decision_sink',
+    (s) => `
       CREATE TABLE IF NOT EXISTS ${s}.feature_schemas (
         id text PRIMARY KEY,
         names jsonb NOT NULL
@@ -60,12 +59,8 @@ export async function ensurePgDecisionSchema(client: pg.ClientBase, schema: stri
         record jsonb NOT NULL
       );
       CREATE INDEX IF NOT EXISTS outcomes_decision_id ON ${s}.outcomes (decision_id);
-    `);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  }
+    `,
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { RiskError } from '../domain/index.js';
-import { quoteIdent } from './pg-bundle-schema.js';
+import { createPgSchema, quoteIdent } from './create-pg-schema.js';
 import { type CaseChange, type ReviewCase, viewOf } from './review-case.js';
 import type { ReviewStore } from './review-store.js';
 
@@ -71,12 +71,11 @@ function caseOfRow(r: Row): ReviewCase {
  * in `body`.
  */
 export async function ensurePgReviewSchema(client: pg.ClientBase, schema: string): Promise<void> {
-  const s = quoteIdent(schema);
-  await client.query('BEGIN');
-  try {
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`risk_review_schema.${schema}`]);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
-    await client.query(`
+  await createPgSchema(
+    client,
+    schema,
+    'risk_review_schema',
+    (s) => `
       CREATE TABLE IF NOT EXISTS ${s}.risk_review_cases (
         case_id text PRIMARY KEY,
         seq bigserial NOT NULL,
@@ -94,12 +93,8 @@ export async function ensurePgReviewSchema(client: pg.ClientBase, schema: string
       );
       CREATE INDEX IF NOT EXISTS risk_review_cases_status_created
         ON ${s}.risk_review_cases (status, created_at DESC, seq DESC);
-    `);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  }
+    `,
+  );
 }
 
 /**

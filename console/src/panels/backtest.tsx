@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, errorText } from '../api.js';
-import { Badge, num, pct, Section } from '../ui.js';
+import { Badge, num, pct, Section, TimeRange } from '../ui.js';
 
 type Mix = Record<'ALLOW' | 'CHALLENGE' | 'REVIEW' | 'BLOCK', number>;
 interface LabelScore {
@@ -218,22 +218,7 @@ export function BacktestPanel() {
         onInput={(e) => setText((e.target as HTMLTextAreaElement).value)}
       />
       <div class="row">
-        <label>
-          from{' '}
-          <input
-            type="datetime-local"
-            value={from}
-            onInput={(e) => setFrom((e.target as HTMLInputElement).value)}
-          />
-        </label>
-        <label>
-          to{' '}
-          <input
-            type="datetime-local"
-            value={to}
-            onInput={(e) => setTo((e.target as HTMLInputElement).value)}
-          />
-        </label>
+        <TimeRange from={from} to={to} setFrom={setFrom} setTo={setTo} />
         <button type="button" data-testid="backtest-run" disabled={busy} onClick={run}>
           {busy ? 'Running…' : 'Run backtest'}
         </button>

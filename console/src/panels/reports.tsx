@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, apiText, errorText } from '../api.js';
+import { TimeRange } from '../ui.js';
 
 const local = (ms: number) => {
   const d = new Date(ms - new Date().getTimezoneOffset() * 60_000);
@@ -58,22 +59,7 @@ export function ReportsPanel() {
             <option value="shadow">shadow</option>
           </select>
         </label>
-        <label>
-          from{' '}
-          <input
-            type="datetime-local"
-            value={from}
-            onInput={(e) => setFrom((e.target as HTMLInputElement).value)}
-          />
-        </label>
-        <label>
-          to{' '}
-          <input
-            type="datetime-local"
-            value={to}
-            onInput={(e) => setTo((e.target as HTMLInputElement).value)}
-          />
-        </label>
+        <TimeRange from={from} to={to} setFrom={setFrom} setTo={setTo} />
         <button type="button" data-testid="report-render" disabled={busy} onClick={render}>
           Render
         </button>
